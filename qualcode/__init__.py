@@ -1,0 +1,23 @@
+"""qualcode: code qualitative interviews.
+
+The public API: `Project` (create/open a project, import files, read transcripts,
+turns and cases as pandas DataFrames) and `ImportOptions`.
+"""
+
+__version__ = "0.1.0"
+
+from qualcode.errors import QualcodeError  # noqa: E402
+from qualcode.ingest import ImportOptions  # noqa: E402
+from qualcode.model import ImportReport, ImportResult, ParsedTranscript, Turn  # noqa: E402
+from qualcode.project import Project  # noqa: E402
+
+__all__ = [
+    "ImportOptions",
+    "ImportReport",
+    "ImportResult",
+    "ParsedTranscript",
+    "Project",
+    "QualcodeError",
+    "Turn",
+    "__version__",
+]

@@ -1,0 +1,124 @@
+"""Every user-facing error of qualcode, numbered and worded in one place.
+
+A message names what was wrong (the file, line, field or id), the bad value, and
+what would be right, so that a researcher can fix the input without reading code.
+Codes are stable: tests, docs and bug reports refer to them.
+"""
+
+from __future__ import annotations
+
+
+class Errors:
+    # Project and store (E1xx)
+    E101 = "Project '{path}' does not exist. Create it with `qualcode init {path}`."
+    E102 = "Project '{path}' already exists. Open it instead, or choose another file name."
+    E103 = (
+        "'{path}' is not a qualcode project: {reason}. "
+        "A project is a file made by `qualcode init` (or any SQLAlchemy URL to such a database)."
+    )
+    E104 = (
+        "Project '{path}' was written by a newer qualcode (schema revision '{found}'; this version knows "
+        "up to '{known}'). Upgrade qualcode to open it."
+    )
+    E105 = "No transcript named '{name}' in the project. Known transcripts: {known}."
+    E106 = "Project '{path}' could not be opened: {reason}."
+
+    # Import: the file itself (E2xx)
+    E201 = "{file}: file not found."
+    E202 = (
+        "{file}: unknown file type '{ext}'. Supported: {supported}. "
+        "Rename the file or convert it to one of these."
+    )
+    E203 = "{file}: the file is empty (0 bytes). Nothing to import."
+    E204 = "{file}: the file has no text (only whitespace). Nothing to import."
+    E205 = (
+        "{file}: the file is {size} bytes, over the import limit of {limit} bytes. "
+        "Split it, or raise the limit (`--max-bytes` or ImportOptions(max_bytes=...))."
+    )
+    E206 = (
+        "{file}: looks like binary data, not text ({reason}). "
+        "If it is a document, save it as .txt, .docx, .odt or .pdf first."
+    )
+    E207 = (
+        "{file}: could not decode the text ({reason}). Supported encodings: UTF-8, UTF-16, Windows-1251, "
+        "KOI8-R, CP866 and other common ones. Re-save it as UTF-8, or give the encoding with `--encoding`."
+    )
+    E208 = "{file}: the {kind} file is corrupt or not really a {kind} file: {reason}."
+    E209 = (
+        "{file}: the PDF has no text layer (it is probably a scan). "
+        "Run OCR on it first (for example with ocrmypdf) and import the result."
+    )
+    E210 = (
+        "{file}: already imported as transcript '{existing}' (identical content, sha256 {sha}). "
+        "Skipped; nothing was changed."
+    )
+    E211 = (
+        "{file}: a transcript named '{name}' already exists with different content. "
+        "Import it under another name (`--name`), or as a new version (`--new-version`)."
+    )
+    E212 = (
+        "{file}, line {line}: the YAML front matter is not valid YAML: {reason}. "
+        "Front matter is a block between two lines of '---' at the top of the file."
+    )
+    E213 = "{file}, line {line}: the front matter must be a mapping of `key: value` lines, not {found}."
+    E214 = (
+        "{file}: language '{value}' is not supported. Use one of: {supported} "
+        "(or 'auto' to detect it)."
+    )
+    E215 = "{file}: no text found in the {kind} document."
+
+    # Import: tables of turns or answers (E3xx)
+    E301 = (
+        "{file}: column '{column}' (given for {role}) is not in the table. Columns found: {found}."
+    )
+    E302 = (
+        "{file}: cannot tell which column holds the text. Columns found: {found}. "
+        "Name it with `--text-column` (turns) or list the answer columns with `--answer-columns`."
+    )
+    E303 = "{file}: the table has no rows."
+    E304 = "{file}, row {row}: {reason}"
+
+    # Attributes and speaker maps (E4xx)
+    E401 = (
+        "{file}: the cases table needs a column that names the case ({case_cols}) or the file "
+        "({file_cols}). Columns found: {found}."
+    )
+    E402 = "{file}, line {line}: case '{case}' appears twice in the cases table. Keep one row per case."
+    E403 = (
+        "{file}: attribute '{attribute}' has value '{value}' for case '{case}', but '{other}' "
+        "for the same case elsewhere. Keep one value."
+    )
+    E404 = (
+        "{file}: speaker map entry '{speaker}' has role '{role}'. "
+        "Roles are: interviewer, respondent, other."
+    )
+    E405 = (
+        "{file}: a speaker map is a mapping `Speaker label: role` (YAML/JSON) or a CSV with columns "
+        "speaker,role; found {found}."
+    )
+    E406 = "{file}: cannot read the table: {reason}."
+    E407 = (
+        "{file}: attribute name '{attribute}' is reserved or empty. Rename the column."
+    )
+
+    # CLI and options (E5xx)
+    E501 = "Unknown output format '{value}'. Use one of: {supported}."
+    E502 = "No files matched {pattern}."
+
+
+class QualcodeError(Exception):
+    """An error a user can fix. `code` is the number (e.g. 'E203'); the message says how."""
+
+    def __init__(self, code: str, **fields: object) -> None:
+        self.code = code
+        self.fields = fields
+        template = getattr(Errors, code)
+        super().__init__(f"[{code}] " + template.format(**fields))
+
+
+class ImportFileError(QualcodeError):
+    """A single file could not be imported; a batch import records it and goes on."""
+
+
+class ProjectError(QualcodeError):
+    """The project file is missing, foreign, or too new."""

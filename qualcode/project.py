@@ -1,0 +1,315 @@
+"""`Project`: the one API that the browser, the CLI and scripts all use.
+
+A project is one SQLite file (or a SQLAlchemy URL). Every write that belongs
+together is one transaction: importing a file either stores all of its
+transcripts, turns and attributes, or nothing, and a bad file never touches
+what is already stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+
+from qualcode import __version__
+from qualcode.errors import ImportFileError, ProjectError, QualcodeError
+from qualcode.ingest import (
+    DOC_FILE_STEMS,
+    ImportOptions,
+    is_cases_table,
+    read_cases_table,
+    read_file,
+)
+from qualcode.ingest.attributes import CasesTable
+from qualcode.model import ImportReport, ImportResult
+from qualcode.store import current_revision, open_engine, queries
+from qualcode.store.schema import cases, transcripts
+
+Progress = Callable[[int, int, str], None]
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as given, folders as their files (sorted, recursively), duplicates removed."""
+    out: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            out.extend(sorted(f for f in path.rglob("*") if f.is_file() and not f.name.startswith(".")))
+        else:
+            out.append(path)
+    return list(dict.fromkeys(out))
+
+
+class Project:
+    """An open qualcode project. Use `Project.create` or `Project.open`; close it, or use `with`."""
+
+    def __init__(self, engine: Engine, location: str | Path) -> None:
+        self.engine = engine
+        self.location = str(location)
+
+    # --- life cycle ------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, location: str | Path, *, name: str | None = None) -> Project:
+        """Create a new, empty project. Raises ProjectError E102 if it already exists."""
+        engine = open_engine(location, create=True)
+        project = cls(engine, location)
+        with engine.begin() as conn:
+            queries.set_info(
+                conn,
+                name=name or Path(str(location)).stem,
+                created_at=dt.datetime.now(dt.UTC).isoformat(),
+                created_with=f"qualcode {__version__}",
+            )
+        return project
+
+    @classmethod
+    def open(cls, location: str | Path, *, create: bool = False) -> Project:
+        """Open a project, upgrading its schema if it was written by an older qualcode.
+
+        With `create=True` a missing project is created instead of raising E101.
+        """
+        if create and not Path(str(location)).exists() and "://" not in str(location):
+            return cls.create(location)
+        return cls(open_engine(location, create=False), location)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def name(self) -> str:
+        with self.engine.connect() as conn:
+            return queries.get_info(conn).get("name", Path(self.location).stem)
+
+    @property
+    def schema_revision(self) -> str | None:
+        return current_revision(self.engine)
+
+    # --- import ----------------------------------------------------------------------------
+
+    def import_files(
+        self,
+        paths: Sequence[str | Path],
+        options: ImportOptions | None = None,
+        *,
+        attributes: str | Path | None = None,
+        progress: Progress | None = None,
+    ) -> ImportReport:
+        """Import transcripts (and cases tables) and report a result per file.
+
+        A batch goes on past a bad file. Cases tables (a .csv/.xlsx with a case or file
+        column and short values, or the file given as `attributes`) are read first and
+        joined to the transcripts by case id or file name. In a batch, a folder's
+        README/LICENSE is skipped.
+        """
+        options = options or ImportOptions()
+        files = expand_paths(paths)
+        batch = str(uuid.uuid4())
+        report = ImportReport()
+        results: dict[Path, ImportResult] = {}
+        table_paths = [Path(attributes)] if attributes else []
+        table_paths += [f for f in files if f not in table_paths and is_cases_table(f, options)]
+        total = len(dict.fromkeys(table_paths + files))
+        done = 0
+
+        cases_table: CasesTable | None = None
+        for path in table_paths:
+            result, loaded = self._import_cases_table(path, batch)
+            results[path] = result
+            cases_table = _merge_tables(cases_table, loaded) if loaded else cases_table
+            done += 1
+            if progress:
+                progress(done, total, str(path))
+
+        for path in files:
+            if path in results:
+                continue
+            if len(files) > 1 and path.stem.lower() in DOC_FILE_STEMS:
+                results[path] = ImportResult(
+                    str(path), "skipped",
+                    f"{path}: skipped, it looks like the folder's documentation, not an interview "
+                    "(import it on its own to include it).",
+                )
+                self._log(batch, results[path])
+            else:
+                results[path] = self._import_one(path, options, cases_table, batch)
+            done += 1
+            if progress:
+                progress(done, total, str(path))
+        report.results = [results[p] for p in dict.fromkeys(table_paths + files)]
+        return report
+
+    def import_file(self, path: str | Path, options: ImportOptions | None = None) -> ImportResult:
+        """Import one file; raises the file's QualcodeError instead of reporting it."""
+        result = self.import_files([path], options).results[0]
+        if result.status == "failed":
+            raise ImportFileError(result.error_code or "E208", **_fields_from(result))
+        return result
+
+    def _log(self, batch: str, result: ImportResult, transcript_id: int | None = None) -> None:
+        with self.engine.begin() as conn:
+            queries.log_import(conn, batch, result.file, result.status, result.message, result.error_code,
+                               transcript_id)
+
+    def _import_one(self, path: Path, options: ImportOptions, cases_table: CasesTable | None,
+                    batch: str) -> ImportResult:
+        file = str(path)
+        try:
+            parsed_list = read_file(path, options, cases_table)
+        except QualcodeError as exc:
+            result = ImportResult(file, "failed", str(exc), error_code=exc.code)
+            self._log(batch, result)
+            return result
+        except Exception as exc:  # a reader bug must not stop the batch; say what happened
+            result = ImportResult(file, "failed", f"{file}: unexpected error while reading: "
+                                  f"{type(exc).__name__}: {exc}", error_code="E208")
+            self._log(batch, result)
+            return result
+
+        stored: list[str] = []
+        skipped: list[str] = []
+        tid = None
+        try:
+            with self.engine.begin() as conn:  # one file, one transaction
+                for parsed in parsed_list:
+                    existing = queries.find_by_sha(conn, parsed.sha256)
+                    if existing is not None:
+                        skipped.append(str(ImportFileError("E210", file=file, existing=existing,
+                                                           sha=parsed.sha256[:12])))
+                        continue
+                    previous = queries.current_version(conn, parsed.name)
+                    if previous is not None and not options.new_version:
+                        raise ImportFileError("E211", file=file, name=parsed.name)
+                    tid = queries.insert_transcript(conn, parsed, previous)
+                    stored.append(parsed.name)
+        except QualcodeError as exc:
+            result = ImportResult(file, "failed", str(exc), error_code=exc.code)
+            self._log(batch, result)
+            return result
+        warnings = [w for p in parsed_list for w in p.warnings]
+        if not stored:
+            result = ImportResult(file, "skipped", "; ".join(skipped), error_code="E210", warnings=warnings)
+        else:
+            n_turns = sum(len(p.turns) for p in parsed_list if p.name in stored)
+            words = sum(p.word_count for p in parsed_list if p.name in stored)
+            speakers = sorted({f"{t.speaker or '(none)'}={t.role}" for p in parsed_list if p.name in stored
+                               for t in p.turns})
+            langs = sorted({p.language or "?" for p in parsed_list if p.name in stored})
+            message = (f"{file}: imported {', '.join(stored)} ({n_turns} turns, {words} words, "
+                       f"language {'/'.join(langs)}; speakers {', '.join(speakers)})")
+            if skipped:
+                message += f"; {len(skipped)} already present"
+            result = ImportResult(file, "imported", message, transcripts=stored, turns=n_turns, words=words,
+                                  warnings=warnings)
+        self._log(batch, result, tid)
+        return result
+
+    def _import_cases_table(self, path: Path, batch: str) -> tuple[ImportResult, CasesTable | None]:
+        file = str(path)
+        try:
+            table = read_cases_table(path)
+        except QualcodeError as exc:
+            result = ImportResult(file, "failed", str(exc), error_code=exc.code)
+            self._log(batch, result)
+            return result, None
+        with self.engine.begin() as conn:
+            for case, attrs in table.by_case.items():
+                case_id = queries.ensure_case(conn, case)
+                queries.set_case_attributes(conn, case_id, attrs, path.name)
+            relinked = self._relink_cases(conn, table)
+            for name, attrs in table.attributes_of_file.items():
+                for row in conn.execute(select(transcripts.c.case_id).where(transcripts.c.source_name == name)):
+                    queries.set_case_attributes(conn, row.case_id, attrs, path.name)
+        n_attrs = len({k for a in table.by_case.values() for k in a} |
+                      {k for a in table.attributes_of_file.values() for k in a})
+        message = f"{file}: cases table with {len(table.by_case) or len(table.attributes_of_file)} cases, " \
+                  f"{n_attrs} attributes"
+        if relinked:
+            message += f"; linked {relinked} earlier transcript(s) to their cases"
+        result = ImportResult(file, "imported", message)
+        self._log(batch, result)
+        return result, table
+
+    @staticmethod
+    def _relink_cases(conn, table: CasesTable) -> int:  # noqa: ANN001
+        """Transcripts imported before the cases table got their file name as case: join them now."""
+        moved = 0
+        for row in conn.execute(
+            select(transcripts.c.id, transcripts.c.source_name, transcripts.c.case_id, cases.c.name)
+            .select_from(transcripts.join(cases))
+        ).all():
+            target = table.case_of_file.get(row.source_name.lower())
+            if target is None or target == row.name:
+                continue
+            target_id = queries.ensure_case(conn, target)
+            conn.execute(update(transcripts).where(transcripts.c.id == row.id).values(case_id=target_id))
+            moved += 1
+        return moved
+
+    # --- read ------------------------------------------------------------------------------
+
+    def transcripts(self, all_versions: bool = False) -> pd.DataFrame:
+        """One row per transcript: name, case, language, version, turns, words, format, source, ..."""
+        with self.engine.connect() as conn:
+            return queries.transcripts_frame(conn, all_versions)
+
+    def turns(self, transcript: str | Sequence[str] | None = None) -> pd.DataFrame:
+        """Turns with columns transcript, turn, speaker, role, start, end, timestamp, text.
+
+        `text` is exactly `transcript_text[start:end]`.
+        """
+        names = [transcript] if isinstance(transcript, str) else transcript
+        with self.engine.connect() as conn:
+            if names:
+                known = set(queries.transcripts_frame(conn)["transcript"])
+                for name in names:
+                    if name not in known:
+                        raise ProjectError("E105", name=name, known=", ".join(sorted(known)) or "(none)")
+            return queries.turns_frame(conn, names)
+
+    def transcript_text(self, name: str) -> str:
+        with self.engine.connect() as conn:
+            row = queries.transcript_row(conn, name)
+            if row is None:
+                known = ", ".join(queries.transcripts_frame(conn)["transcript"]) or "(none)"
+                raise ProjectError("E105", name=name, known=known)
+            return row.text
+
+    def cases(self) -> pd.DataFrame:
+        """One row per case with its typed attributes."""
+        with self.engine.connect() as conn:
+            return queries.cases_frame(conn)
+
+    def attribute_types(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return queries.attribute_types(conn)
+
+    def import_log(self) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            return queries.import_log_frame(conn)
+
+
+def _merge_tables(a: CasesTable | None, b: CasesTable) -> CasesTable:
+    if a is None:
+        return b
+    a.by_case.update(b.by_case)
+    a.case_of_file.update(b.case_of_file)
+    a.attributes_of_file.update(b.attributes_of_file)
+    return a
+
+
+def _fields_from(result: ImportResult) -> dict[str, object]:
+    # Re-raising a reported failure: the message is already complete, so carry it as the reason.
+    return {"file": result.file, "kind": "file", "reason": result.message}

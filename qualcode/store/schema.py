@@ -1,0 +1,219 @@
+"""The project database schema, as SQLAlchemy Core tables.
+
+This is the *current* schema. Migrations in `migrations/versions/` are frozen
+copies of each step and must produce exactly this (a test compares them), so
+an old project file always upgrades to what the code expects. Column types are
+portable: the same schema runs on SQLite (default) and PostgreSQL (team server).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# Stable constraint names, so migrations (batch mode on SQLite) can refer to them.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _ts(name: str, nullable: bool = False) -> Column:
+    return Column(name, DateTime(timezone=True), nullable=nullable)
+
+
+project_info = Table(
+    "project_info",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=True),
+)
+
+coders = Table(
+    "coders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    _ts("created_at"),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    _ts("created_at"),
+)
+
+attributes = Table(
+    "attributes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    # number | category | date | text: decides how values are compared and exported.
+    Column("type", String(16), nullable=False),
+    _ts("created_at"),
+    CheckConstraint("type IN ('number', 'category', 'date', 'text')", name="type"),
+)
+
+case_attributes = Table(
+    "case_attributes",
+    metadata,
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    Column("attribute_id", Integer, ForeignKey("attributes.id", ondelete="CASCADE"), primary_key=True),
+    # Canonical text form (ISO dates, plain numbers); value_number is set for numbers, for sorting.
+    Column("value", Text, nullable=True),
+    Column("value_number", Float, nullable=True),
+    Column("source", String(500), nullable=True),
+)
+
+transcripts = Table(
+    "transcripts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("is_current", Boolean, nullable=False, server_default="1"),
+    Column("previous_id", Integer, ForeignKey("transcripts.id", ondelete="SET NULL"), nullable=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="RESTRICT"), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("source_format", String(16), nullable=False),
+    Column("source_name", String(500), nullable=False),
+    Column("encoding", String(32), nullable=True),
+    Column("word_count", Integer, nullable=False),
+    _ts("imported_at"),
+    UniqueConstraint("name", "version"),
+    Index(None, "sha256"),
+)
+
+turns = Table(
+    "turns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("transcript_id", Integer, ForeignKey("transcripts.id", ondelete="CASCADE"), nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("speaker", String(200), nullable=True),
+    Column("role", String(16), nullable=False),
+    Column("start_offset", Integer, nullable=False),
+    Column("end_offset", Integer, nullable=False),
+    Column("timestamp", Float, nullable=True),
+    Column("end_timestamp", Float, nullable=True),
+    UniqueConstraint("transcript_id", "idx"),
+    CheckConstraint("role IN ('interviewer', 'respondent', 'other')", name="role"),
+    CheckConstraint("start_offset <= end_offset", name="span"),
+)
+
+codes = Table(
+    "codes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # The codebook's dot-path id, e.g. "push.unemployment"; stable across renames of `name`.
+    Column("path", String(300), nullable=False, unique=True),
+    Column("name", String(300), nullable=False),
+    Column("parent_id", Integer, ForeignKey("codes.id", ondelete="SET NULL"), nullable=True),
+    Column("description", Text, nullable=True),
+    Column("color", String(16), nullable=True),
+    Column("memo", Text, nullable=True),
+    Column("sort_order", Integer, nullable=False, server_default="0"),
+    _ts("created_at"),
+    _ts("updated_at"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("codebook_name", String(300), nullable=True),
+    Column("codebook_version", String(100), nullable=True),
+    Column("codebook_sha256", String(64), nullable=True),
+    Column("pipeline_version", String(100), nullable=True),
+    Column("params", Text, nullable=True),  # JSON
+    Column("status", String(16), nullable=False, server_default="running"),
+    Column("coder_id", Integer, ForeignKey("coders.id", ondelete="SET NULL"), nullable=True),
+    _ts("started_at"),
+    _ts("finished_at", nullable=True),
+    CheckConstraint("kind IN ('rule', 'model', 'import')", name="kind"),
+    CheckConstraint("status IN ('running', 'finished', 'failed')", name="status"),
+)
+
+codings = Table(
+    "codings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("transcript_id", Integer, ForeignKey("transcripts.id", ondelete="CASCADE"), nullable=False),
+    Column("code_id", Integer, ForeignKey("codes.id", ondelete="CASCADE"), nullable=False),
+    Column("start_offset", Integer, nullable=False),
+    Column("end_offset", Integer, nullable=False),
+    Column("coder_id", Integer, ForeignKey("coders.id", ondelete="SET NULL"), nullable=True),
+    Column("origin", String(16), nullable=False),
+    Column("rule_id", String(300), nullable=True),
+    Column("model_id", String(300), nullable=True),
+    Column("confidence", Float, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=True),
+    Column("memo", Text, nullable=True),
+    _ts("created_at"),
+    _ts("updated_at"),
+    CheckConstraint("origin IN ('manual', 'rule', 'model', 'import')", name="origin"),
+    CheckConstraint("status IN ('suggested', 'accepted', 'rejected')", name="status"),
+    CheckConstraint("start_offset <= end_offset", name="span"),
+    CheckConstraint("confidence IS NULL OR (confidence >= 0 AND confidence <= 1)", name="confidence"),
+    Index(None, "transcript_id"),
+    Index(None, "code_id"),
+    Index(None, "run_id"),
+)
+
+memos = Table(
+    "memos",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("target_type", String(16), nullable=False),
+    Column("target_id", Integer, nullable=True),
+    Column("coder_id", Integer, ForeignKey("coders.id", ondelete="SET NULL"), nullable=True),
+    Column("title", String(300), nullable=True),
+    Column("text", Text, nullable=False),
+    _ts("created_at"),
+    _ts("updated_at"),
+    CheckConstraint(
+        "target_type IN ('project', 'transcript', 'case', 'code', 'coding', 'turn')", name="target_type"
+    ),
+    Index(None, "target_type", "target_id"),
+)
+
+# One row per file a batch import looked at, so a researcher can later see what was
+# imported, skipped or refused, and why (added in schema revision 0002).
+import_log = Table(
+    "import_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("batch", String(36), nullable=False),
+    Column("file", String(1000), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("error_code", String(8), nullable=True),
+    Column("message", Text, nullable=False),
+    Column("transcript_id", Integer, ForeignKey("transcripts.id", ondelete="SET NULL"), nullable=True),
+    _ts("created_at"),
+    CheckConstraint("status IN ('imported', 'skipped', 'failed')", name="status"),
+    Index(None, "batch"),
+)

@@ -19,7 +19,10 @@ from qualcode.ingest.frontmatter import split_front_matter
 from qualcode.ingest.language import detect_language
 from qualcode.ingest.speakers import load_speaker_map
 from qualcode.ingest.turns import compose, parse_text
+from qualcode.ingest.tables import TableOptions
 from qualcode.model import LANGUAGES, ParsedTranscript
+
+__all__ = ["ImportOptions", "TableOptions", "is_cases_table", "read_cases_table", "read_file"]
 
 TEXT_FORMATS = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md"}
 DOCUMENT_FORMATS = {".docx": "docx", ".odt": "odt", ".pdf": "pdf"}
@@ -41,7 +44,7 @@ class ImportOptions:
     speaker_map: dict[str, str] = field(default_factory=dict)
     name: str | None = None
     new_version: bool = False
-    table: tables.TableOptions = field(default_factory=tables.TableOptions)
+    table: TableOptions = field(default_factory=TableOptions)
 
     @classmethod
     def with_speaker_map_file(cls, path: str | Path, **kwargs: object) -> ImportOptions:

@@ -1,0 +1,32 @@
+"""Transcripts page: what is in the project, and each transcript's turns."""
+
+import pandas as pd
+import streamlit as st
+
+from qualcode.ingest.turns import format_timestamp
+from qualcode.ui import state
+
+project = state.project()
+st.title("Transcripts")
+table = project.transcripts()
+if table.empty:
+    st.info("No transcripts yet. Import some with `qualcode import PROJECT FILES...`.")
+    st.stop()
+st.caption(f"{len(table)} transcripts, {int(table['words'].sum()):,} words, {int(table['turns'].sum())} turns.")
+st.dataframe(
+    table.drop(columns=["sha256"]), hide_index=True, width="stretch", key="transcripts_table",
+)
+
+name = st.selectbox("Show transcript", table["transcript"].tolist(), key="transcript_choice")
+cases = project.cases().set_index("case")
+row = table.set_index("transcript").loc[name]
+if row["case"] in cases.index:
+    attrs = cases.loc[row["case"]].dropna()
+    st.caption(" · ".join(f"{k}: {v}" for k, v in attrs.items() if k != "note"))
+turns = project.turns(name)
+for turn in turns.itertuples():
+    ts = f"[{format_timestamp(turn.timestamp)}] " if pd.notna(turn.timestamp) else ""
+    who = turn.speaker or "—"
+    with st.container(border=turn.role == "respondent"):
+        st.markdown(f"**{ts}{who}** · _{turn.role}_")
+        st.text(turn.text)

@@ -6,10 +6,10 @@ turns and cases as pandas DataFrames) and `ImportOptions`.
 
 __version__ = "0.1.0"
 
-from qualcode.errors import QualcodeError  # noqa: E402
-from qualcode.ingest import ImportOptions  # noqa: E402
-from qualcode.model import ImportReport, ImportResult, ParsedTranscript, Turn  # noqa: E402
-from qualcode.project import Project  # noqa: E402
+from qualcode.errors import QualcodeError
+from qualcode.ingest import ImportOptions
+from qualcode.model import ImportReport, ImportResult, ParsedTranscript, Turn
+from qualcode.project import Project
 
 __all__ = [
     "ImportOptions",

@@ -6,7 +6,6 @@ import in which some file failed; 2 a usage error (unknown option, missing argum
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 

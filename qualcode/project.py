@@ -243,7 +243,7 @@ class Project:
         return result, table
 
     @staticmethod
-    def _relink_cases(conn, table: CasesTable) -> int:  # noqa: ANN001
+    def _relink_cases(conn, table: CasesTable) -> int:
         """Transcripts imported before the cases table got their file name as case: join them now."""
         moved = 0
         for row in conn.execute(

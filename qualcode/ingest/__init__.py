@@ -18,8 +18,8 @@ from qualcode.ingest.encoding import decode, normalise
 from qualcode.ingest.frontmatter import split_front_matter
 from qualcode.ingest.language import detect_language
 from qualcode.ingest.speakers import load_speaker_map
-from qualcode.ingest.turns import compose, parse_text
 from qualcode.ingest.tables import TableOptions
+from qualcode.ingest.turns import compose, parse_text
 from qualcode.model import LANGUAGES, ParsedTranscript
 
 __all__ = ["ImportOptions", "TableOptions", "is_cases_table", "read_cases_table", "read_file"]

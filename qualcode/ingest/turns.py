@@ -17,6 +17,7 @@ Roles come from `speakers.infer_roles`.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -228,7 +229,7 @@ def parse_text(
 def _paragraph_turns(text: str, lines: list[tuple[int, str]]) -> list[Turn]:
     turns: list[Turn] = []
     start = end = None
-    for line_start, line in lines + [(len(text) + 1, "")]:
+    for line_start, line in [*lines, (len(text) + 1, "")]:
         if line.strip():
             if start is None:
                 start = line_start + (len(line) - len(line.lstrip()))
@@ -240,7 +241,7 @@ def _paragraph_turns(text: str, lines: list[tuple[int, str]]) -> list[Turn]:
 
 
 def _fill_end_timestamps(turns: list[Turn]) -> None:
-    for turn, nxt in zip(turns, turns[1:], strict=False):
+    for turn, nxt in itertools.pairwise(turns):
         if turn.timestamp is not None and turn.end_timestamp is None and nxt.timestamp is not None:
             turn.end_timestamp = nxt.timestamp
 

@@ -56,7 +56,7 @@ def _attribute(conn: Connection, name: str, values: list[object]) -> tuple[int, 
             insert(attributes).values(name=name, type=new_type, created_at=now())
         ).inserted_primary_key[0]
         return new_id, new_type
-    if row.type == new_type or new_type == "category" and row.type == "text":
+    if row.type == new_type or (new_type == "category" and row.type == "text"):
         return row.id, row.type
     stored = [r.value for r in conn.execute(
         select(case_attributes.c.value).where(case_attributes.c.attribute_id == row.id)
@@ -144,7 +144,7 @@ def transcripts_frame(conn: Connection, all_versions: bool = False) -> pd.DataFr
     return pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in query.selected_columns])
 
 
-def transcript_row(conn: Connection, name: str):  # noqa: ANN201 - a Row
+def transcript_row(conn: Connection, name: str):
     return conn.execute(
         select(transcripts).where(transcripts.c.name == name, transcripts.c.is_current.is_(True))
     ).first()

@@ -180,9 +180,11 @@ class Project:
 
         stored: list[str] = []
         skipped: list[str] = []
-        tid = None
+        warnings = [w for p in parsed_list for w in p.warnings]
         try:
-            with self.engine.begin() as conn:  # one file, one transaction
+            # One file, one transaction, and its log row in the same one: all of it is stored or none.
+            with self.engine.begin() as conn:
+                tid = None
                 for parsed in parsed_list:
                     existing = queries.find_by_sha(conn, parsed.sha256)
                     if existing is not None:
@@ -194,26 +196,11 @@ class Project:
                         raise ImportFileError("E211", file=file, name=parsed.name)
                     tid = queries.insert_transcript(conn, parsed, previous)
                     stored.append(parsed.name)
+                result = _summary(file, parsed_list, stored, skipped, warnings)
+                queries.log_import(conn, batch, file, result.status, result.message, result.error_code, tid)
         except QualcodeError as exc:
             result = ImportResult(file, "failed", str(exc), error_code=exc.code)
             self._log(batch, result)
-            return result
-        warnings = [w for p in parsed_list for w in p.warnings]
-        if not stored:
-            result = ImportResult(file, "skipped", "; ".join(skipped), error_code="E210", warnings=warnings)
-        else:
-            n_turns = sum(len(p.turns) for p in parsed_list if p.name in stored)
-            words = sum(p.word_count for p in parsed_list if p.name in stored)
-            speakers = sorted({f"{t.speaker or '(none)'}={t.role}" for p in parsed_list if p.name in stored
-                               for t in p.turns})
-            langs = sorted({p.language or "?" for p in parsed_list if p.name in stored})
-            message = (f"{file}: imported {', '.join(stored)} ({n_turns} turns, {words} words, "
-                       f"language {'/'.join(langs)}; speakers {', '.join(speakers)})")
-            if skipped:
-                message += f"; {len(skipped)} already present"
-            result = ImportResult(file, "imported", message, transcripts=stored, turns=n_turns, words=words,
-                                  warnings=warnings)
-        self._log(batch, result, tid)
         return result
 
     def _import_cases_table(self, path: Path, batch: str) -> tuple[ImportResult, CasesTable | None]:
@@ -299,6 +286,23 @@ class Project:
     def import_log(self) -> pd.DataFrame:
         with self.engine.connect() as conn:
             return queries.import_log_frame(conn)
+
+
+def _summary(file: str, parsed_list: list, stored: list[str], skipped: list[str],
+             warnings: list[str]) -> ImportResult:
+    if not stored:
+        return ImportResult(file, "skipped", "; ".join(skipped), error_code="E210", warnings=warnings)
+    done = [p for p in parsed_list if p.name in stored]
+    n_turns = sum(len(p.turns) for p in done)
+    words = sum(p.word_count for p in done)
+    speakers = sorted({f"{t.speaker or '(none)'}={t.role}" for p in done for t in p.turns})
+    langs = sorted({p.language or "?" for p in done})
+    message = (f"{file}: imported {', '.join(stored)} ({n_turns} turns, {words} words, "
+               f"language {'/'.join(langs)}; speakers {', '.join(speakers)})")
+    if skipped:
+        message += f"; {len(skipped)} already present"
+    return ImportResult(file, "imported", message, transcripts=stored, turns=n_turns, words=words,
+                        warnings=warnings)
 
 
 def _merge_tables(a: CasesTable | None, b: CasesTable) -> CasesTable:

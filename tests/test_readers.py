@@ -17,7 +17,7 @@ from qualcode.ingest import ImportOptions, read_file
 from qualcode.project import Project
 
 DATA = Path(__file__).parent / "data"
-I, R, O = "interviewer", "respondent", "other"
+IV, RE, OT = "interviewer", "respondent", "other"
 
 
 def _load_fixture_literals():
@@ -48,54 +48,54 @@ def alternate(a: str, b: str, n: int) -> list[str]:
 # name: (speakers in order, roles, timestamps or None, language, {turn index: text})
 EXPECTED = {
     "cp1251_ru.txt": (
-        alternate("Интервьюер", "Респондент", 5), {"Интервьюер": I, "Респондент": R}, None, "ru",
+        alternate("Интервьюер", "Респондент", 5), {"Интервьюер": IV, "Респондент": RE}, None, "ru",
         {0: "Расскажите, пожалуйста, почему вы решили переехать из Шымкента в Петропавловск?",
          1: "В Шымкенте у меня не было постоянной работы. Двоюродный брат сказал, что на севере нужны "
             "сварщики, и весной 2018 года я поехал к нему. Первые полгода жил у брата, потом мы с женой "
             "сняли квартиру на улице «Интернациональная».",
          4: "Спасибо, на сегодня это всё."}),
     "koi8r_ru.txt": (
-        alternate("И", "Р", 6), {"И": I, "Р": R}, None, "ru",
+        alternate("И", "Р", 6), {"И": IV, "Р": RE}, None, "ru",
         {0: "Когда вы переехали в Павлодар?",
          3: "Там работала программа переселения: дали подъёмные и помогли с арендой. Мама сначала была "
             "против, но потом согласилась."}),
     "cp866_ru.txt": (
-        alternate("Интервьюер", "Респондент", 6), {"Интервьюер": I, "Респондент": R}, None, "ru",
+        alternate("Интервьюер", "Респондент", 6), {"Интервьюер": IV, "Респондент": RE}, None, "ru",
         {0: "Как вы нашли работу в Усть-Каменогорске?", 5: "Пока нет. Может быть, на пенсии."}),
     "utf16_bom_en.txt": (
-        alternate("Interviewer", "Respondent", 6), {"Interviewer": I, "Respondent": R}, None, "en",
+        alternate("Interviewer", "Respondent", 6), {"Interviewer": IV, "Respondent": RE}, None, "en",
         {0: "Where did you live before moving north?", 5: "Every summer, for two weeks."}),
     "utf8_bom_crlf_en.txt": (
-        alternate("I", "R", 4), {"I": I, "R": R}, None, "en",
+        alternate("I", "R", 4), {"I": IV, "R": RE}, None, "en",
         {0: "What do you do in Astana now?",
          1: "I work at a small caf\u00e9 near the railway station. The owner is also from Shymkent, so we "
             "speak Kazakh at work \U0001f642"}),
     "frontmatter_en.md": (
-        alternate("Interviewer", "Respondent", 4), {"Interviewer": I, "Respondent": R}, None, "en",
+        alternate("Interviewer", "Respondent", 4), {"Interviewer": IV, "Respondent": RE}, None, "en",
         {0: "How did you decide to move?",
          3: "The older one cried the whole way. Now she says she likes the snow."}),
     "timestamps.txt": (
-        alternate("Interviewer", "Respondent", 6), {"Interviewer": I, "Respondent": R},
+        alternate("Interviewer", "Respondent", 6), {"Interviewer": IV, "Respondent": RE},
         [195, 220, 5, 320, 3723, 6], "en",
         {0: "When did you first think about moving?",
          4: "Looking back now, was it the right decision?",
          5: "I think so. My children have better schools here."}),
     "named_speakers.txt": (
-        alternate("Aliya", "Nurlan", 6), {"Aliya": I, "Nurlan": R}, None, "en",
+        alternate("Aliya", "Nurlan", 6), {"Aliya": IV, "Nurlan": RE}, None, "en",
         {0: "Nurlan, thank you for agreeing to talk. Where are you from originally?",
          3: "It was my uncle, really. He had moved to Kokshetau in the nineties and kept telling us how "
             "different life was there. My uncle said: come north. There is land, there are jobs, and "
             "nobody asks who your grandfather was. So in 2017 I packed one bag and took the train."}),
     "otter_style.txt": (
-        alternate("Speaker 1", "Speaker 2", 6), {"Speaker 1": I, "Speaker 2": R}, [3, 9, 21, 24, 62, 65], "en",
+        alternate("Speaker 1", "Speaker 2", 6), {"Speaker 1": IV, "Speaker 2": RE}, [3, 9, 21, 24, 62, 65], "en",
         {0: "So, to start, can you tell me when you moved to Pavlodar?",
          1: "It was in 2019. In September, I think. Yes, September, because my daughter started school there.",
          5: "Finding a flat. Nobody wanted to rent to a family with three children."}),
     "kazakh_kk.txt": (
-        alternate("Сұхбат алушы", "Респондент", 6), {"Сұхбат алушы": I, "Респондент": R}, None, "kk",
+        alternate("Сұхбат алушы", "Респондент", 6), {"Сұхбат алушы": IV, "Респондент": RE}, None, "kk",
         {0: "Сіз Түркістаннан Петропавлға қашан көштіңіз?", 2: "Жаңа жерде не қиын болды?"}),
     "content_controls.docx": (
-        alternate("Interviewer", "Respondent", 7), {"Interviewer": I, "Respondent": R}, None, "en",
+        alternate("Interviewer", "Respondent", 7), {"Interviewer": IV, "Respondent": RE}, None, "en",
         {0: "Why did you move to Petropavl?",
          1: "My cousin found me a job at the grain elevator, and the pay was regular.",
          2: "And your family?",
@@ -104,7 +104,7 @@ EXPECTED = {
          5: "Yes. The winters are long, but the children are happy here.",
          6: "Thank you, those are all my questions."}),
     "voice_tags.vtt": (
-        alternate("Interviewer", "Aigerim Bekova", 5), {"Interviewer": I, "Aigerim Bekova": R},
+        alternate("Interviewer", "Aigerim Bekova", 5), {"Interviewer": IV, "Aigerim Bekova": RE},
         [1.0, 5.0, 11.0, 14.5, 19.5], "en",
         {0: "Aigerim, when did you move to Astana?",
          1: "In 2018, right after university. My sister already lived there, so I stayed with her at first.",
@@ -112,18 +112,18 @@ EXPECTED = {
          3: "Not really. A bank hired me after two weeks.",
          4: "That was quick. Thank you."}),
     "subtitles.srt": (
-        alternate("INTERVIEWER", "ASEL", 4), {"INTERVIEWER": I, "ASEL": R}, [1.0, 4.8, 12.0, 14.5], "en",
+        alternate("INTERVIEWER", "ASEL", 4), {"INTERVIEWER": IV, "ASEL": RE}, [1.0, 4.8, 12.0, 14.5], "en",
         {0: "Asel, why did you leave Taraz?",
          1: "My husband got a contract in Ekibastuz, at the power station. The contract was for three years, "
             "but we stayed.",
          3: "The people are kind. The wind is terrible. In winter I hardly go out at all."}),
     "interview.odt": (
-        alternate("Interviewer", "Respondent", 4), {"Interviewer": I, "Respondent": R}, None, "en",
+        alternate("Interviewer", "Respondent", 4), {"Interviewer": IV, "Respondent": RE}, None, "en",
         {0: "What did you take with you when you moved?",
          1: "Only two suitcases and my grandmother's carpet.",
          3: "Because without it the new flat did not feel like home."}),
     "text_layer.pdf": (
-        alternate("Interviewer", "Respondent", 6), {"Interviewer": I, "Respondent": R}, None, "en",
+        alternate("Interviewer", "Respondent", 6), {"Interviewer": IV, "Respondent": RE}, None, "en",
         {0: "When did you move from Taraz to Pavlodar?",
          1: "In 2015. I was twenty years old and had never seen snow in October.",
          2: "How did you find your first job?",
@@ -131,7 +131,7 @@ EXPECTED = {
          4: "Do you send money home?",
          5: "Every month. My mother built a new kitchen with it."}),
 }
-SINGLE_TRANSCRIPT_FILES = sorted(EXPECTED) + ["no_labels.txt"]
+SINGLE_TRANSCRIPT_FILES = [*sorted(EXPECTED), "no_labels.txt"]
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -243,7 +243,7 @@ def test_named_speakers_quoted_colon_is_not_a_speaker():
 def test_speaker_map_file_gives_roles_and_unused_entry_is_harmless():
     options = ImportOptions.with_speaker_map_file(DATA / "speaker_map.yaml")
     p = read_one("named_speakers.txt", options)
-    assert {t.speaker: t.role for t in p.turns} == {"Aliya": I, "Nurlan": R}
+    assert {t.speaker: t.role for t in p.turns} == {"Aliya": IV, "Nurlan": RE}
     assert "Guest" not in {t.speaker for t in p.turns}
 
 
@@ -251,12 +251,12 @@ def test_speaker_map_overrides_inferred_roles(tmp_path):
     swapped = tmp_path / "swapped.yaml"
     swapped.write_text("Aliya: respondent\nNurlan: interviewer\n", encoding="utf-8")
     p = read_one("named_speakers.txt", ImportOptions.with_speaker_map_file(swapped))
-    assert {t.speaker: t.role for t in p.turns} == {"Aliya": R, "Nurlan": I}
+    assert {t.speaker: t.role for t in p.turns} == {"Aliya": RE, "Nurlan": IV}
     # the map also overrides a role word used as a label
     mapped = tmp_path / "map.yaml"
     mapped.write_text("Respondent: other\n", encoding="utf-8")
     p = read_one("utf16_bom_en.txt", ImportOptions.with_speaker_map_file(mapped))
-    assert {t.speaker: t.role for t in p.turns} == {"Interviewer": I, "Respondent": O}
+    assert {t.speaker: t.role for t in p.turns} == {"Interviewer": IV, "Respondent": OT}
 
 
 def test_otter_header_lines_are_not_turn_text():
@@ -297,7 +297,7 @@ def test_turns_csv_gives_one_transcript_per_interview():
     stamps = {"int_a": [5, 9, 62, 70], "int_b": [3, 7, 30, 41]}
     for name, p in found.items():
         assert [t.speaker for t in p.turns] == alternate("Interviewer", "Respondent", 4)
-        assert [t.role for t in p.turns] == alternate(I, R, 4)
+        assert [t.role for t in p.turns] == alternate(IV, RE, 4)
         assert [t.timestamp for t in p.turns] == pytest.approx(stamps[name])
         assert p.source_format == "csv"
     a = found["int_a"]
@@ -319,8 +319,8 @@ def test_survey_xlsx_gives_one_transcript_per_respondent(tmp_path):
         assert p.case == rid
         assert p.attributes == {"gender": genders[rid], "age": ages[rid]}
         assert [t.speaker for t in p.turns[::2]] == ["Question"] * (len(p.turns) // 2)
-        assert {t.role for t in p.turns[::2]} == {I}
-        assert {(t.speaker, t.role) for t in p.turns[1::2]} == {(rid, R)}
+        assert {t.role for t in p.turns[::2]} == {IV}
+        assert {(t.speaker, t.role) for t in p.turns[1::2]} == {(rid, RE)}
         assert words(p, p.turns[0]) == "why did you move"
         answers += len(p.turns) // 2
     assert answers == 9
@@ -349,7 +349,7 @@ def test_pdf_two_pages_no_turn_crosses_the_break():
 def test_no_labels_gives_unlabelled_paragraph_turns():
     p = read_one("no_labels.txt")
     assert len(p.turns) == 3
-    assert all(t.speaker is None and t.role == R for t in p.turns)
+    assert all(t.speaker is None and t.role == RE for t in p.turns)
     paragraphs = FX.NO_LABELS_TXT.strip().split("\n\n")
     assert [p.text[t.start:t.end] for t in p.turns] == paragraphs
 
@@ -371,7 +371,7 @@ def test_cases_table_joined_to_transcripts_through_project(tmp_path):
 
 
 def test_all_good_fixtures_store_the_same_turns_as_read_file(tmp_path):
-    names = sorted(EXPECTED) + ["no_labels.txt", "turns.csv", "survey.xlsx"]
+    names = [*sorted(EXPECTED), "no_labels.txt", "turns.csv", "survey.xlsx"]
     with Project.create(tmp_path / "p.qc") as project:
         report = project.import_files([DATA / n for n in names])
         assert [r.status for r in report.results] == ["imported"] * len(names), report.failed

@@ -119,7 +119,7 @@ def read_file(path: str | Path, options: ImportOptions | None = None,
     encoding: str | None = None
 
     if fmt in ("csv", "xlsx"):
-        return _read_table_file(path, data, sha, fmt, options, cases)
+        return _read_table_file(path, data, fmt, options, cases)
 
     if fmt in ("txt", "md", "vtt", "srt"):
         text, encoding = decode(data, file, options.encoding)
@@ -172,7 +172,7 @@ def read_file(path: str | Path, options: ImportOptions | None = None,
     ]
 
 
-def _read_table_file(path: Path, data: bytes, sha: str, fmt: str, options: ImportOptions,
+def _read_table_file(path: Path, data: bytes, fmt: str, options: ImportOptions,
                      cases: CasesTable | None) -> list[ParsedTranscript]:
     file = str(path)
     frame = tables.read_table(data, file, path.suffix.lower(), options.table.sheet)
@@ -193,9 +193,9 @@ def _read_table_file(path: Path, data: bytes, sha: str, fmt: str, options: Impor
         if cases is not None:
             case, extra = cases.lookup(item.name, case)
             attributes.update(extra)
-        # Each transcript from a multi-interview table gets its own hash, so re-importing one
-        # interview of the table is recognised as a duplicate of that interview only.
-        item_sha = sha if len(found) == 1 else hashlib.sha256(f"{sha}:{item.name}".encode()).hexdigest()
+        # A table may hold several interviews, so each gets the hash of its own content (name and
+        # turns), not of the file: the same interview re-imported from any table is a duplicate.
+        item_sha = hashlib.sha256(f"{fmt}\n{item.name}\n{body}".encode()).hexdigest()
         out.append(ParsedTranscript(
             name=item.name, text=body, turns=turns, source_format=fmt, source_name=path.name,
             sha256=item_sha, language=_language(path, None, options.language, body),

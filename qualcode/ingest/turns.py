@@ -39,19 +39,19 @@ _MD = r"(?:\*\*|__|\*)?"
 
 # "[00:03:15] Interviewer [00:03:15]: [00:03:15] text" and the markdown **Label:** forms.
 COLON_LINE = re.compile(
-    rf"^[ \t]*(?:(?P<ts1>{_TS_ANY})[ \t]+)?{_MD}{_LABEL}{_QUAL}{_MD}"
-    rf"(?:[ \t]*(?P<ts2>{_TS_ANY}))?[ \t]*{_MD}[ \t]*[:：](?!\d){_MD}"
-    rf"[ \t]*(?:(?P<ts3>{_TS_BRACKETED})[ \t]*)?(?P<rest>.*)$"
+    rf"^[^\S\n]*(?:(?P<ts1>{_TS_ANY})[^\S\n]+)?{_MD}{_LABEL}{_QUAL}{_MD}"
+    rf"(?:[^\S\n]*(?P<ts2>{_TS_ANY}))?[^\S\n]*{_MD}[^\S\n]*[:：](?!\d){_MD}"
+    rf"[^\S\n]*(?:(?P<ts3>{_TS_BRACKETED}|\d{{1,2}}:\d{{2}}:\d{{2}}(?=[^\S\n]))[^\S\n]*)?(?P<rest>.*)$"
 )
 # "Q. text", "Interviewer – text", "Name<TAB>text": other separators, allowed for fewer labels.
 ALT_LINE = re.compile(
-    rf"^[ \t]*(?:(?P<ts1>{_TS_ANY})[ \t]+)?{_MD}{_LABEL}{_MD}"
-    rf"(?P<sep>\.[ \t]+|[ \t]+[-–—][ \t]+|\t+)(?P<rest>\S.*)$"
+    rf"^[^\S\n]*(?:(?P<ts1>{_TS_ANY})[^\S\n]+)?{_MD}{_LABEL}{_MD}"
+    rf"(?P<sep>\.[^\S\n]+|[^\S\n]+[-–—][^\S\n]+|\t+)(?P<rest>\S.*)$"
 )
 # "Speaker 1  0:03" or "INTERVIEWER" alone on a line: the words follow on the next lines.
 LABEL_ONLY = re.compile(
-    rf"^[ \t]*(?:(?P<ts1>{_TS_ANY})[ \t]+)?{_MD}{_LABEL}{_QUAL}{_MD}[ \t]*[:：]?{_MD}"
-    rf"(?:[ \t]+(?P<ts2>{_TS_ANY}))?[ \t]*$"
+    rf"^[^\S\n]*(?:(?P<ts1>{_TS_ANY})[^\S\n]+)?{_MD}{_LABEL}{_QUAL}{_MD}[^\S\n]*[:：]?{_MD}"
+    rf"(?:[^\S\n]+(?P<ts2>{_TS_ANY}))?[^\S\n]*$"
 )
 TS_ONLY = re.compile(rf"^[ \t]*(?P<ts>{_TS_ANY})[ \t]*$")
 _DOT_LABELS = {"q", "a", "в", "о"}
@@ -114,10 +114,13 @@ def _accepted(cands: list[_Candidate]) -> set[str]:
     counts: dict[str, int] = {}
     for c in cands:
         counts[label_key(c.label)] = counts.get(label_key(c.label), 0) + 1
+    # "Speaker 1  0:03" lines: once two of them establish the layout, each one opens a turn,
+    # even for a speaker who speaks only once.
+    timed_alone = sum(1 for c in cands if c.kind == "alone" and c.timestamp is not None)
     accepted: set[str] = set()
     for c in cands:
         key = label_key(c.label)
-        role = known_role(c.label)
+        role = known_role(c.label) or (known_role(c.qual) if c.qual else None)
         if c.kind == "dot" and key not in _DOT_LABELS:
             continue
         if c.kind == "dash" and role is None:
@@ -130,6 +133,9 @@ def _accepted(cands: list[_Candidate]) -> set[str]:
             if role is None and not (c.label.isupper() and len(c.label) > 1 and counts[key] >= 2):
                 continue
         if role is not None:
+            accepted.add(key)
+            continue
+        if c.kind == "alone" and c.timestamp is not None and timed_alone >= 2 and plausible_name(c.label):
             accepted.add(key)
             continue
         if not plausible_name(c.label) or counts[key] < 2:
@@ -242,7 +248,8 @@ def _paragraph_turns(text: str, lines: list[tuple[int, str]]) -> list[Turn]:
 
 def _fill_end_timestamps(turns: list[Turn]) -> None:
     for turn, nxt in itertools.pairwise(turns):
-        if turn.timestamp is not None and turn.end_timestamp is None and nxt.timestamp is not None:
+        if (turn.timestamp is not None and turn.end_timestamp is None and nxt.timestamp is not None
+                and nxt.timestamp >= turn.timestamp):
             turn.end_timestamp = nxt.timestamp
 
 

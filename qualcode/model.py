@@ -69,6 +69,7 @@ class ImportResult:
     words: int = 0
     warnings: list[str] = field(default_factory=list)
     error_code: str | None = None
+    error: Exception | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from qualcode import __version__
 from qualcode.errors import ImportFileError, ProjectError, QualcodeError
@@ -154,8 +155,8 @@ class Project:
     def import_file(self, path: str | Path, options: ImportOptions | None = None) -> ImportResult:
         """Import one file; raises the file's QualcodeError instead of reporting it."""
         result = self.import_files([path], options).results[0]
-        if result.status == "failed":
-            raise ImportFileError(result.error_code or "E208", **_fields_from(result))
+        if result.status == "failed" and result.error is not None:
+            raise result.error
         return result
 
     def _log(self, batch: str, result: ImportResult, transcript_id: int | None = None) -> None:
@@ -169,12 +170,12 @@ class Project:
         try:
             parsed_list = read_file(path, options, cases_table)
         except QualcodeError as exc:
-            result = ImportResult(file, "failed", str(exc), error_code=exc.code)
+            result = ImportResult(file, "failed", str(exc), error_code=exc.code, error=exc)
             self._log(batch, result)
             return result
         except Exception as exc:  # a reader bug must not stop the batch; say what happened
             result = ImportResult(file, "failed", f"{file}: unexpected error while reading: "
-                                  f"{type(exc).__name__}: {exc}", error_code="E208")
+                                  f"{type(exc).__name__}: {exc}", error_code="E208", error=exc)
             self._log(batch, result)
             return result
 
@@ -199,7 +200,12 @@ class Project:
                 result = _summary(file, parsed_list, stored, skipped, warnings)
                 queries.log_import(conn, batch, file, result.status, result.message, result.error_code, tid)
         except QualcodeError as exc:
-            result = ImportResult(file, "failed", str(exc), error_code=exc.code)
+            result = ImportResult(file, "failed", str(exc), error_code=exc.code, error=exc)
+            self._log(batch, result)
+        except SQLAlchemyError as exc:  # the transaction rolled back: nothing of this file is stored
+            result = ImportResult(file, "failed", f"{file}: could not be stored ({type(exc).__name__}: "
+                                  f"{exc.orig if hasattr(exc, 'orig') else exc}); nothing was changed.",
+                                  error_code="E106", error=exc)
             self._log(batch, result)
         return result
 
@@ -208,7 +214,7 @@ class Project:
         try:
             table = read_cases_table(path)
         except QualcodeError as exc:
-            result = ImportResult(file, "failed", str(exc), error_code=exc.code)
+            result = ImportResult(file, "failed", str(exc), error_code=exc.code, error=exc)
             self._log(batch, result)
             return result, None
         with self.engine.begin() as conn:
@@ -312,8 +318,3 @@ def _merge_tables(a: CasesTable | None, b: CasesTable) -> CasesTable:
     a.case_of_file.update(b.case_of_file)
     a.attributes_of_file.update(b.attributes_of_file)
     return a
-
-
-def _fields_from(result: ImportResult) -> dict[str, object]:
-    # Re-raising a reported failure: the message is already complete, so carry it as the reason.
-    return {"file": result.file, "kind": "file", "reason": result.message}

@@ -235,3 +235,23 @@ def test_reimporting_one_interview_of_a_table_is_a_duplicate(tmp_path):
         result = project.import_files([only_a]).results[0]
         assert_unchanged(project, before)
         assert (result.status, result.error_code) == ("skipped", "E210"), result.message
+
+
+def test_front_matter_speaker_with_unknown_role_is_refused_by_name(tmp_path):
+    bad = tmp_path / "roles.txt"
+    bad.write_text("---\ncase: X1\nspeakers:\n  Aliya: boss\n---\nAliya: Why?\nNurlan: Work.\n"
+                   "Aliya: And?\nNurlan: We came.\n", encoding="utf-8")
+    with Project.create(tmp_path / "p.qc") as project:
+        report = project.import_files([bad, DATA / "koi8r_ru.txt"])
+        failed, good = report.results
+        assert (failed.status, failed.error_code) == ("failed", "E404")
+        assert "roles.txt" in failed.message and "'boss'" in failed.message and "interviewer" in failed.message
+        assert good.status == "imported"
+        assert list(project.transcripts()["transcript"]) == ["koi8r_ru"]
+
+
+def test_import_file_raises_the_files_own_error(tmp_path):
+    with Project.create(tmp_path / "p.qc") as project, pytest.raises(QualcodeError) as info:
+        project.import_file(DATA / "empty.txt")
+    assert info.value.code == "E203"
+    assert str(info.value).startswith("[E203]") and "empty.txt" in str(info.value)

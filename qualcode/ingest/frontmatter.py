@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from qualcode.errors import ImportFileError
+from qualcode.ingest.speakers import validate_speaker_map
 
 FRONT = re.compile(r"\A---[ \t]*\n(?P<body>.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 CASE_KEYS = ("case", "case_id", "respondent", "participant")
@@ -57,6 +58,6 @@ def split_front_matter(text: str, file: str) -> FrontMatter:
             fm.speaker_roles[str(name)] = "interviewer"
     speakers = data.get("speakers") or data.get("speaker_map")
     if isinstance(speakers, dict):
-        fm.speaker_roles.update({str(k): str(v).strip().lower() for k, v in speakers.items()})
+        fm.speaker_roles.update(validate_speaker_map(speakers, f"{file} (front matter 'speakers')"))
     fm.attributes = {str(k): v for k, v in data.items() if str(k).lower() not in RESERVED}
     return fm

@@ -255,3 +255,19 @@ def test_import_file_raises_the_files_own_error(tmp_path):
         project.import_file(DATA / "empty.txt")
     assert info.value.code == "E203"
     assert str(info.value).startswith("[E203]") and "empty.txt" in str(info.value)
+
+
+def test_bytes_that_read_as_no_language_are_undecodable(tmp_path):
+    # High bytes only (no NULs, so not "binary"): every single-byte code page "decodes" them,
+    # but into letter soup; detection must refuse rather than store mojibake.
+    import random
+
+    rng = random.Random(7)
+    path = tmp_path / "garbled.txt"
+    path.write_bytes(bytes(rng.randint(0x80, 0xFF) for _ in range(3000)))
+    exc = expect_error("E207", path, lambda: read_file(path))
+    assert "encoding" in str(exc)
+    with Project.create(tmp_path / "p.qc") as project:
+        result = project.import_files([path]).results[0]
+        assert (result.status, result.error_code) == ("failed", "E207")
+        assert project.transcripts().empty

@@ -16,6 +16,7 @@ setup: $(STAMP)
 
 ## run: the browser app on the bundled sample project (built on first run), at http://127.0.0.1:8501
 run: setup
+	@$(BIN)/python -c "from qualcode.sample import default_project as d; print('Project:', d())"
 	$(BIN)/python -m streamlit run app.py --server.address 127.0.0.1 --browser.gatherUsageStats false
 
 ## test: the whole suite, browser tests included (Chromium is installed if missing and we are root)

@@ -145,14 +145,30 @@ def _emit(frame: pd.DataFrame, fmt: str, out: str | None) -> None:
     elif fmt == "json":
         text = frame.to_json(orient="records", force_ascii=False, indent=2, date_format="iso") + "\n"
     else:
-        with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
-                               "display.max_colwidth", 60):
-            text = frame.to_string(index=False) + "\n" if not frame.empty else "(none)\n"
+        text = _table(frame)
     if out:
         Path(out).write_text(text, encoding="utf-8")
         click.echo(f"Wrote {len(frame)} rows to {out}.", err=True)
     else:
         click.echo(text, nl=False)
+
+
+def _table(frame: pd.DataFrame, width: int = 70) -> str:
+    """A screen table: missing values blank, long text cut, text columns left-aligned."""
+    if frame.empty:
+        return "(none)\n"
+    shown = frame.copy()
+    formatters = {}
+    for col in shown.columns:
+        if shown[col].dtype == object or pd.api.types.is_string_dtype(shown[col]):
+            cells = shown[col].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v))
+                                   else " ".join(str(v).split()))
+            cells = cells.map(lambda v: v if len(v) <= width else v[: width - 1] + "…")
+            pad = max([len(str(col)), *cells.str.len()])
+            shown[col] = cells
+            formatters[col] = lambda v, pad=pad: f"{v:<{pad}}"
+    shown = shown.astype({c: object for c in shown.columns}).where(shown.notna(), "")
+    return shown.to_string(index=False, formatters=formatters, justify="left") + "\n"
 
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
@@ -211,6 +227,8 @@ def import_log(project: str, fmt: str, out: str | None) -> None:
     """Show what every import did: each file imported, skipped or failed, and why."""
     with Project.open(project) as p:
         frame = p.import_log()
+    if fmt == "table":
+        frame = frame.assign(batch=frame["batch"].str[:8])
     _emit(frame, fmt, out)
 
 

@@ -44,3 +44,14 @@ def test_missing_project_shows_a_clear_error(tmp_path: Path, monkeypatch: pytest
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception
     assert "[E101]" in at.error[0].value
+
+
+def test_first_run_builds_the_sample_project_in_the_data_folder(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("QUALCODE_PROJECT", raising=False)
+    monkeypatch.setenv("QUALCODE_DATA_DIR", str(tmp_path / "data"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not at.exception
+    assert (tmp_path / "data" / "sample.qcdb").exists()
+    assert len(at.dataframe[0].value) == 24
+    assert "synthetic" in at.sidebar.markdown[0].value

@@ -97,3 +97,13 @@ def test_attributes_option_joins_cases(tmp_path: Path, data: Path) -> None:
     cases = pd.read_csv(io.StringIO(run("cases", "p.qcdb", "--format", "csv", cwd=tmp_path).stdout))
     cases = cases.set_index("case")
     assert "T02" in cases.index and "T01" in cases.index
+
+
+def test_screen_tables_have_no_nan_and_left_aligned_text(tmp_path: Path, data: Path) -> None:
+    run("init", "p.qcdb", cwd=tmp_path)
+    run("import", "p.qcdb", str(data / "content_controls.docx"), cwd=tmp_path)
+    listing = run("transcripts", "p.qcdb", cwd=tmp_path).stdout
+    assert "NaN" not in listing and "None" not in listing  # a .docx has no text encoding: blank
+    rows = run("turns", "p.qcdb", "--format", "table", cwd=tmp_path).stdout.splitlines()
+    text_col = rows[0].index("text")
+    assert all(not row[text_col].isspace() for row in rows[1:])  # text starts under its header

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import streamlit as st
@@ -13,10 +14,16 @@ VIEWS = Path(__file__).parent / "views"
 
 def run() -> None:
     st.set_page_config(page_title="qualcode", layout="wide")
+    from qualcode.sample import sample_project_path
     from qualcode.ui import state
 
     try:
-        project = state.project()
+        if not st.session_state.get("project_location") and not os.environ.get("QUALCODE_PROJECT") \
+                and not sample_project_path().exists():
+            with st.status("First run: building the sample project from interviews/ …", expanded=True):
+                project = state.project()
+        else:
+            project = state.project()
     except QualcodeError as exc:
         st.error(str(exc))
         st.stop()

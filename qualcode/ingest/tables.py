@@ -22,6 +22,7 @@ from typing import Literal
 import pandas as pd
 
 from qualcode.errors import ImportFileError
+from qualcode.ingest.encoding import decode
 from qualcode.ingest.turns import Block, parse_timestamp
 
 SPEAKER_COLS = ("speaker", "speaker_name", "name", "who", "role", "говорящий", "спикер", "участник")
@@ -60,8 +61,6 @@ def read_table(data: bytes, file: str, suffix: str, sheet: str | int = 0) -> pd.
         if suffix == ".xlsx":
             frame = pd.read_excel(io.BytesIO(data), sheet_name=sheet, dtype=object)
         else:
-            from qualcode.ingest.encoding import decode
-
             text, _ = decode(data, file)
             frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python")
     except ImportFileError:

@@ -101,6 +101,61 @@ class Errors:
         "{file}: attribute name '{attribute}' is reserved or empty. Rename the column."
     )
 
+    # Codebooks (E6xx). `where` reads "code 'push.housing'", "rule 'push.housing/ru/2'", ...
+    E600 = "{file}: the codebook has {n} problem(s); it was not used.\n{details}"
+    E601 = "{file}: cannot read the codebook: {reason}."
+    E602 = "{file}, line {line}: {where}: YAML syntax error: {reason}. Fix: {fix}"
+    E603 = "{file}, line {line}: {where}: '{key}' is required ({expected}). Fix: add `{key}:`."
+    E604 = "{file}, line {line}: {where}: '{key}' must be {expected}; found {found!r}. Fix: {fix}"
+    E605 = "{file}, line {line}: {where}: unknown key '{key}'. {hint}Known keys here: {known}."
+    E606 = (
+        "{file}, line {line}: code '{code}': the id is already used on line {first}. "
+        "Fix: give each code its own id (codings point at ids)."
+    )
+    E607 = (
+        "{file}, line {line}: code '{code}': its parent '{parent}' is not defined. "
+        "Fix: add a code with id '{parent}' (e.g. a group heading), or set `parent:` to an existing code."
+    )
+    E608 = (
+        "{file}, line {line}: code '{code}': parents form a cycle ({cycle}). "
+        "Fix: make one of them a top-level code or give it another parent."
+    )
+    E609 = "{file}, line {line}: {where}: invalid regex {pattern!r}: {reason}. Fix: {fix}"
+    E610 = (
+        "{file}, line {line}: {where}: invalid spaCy token pattern: {reason}. "
+        "Fix: a token pattern is a list of dicts such as [{{LEMMA: lose}}, {{OP: '?'}}, {{LEMMA: job}}]."
+    )
+    E611 = (
+        "{file}, line {line}: {where}: unknown language '{lang}'. "
+        "Fix: use one of the codebook's languages ({known}), or add it to `languages:` "
+        "(qualcode has pipelines for en, ru, kk)."
+    )
+    E612 = (
+        "{file}, line {line}: {where}: bad colour {value!r}. "
+        "Fix: write it as '#rgb' or '#rrggbb', e.g. '#d62728' (quote it: # starts a YAML comment)."
+    )
+    E613 = "{file}, line {line}: {where}: this rule can never match: {reason}. Fix: {fix}"
+    E614 = (
+        "{file}, line {line}: rule id '{rule}' is already used on line {first}. "
+        "Fix: give each rule its own `id:`, or leave `id:` out to get '<code>/<lang>/<n>'."
+    )
+    E615 = "{file}, line {line}: {where}: {reason}. Fix: {fix}"
+    E616 = "No codebook language matches transcript language '{lang}' ({names}); they were not coded."
+
+    # Rule coding, codings tables and evaluation (E7xx)
+    E701 = "{file}, line {line}: column '{column}' is missing. Expected columns: {expected}."
+    E702 = "{file}, line {line}: {field} {value!r} {reason}. Fix: {fix}"
+    E703 = (
+        "{file}, line {line}: the text does not match the transcript at {start}-{end}: the file says "
+        "{given!r}, the transcript has {found!r}. {hint}"
+    )
+    E704 = "No human codings to compare with{who}. Import some (`qualcode codings import`) or code by hand."
+    E705 = "The project has no rule run yet. Run `qualcode code PROJECT --codebook FILE` first."
+    E706 = "Unknown code '{code}'. {hint}"
+    E707 = "Coding {coding} does not exist in the project."
+    E708 = "{file}: {n} row(s) have problems; nothing was imported.\n{details}"
+    E709 = "Unknown setting '{key}' or bad value {value!r}. {hint}"
+
     # CLI and options (E5xx)
     E501 = "Unknown output format '{value}'. Use one of: {supported}."
     E502 = "No files matched {pattern}."
@@ -118,6 +173,14 @@ class QualcodeError(Exception):
 
 class ImportFileError(QualcodeError):
     """A single file could not be imported; a batch import records it and goes on."""
+
+
+class CodebookError(QualcodeError):
+    """A codebook could not be read or has problems; `problems` lists each one (E602-E615)."""
+
+    def __init__(self, code: str, problems: list[QualcodeError] | None = None, **fields: object) -> None:
+        self.problems = problems or []
+        super().__init__(code, **fields)
 
 
 class ProjectError(QualcodeError):

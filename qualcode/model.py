@@ -93,3 +93,35 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+
+@dataclass
+class Run:
+    """One auto-coding pass with one codebook version, and what it changed.
+
+    `counts` is codings per code in this run; `added`/`removed` compare with the rule
+    codings the run replaced (per code), so a researcher sees what a codebook edit did.
+    """
+
+    id: int | None
+    codebook_name: str
+    codebook_version: str
+    codebook_sha256: str
+    pipeline_versions: dict[str, str]
+    status: str
+    transcripts: list[str]
+    counts: dict[str, int]
+    added: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
+    removed: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
+    carried_over: int = 0
+    analysed: int = 0
+    cached: int = 0
+    words: int = 0
+    dry_run: bool = False
+    coding_status: str = "suggested"
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())

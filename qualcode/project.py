@@ -12,14 +12,21 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from qualcode import __version__
+from qualcode import runs as run_engine
+from qualcode.codebook import Codebook
+from qualcode.codebook import load as load_codebook
 from qualcode.errors import ImportFileError, ProjectError, QualcodeError
+from qualcode.evaluation import RuleEvaluation, evaluate
+from qualcode.exchange.codings import CodingsImport
+from qualcode.exchange.codings import read_rows as read_codings_rows
 from qualcode.ingest import (
     DOC_FILE_STEMS,
     ImportOptions,
@@ -28,9 +35,10 @@ from qualcode.ingest import (
     read_file,
 )
 from qualcode.ingest.attributes import CasesTable
-from qualcode.model import ImportReport, ImportResult
-from qualcode.store import current_revision, open_engine, queries
+from qualcode.model import ImportReport, ImportResult, Run
+from qualcode.store import coding_queries, current_revision, open_engine, queries
 from qualcode.store.schema import cases, transcripts
+from qualcode.store.schema import codes as codes_table
 
 Progress = Callable[[int, int, str], None]
 
@@ -292,6 +300,145 @@ class Project:
     def import_log(self) -> pd.DataFrame:
         with self.engine.connect() as conn:
             return queries.import_log_frame(conn)
+
+    # --- settings ----------------------------------------------------------------------------
+
+    SETTINGS: ClassVar[dict[str, tuple[str, ...]]] = {"autocode_status": ("suggested", "accepted")}
+
+    def setting(self, key: str) -> str:
+        """A project setting; `autocode_status` (suggested | accepted) is the status of rule codings."""
+        if key not in self.SETTINGS:
+            raise QualcodeError("E709", key=key, value=None, hint=f"Known settings: {', '.join(self.SETTINGS)}.")
+        with self.engine.connect() as conn:
+            return queries.get_info(conn).get(key, self.SETTINGS[key][0])
+
+    def set_setting(self, key: str, value: str) -> None:
+        allowed = self.SETTINGS.get(key)
+        if allowed is None or value not in allowed:
+            hint = f"Use one of: {', '.join(allowed)}." if allowed else f"Known settings: {', '.join(self.SETTINGS)}."
+            raise QualcodeError("E709", key=key, value=value, hint=hint)
+        with self.engine.begin() as conn:
+            queries.set_info(conn, **{key: value})
+
+    # --- codes and codings -------------------------------------------------------------------
+
+    def autocode(
+        self,
+        codebook: Codebook | str | Path,
+        *,
+        transcripts: Sequence[str] | None = None,
+        accept: bool | None = None,
+        dry_run: bool = False,
+        progress: Progress | None = None,
+        workers: int | None = None,
+    ) -> Run:
+        """Code the current transcripts (or those named) with a codebook's rules.
+
+        The run replaces the previous rule codings of those transcripts in one transaction;
+        human codings are never touched, and reviewers' accept/reject decisions are kept
+        for codings that come back. `accept=True` stores codings as accepted instead of the
+        project's `autocode_status` setting (default: suggested). `dry_run` changes nothing
+        and reports what the run would add and remove.
+        """
+        book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
+        return run_engine.autocode(self.engine, book, transcripts=transcripts, accept=accept, dry_run=dry_run,
+                             progress=progress, workers=workers)
+
+    def codings(
+        self,
+        transcripts: Sequence[str] | None = None,
+        *,
+        origin: str | Sequence[str] | None = None,
+        status: str | Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """One row per coding: transcript, case, code, start, end, text, speaker, role, coder,
+        origin, rule, status, confidence, run (then turn, matched words, memo, id)."""
+        origins = [origin] if isinstance(origin, str) else origin
+        statuses = [status] if isinstance(status, str) else status
+        with self.engine.connect() as conn:
+            return coding_queries.codings_frame(conn, transcripts, origins, statuses)
+
+    def codes(self) -> pd.DataFrame:
+        """The project's codes: code (id path), name, parent, description, color."""
+        from qualcode.store.schema import codes
+
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(codes).order_by(codes.c.sort_order, codes.c.path)).all()
+        by_id = {r.id: r.path for r in rows}
+        return pd.DataFrame([{"code": r.path, "name": r.name, "parent": by_id.get(r.parent_id),
+                              "description": r.description, "color": r.color} for r in rows],
+                            columns=["code", "name", "parent", "description", "color"])
+
+    def runs(self) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            return coding_queries.runs_frame(conn)
+
+    def import_codings(self, path: str | Path, *, coder: str | None = None,
+                       create_codes: bool = False) -> CodingsImport:
+        """Import human codings made elsewhere (a CSV with the `codings` columns).
+
+        Every row is checked first (transcript, code, offsets, and that `text` is what the
+        transcript has there); if any row is bad, nothing is imported. Rows already in the
+        project (same transcript, code, span and coder) are skipped, so re-importing is safe.
+        """
+        from qualcode.store.schema import codings as codings_table
+
+        with self.engine.connect() as conn:
+            texts = {r.name: r.text for r in coding_queries.current_transcripts(conn)}
+            known = set(coding_queries.code_ids(conn))
+        rows = read_codings_rows(path, texts, known, coder=coder, create_codes=create_codes)
+        report = CodingsImport(str(path))
+        stamp = queries.now()
+        with self.engine.begin() as conn:
+            ids = coding_queries.code_ids(conn)
+            tids = {r.name: r.id for r in coding_queries.current_transcripts(conn)}
+            coder_ids: dict[str, int] = {}
+            existing = {(r.transcript_id, r.code_id, r.start_offset, r.end_offset, r.coder_id)
+                        for r in conn.execute(select(codings_table.c.transcript_id, codings_table.c.code_id,
+                                                     codings_table.c.start_offset, codings_table.c.end_offset,
+                                                     codings_table.c.coder_id)
+                                              .where(codings_table.c.origin.in_(["manual", "import"])))}
+            out = []
+            for row in rows:
+                if row.code not in ids:
+                    ids[row.code] = conn.execute(insert(codes_table).values(
+                        path=row.code, name=row.code.rsplit(".", 1)[-1], created_at=stamp, updated_at=stamp,
+                    )).inserted_primary_key[0]
+                    report.created_codes.append(row.code)
+                if row.coder not in coder_ids:
+                    coder_ids[row.coder] = coding_queries.ensure_coder(conn, row.coder)
+                key = (tids[row.transcript], ids[row.code], row.start, row.end, coder_ids[row.coder])
+                if key in existing:
+                    report.duplicates += 1
+                    continue
+                existing.add(key)
+                out.append(dict(transcript_id=key[0], code_id=key[1], start_offset=row.start, end_offset=row.end,
+                                coder_id=key[4], origin=row.origin, status=row.status, confidence=row.confidence,
+                                memo=row.memo, created_at=stamp, updated_at=stamp))
+                report.per_code[row.code] = report.per_code.get(row.code, 0) + 1
+            coding_queries.insert_codings(conn, out)
+            report.imported = len(out)
+        return report
+
+    def review_coding(self, coding_id: int, status: str, reviewer: str) -> None:
+        """Accept or reject a coding (a rule suggestion, typically); a re-code keeps the decision."""
+        from qualcode.store.schema import codings as codings_table
+
+        if status not in ("accepted", "rejected", "suggested"):
+            raise QualcodeError("E709", key="status", value=status, hint="Use accepted, rejected or suggested.")
+        with self.engine.begin() as conn:
+            reviewer_id = coding_queries.ensure_coder(conn, reviewer)
+            done = conn.execute(update(codings_table).where(codings_table.c.id == coding_id).values(
+                status=status, reviewer_id=reviewer_id, reviewed_at=queries.now(), updated_at=queries.now()))
+            if done.rowcount == 0:
+                raise QualcodeError("E707", coding=coding_id)
+
+    def evaluate_rules(self, coder: str | None = None) -> RuleEvaluation:
+        """Rule codings against human codings, per code at turn level (see qualcode.evaluation)."""
+        frame = self.codings()
+        if not (frame["origin"] == "rule").any():
+            raise QualcodeError("E705")
+        return evaluate(frame, self.turns(), coder=coder)
 
 
 def _summary(file: str, parsed_list: list, stored: list[str], skipped: list[str],

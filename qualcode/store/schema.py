@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -153,6 +154,8 @@ runs = Table(
     Column("coder_id", Integer, ForeignKey("coders.id", ondelete="SET NULL"), nullable=True),
     _ts("started_at"),
     _ts("finished_at", nullable=True),
+    # Added in 0003: JSON with counts per code, transcripts coded, and timings.
+    Column("stats", Text, nullable=True),
     CheckConstraint("kind IN ('rule', 'model', 'import')", name="kind"),
     CheckConstraint("status IN ('running', 'finished', 'failed')", name="status"),
 )
@@ -175,6 +178,12 @@ codings = Table(
     Column("memo", Text, nullable=True),
     _ts("created_at"),
     _ts("updated_at"),
+    # Added in 0003. The words that made a rule fire (the coding itself may be the whole
+    # sentence or turn), and who last accepted or rejected it: a re-code carries that over.
+    Column("match_start", Integer, nullable=True),
+    Column("match_end", Integer, nullable=True),
+    Column("reviewer_id", Integer, ForeignKey("coders.id", ondelete="SET NULL"), nullable=True),
+    _ts("reviewed_at", nullable=True),
     CheckConstraint("origin IN ('manual', 'rule', 'model', 'import')", name="origin"),
     CheckConstraint("status IN ('suggested', 'accepted', 'rejected')", name="status"),
     CheckConstraint("start_offset <= end_offset", name="span"),
@@ -216,4 +225,19 @@ import_log = Table(
     _ts("created_at"),
     CheckConstraint("status IN ('imported', 'skipped', 'failed')", name="status"),
     Index(None, "batch"),
+)
+
+# Cached language analysis (added in 0003): "analyse once, re-code many times". An
+# `analysis` row holds one transcript's token arrays, keyed by the hash of its text and
+# turn spans; a `lemmas` row holds a language's word form -> lemma cache. Both are
+# keyed by the pipeline version, so a new lemmatiser never reuses stale results.
+nlp_cache = Table(
+    "nlp_cache",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("pipeline_version", String(100), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+    _ts("created_at"),
+    CheckConstraint("kind IN ('analysis', 'lemmas')", name="kind"),
 )

@@ -1,0 +1,320 @@
+"""Rule auto-coding: a codebook's rules, matched over cached analyses, become codings.
+
+How a run works (see ARCHITECTURE.md, "Analyse once, re-code many times"):
+
+1. Each transcript is analysed once per pipeline version (`qualcode.nlp`): tokens,
+   lowercase forms, lemmas, sentences, turns. Analyses are cached in the project.
+2. All phrase patterns (and `near` items and `unless` patterns) of a language go into
+   one index keyed by their first word. Per transcript, numpy finds the tokens that
+   can start a pattern; only those are checked in Python. spaCy's token `Matcher`
+   runs only for `tokens:` rules, which need it.
+3. Each match is checked against the rule's speakers, negation window and `unless`
+   patterns, widened to its unit (match, sentence or turn), and matches of one code
+   in one unit are merged. The result is sorted, so the same input always gives
+   the same codings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qualcode.codebook import Codebook, Negation, Rule
+from qualcode.nlp import Analysis, PatternWord, Pipeline, pipeline
+
+
+@dataclass(frozen=True)
+class Match:
+    """A place where a rule fired: tokens [tok_start, tok_end) and characters [start, end)."""
+
+    rule: str
+    code: str
+    tok_start: int
+    tok_end: int
+    start: int
+    end: int
+    dropped: str | None = None  # why it did not become a coding (negation, unless, speaker)
+
+
+@dataclass(frozen=True)
+class Proposed:
+    """A coding a run proposes: the unit span, the code, the rule and the words that fired it."""
+
+    code: str
+    start: int
+    end: int
+    rule: str
+    match_start: int
+    match_end: int
+
+
+@dataclass
+class TurnSpan:
+    idx: int
+    role: str
+    start: int
+    end: int
+
+
+@dataclass
+class _Entry:
+    words: list[PatternWord]
+
+
+@dataclass
+class Matcher:
+    """One language's rules of a codebook, compiled for matching analyses."""
+
+    book: Codebook
+    lang: str
+    nlp: Pipeline
+    entries: list[_Entry] = field(default_factory=list)
+    first: dict[str, list[int]] = field(default_factory=dict)  # symbol -> entries starting with it
+    phrase: list[tuple[Rule, list[int]]] = field(default_factory=list)
+    near: list[tuple[Rule, list[int]]] = field(default_factory=list)
+    unless: dict[str, list[int]] = field(default_factory=dict)
+    regex: list[tuple[Rule, re.Pattern]] = field(default_factory=list)
+    tokens: list[Rule] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.negation: Negation = self.book.negation[self.lang]
+        self._prefixes: set[str] = set()
+        self._exact: set[str] = set()
+        self._sym_cache: dict[str, frozenset[str]] = {}
+        known: dict[tuple, int] = {}
+
+        def add(pattern: str) -> int:
+            words = self.nlp.pattern(pattern)
+            key = tuple(words)
+            if key not in known:
+                known[key] = len(self.entries)
+                self.entries.append(_Entry(words))
+                for sym in _symbols(words[0]):
+                    self.first.setdefault(sym, []).append(known[key])
+                for w in words:
+                    self._exact |= w.keys
+                    if w.prefix is not None:
+                        self._prefixes.add(w.prefix)
+            return known[key]
+
+        for rule in self.book.rules(self.lang):
+            if rule.kind == "phrase":
+                self.phrase.append((rule, [add(p) for p in rule.patterns if self.nlp.pattern(p)]))
+            elif rule.kind == "near":
+                self.near.append((rule, [add(p) for p in rule.patterns if self.nlp.pattern(p)]))
+            elif rule.kind == "regex" and rule.regex:
+                self.regex.append((rule, re.compile(rule.regex, re.IGNORECASE)))
+            elif rule.kind == "tokens" and rule.tokens:
+                self.tokens.append(rule)
+            if rule.unless:
+                self.unless[rule.id] = [add(p) for p in rule.unless if self.nlp.pattern(p)]
+        self._first_syms = frozenset(self.first)
+        self._cues = {c.lower() for c in self.negation.cues}
+        self._spacy_matcher = None
+
+    # --- symbols: which pattern words a token string can satisfy ------------------------------
+
+    def _syms(self, s: str) -> frozenset[str]:
+        hit = self._sym_cache.get(s)
+        if hit is None:
+            out: set[str] = set()
+            for part in s.split("|"):  # a lemma may be several equally likely ones (nlp.py)
+                if part in self._exact:
+                    out.add("=" + part)
+                for k in range(1, len(part) + 1):
+                    if part[:k] in self._prefixes:
+                        out.add("*" + part[:k])
+            hit = self._sym_cache[s] = frozenset(out)
+        return hit
+
+    # --- matching ---------------------------------------------------------------------------
+
+    def occurrences(self, a: Analysis) -> dict[int, list[tuple[int, int]]]:
+        """Every entry's occurrences in an analysis as (first token, one past last token)."""
+        out: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        if not len(a) or not self.entries:
+            return out
+        syms = [self._syms(s) for s in a.strings]
+        is_first = np.fromiter((bool(s & self._first_syms) for s in syms), dtype=bool, count=len(syms))
+        candidates = np.flatnonzero(is_first[a.lemma] | is_first[a.lower])
+        lemma, lower, turn = a.lemma, a.lower, a.turn
+        n = len(a)
+        for t in candidates.tolist():
+            tok = syms[lemma[t]] | syms[lower[t]]
+            for sym in tok & self._first_syms:
+                for e in self.first[sym]:
+                    words = self.entries[e].words
+                    end = t + len(words)
+                    if end > n or turn[end - 1] != turn[t]:
+                        continue
+                    if all(_symbols(w) & (syms[lemma[j]] | syms[lower[j]])
+                           for w, j in zip(words[1:], range(t + 1, end), strict=True)):
+                        out[e].append((t, end))
+        for e in out:
+            out[e] = sorted(set(out[e]))
+        return out
+
+    def matches(self, a: Analysis, text: str, turns: Sequence[TurnSpan], explain: bool = False) -> list[Match]:
+        """All rule matches in one transcript; with `explain`, dropped ones too (with the reason)."""
+        occ = self.occurrences(a)
+        role_of = {t.idx: t.role for t in turns}
+        raw: list[tuple[Rule, int, int, int, int]] = []  # rule, tok_start, tok_end, char start, char end
+        for rule, ids in self.phrase:
+            for e in ids:
+                for s, t in occ.get(e, ()):
+                    raw.append((rule, s, t, int(a.start[s]), int(a.end[t - 1])))
+        for rule, ids in self.near:
+            raw.extend(self._near(rule, ids, occ, a))
+        for rule, rx in self.regex:
+            raw.extend(self._regex(rule, rx, a, text, turns))
+        if self.tokens:
+            raw.extend(self._tokens(a, text))
+
+        out: list[Match] = []
+        for rule, s, t, cs, ce in raw:
+            reason = self._drop_reason(rule, s, t, a, occ, role_of)
+            if reason is None or explain:
+                out.append(Match(rule.id, rule.code, s, t, cs, ce, reason))
+        out.sort(key=lambda m: (m.start, m.end, m.code, m.rule))
+        return out
+
+    def _near(self, rule: Rule, ids: list[int], occ, a: Analysis):
+        if len(ids) < 2 or any(not occ.get(e) for e in ids):
+            return
+        anchors = occ[ids[0]]
+        for s0, t0 in anchors:
+            span_s, span_t = s0, t0
+            ok = True
+            for e in ids[1:]:
+                best = None
+                for s, t in occ[e]:
+                    if a.turn[s] != a.turn[s0] or abs(s - s0) > rule.within or (s, t) == (s0, t0):
+                        continue
+                    if best is None or abs(s - s0) < abs(best[0] - s0):
+                        best = (s, t)
+                if best is None:
+                    ok = False
+                    break
+                span_s, span_t = min(span_s, best[0]), max(span_t, best[1])
+            if ok:
+                yield rule, span_s, span_t, int(a.start[span_s]), int(a.end[span_t - 1])
+
+    @staticmethod
+    def _regex(rule: Rule, rx: re.Pattern, a: Analysis, text: str, turns: Sequence[TurnSpan]):
+        if not len(a):
+            return
+        for turn in turns:
+            for m in rx.finditer(text, turn.start, turn.end):
+                if m.end() <= m.start():
+                    continue
+                s = int(np.searchsorted(a.end, m.start(), "right"))
+                t = int(np.searchsorted(a.start, m.end(), "left"))
+                if s >= len(a) or t <= s:
+                    continue
+                yield rule, s, t, m.start(), m.end()
+
+    def _tokens(self, a: Analysis, text: str):
+        from spacy.matcher import Matcher as SpacyMatcher
+        from spacy.tokens import Doc
+
+        vocab = self.nlp.nlp.vocab
+        if self._spacy_matcher is None:
+            self._spacy_matcher = SpacyMatcher(vocab)
+            for i, rule in enumerate(self.tokens):
+                self._spacy_matcher.add(str(i), [rule.tokens])
+        if not len(a):
+            return
+        words = [text[s:e] for s, e in zip(a.start.tolist(), a.end.tolist(), strict=True)]
+        spaces = [bool(a.start[i + 1] > a.end[i]) for i in range(len(a) - 1)] + [False]
+        doc = Doc(vocab, words=words, spaces=spaces)
+        lemmas = a.lemmas()
+        for tok, lem in zip(doc, lemmas, strict=True):
+            tok.lemma_ = lem
+            tok.norm_ = lem
+        for match_id, s, t in self._spacy_matcher(doc):
+            if a.turn[s] != a.turn[t - 1]:
+                continue
+            rule = self.tokens[int(vocab.strings[match_id])]
+            yield rule, s, t, int(a.start[s]), int(a.end[t - 1])
+
+    def _drop_reason(self, rule: Rule, s: int, t: int, a: Analysis, occ, role_of) -> str | None:
+        role = role_of.get(int(a.turn[s]), "respondent")
+        if role not in rule.speakers:
+            return f"speaker: a {role} turn; the rule codes {', '.join(rule.speakers)} turns"
+        sent = a.sent[s]
+        if rule.negation:
+            # The cue must be in the window and in the same clause: the scope of a negation
+            # ends at punctuation ("Работы не было, работу искали" is not negated).
+            neg = self.negation
+            for window in (range(s - 1, max(-1, s - 1 - neg.before), -1), range(t, min(len(a), t + neg.after))):
+                for j in window:
+                    form = a.strings[a.lower[j]]
+                    if a.sent[j] != sent or not any(ch.isalnum() for ch in form.replace("'", "a")):
+                        break
+                    if form in self._cues or a.strings[a.lemma[j]].split("|", 1)[0] in self._cues:
+                        return f"negation: '{form}' {'before' if j < s else 'after'} the match"
+        for e in self.unless.get(rule.id, ()):
+            for us, _ut in occ.get(e, ()):
+                if a.sent[us] == sent:
+                    words = " ".join(w.describe() for w in self.entries[e].words)
+                    return f"unless: '{words}' in the same sentence"
+        return None
+
+    # --- units ------------------------------------------------------------------------------
+
+    def propose(self, a: Analysis, text: str, turns: Sequence[TurnSpan]) -> list[Proposed]:
+        """The codings of one transcript: matches widened to their unit, one per code and unit."""
+        by_turn = {t.idx: t for t in turns}
+        rules = {r.id: r for r in self.book.rules(self.lang)}
+        best: dict[tuple[str, int, int], Proposed] = {}
+        for m in self.matches(a, text, turns):
+            rule = rules[m.rule]
+            if rule.unit == "match":
+                start, end = m.start, m.end
+            elif rule.unit == "turn":
+                turn = by_turn[int(a.turn[m.tok_start])]
+                start, end = turn.start, turn.end
+            else:
+                first = a.sent[m.tok_start]
+                last = a.sent[m.tok_end - 1]
+                start, end = a.sentence_span(int(first))[0], a.sentence_span(int(last))[1]
+            key = (m.code, start, end)
+            if key not in best:  # matches are sorted: the first one in the unit names the rule
+                best[key] = Proposed(m.code, start, end, m.rule, m.start, m.end)
+        return sorted(best.values(), key=lambda p: (p.start, p.end, p.code, p.rule))
+
+
+def compile_rules(book: Codebook, langs: Sequence[str] | None = None) -> dict[str, Matcher]:
+    """A Matcher per language that has rules (or per language asked for)."""
+    langs = list(langs) if langs is not None else [lang for lang in book.languages if any(book.rules(lang))]
+    return {lang: Matcher(book, lang, pipeline(lang)) for lang in langs}
+
+
+def _symbols(word: PatternWord) -> frozenset[str]:
+    if word.prefix is not None:
+        return frozenset({"*" + word.prefix})
+    return frozenset("=" + k for k in word.keys)
+
+
+@dataclass
+class Explanation:
+    """What `codebook test` shows: the tokens with their lemmas, and every match with its fate."""
+
+    text: str
+    tokens: list[tuple[str, str, int]]  # form, lemma, sentence
+    matches: list[Match]
+    codings: list[Proposed]
+
+
+def explain(book: Codebook, lang: str, text: str, role: str = "respondent") -> Explanation:
+    """Run a codebook's rules of one language on a piece of text treated as one turn."""
+    matcher = compile_rules(book, [lang])[lang]
+    a = matcher.nlp.analyse_text(text)
+    turns = [TurnSpan(0, role, 0, len(text))]
+    tokens = [(text[s:e], a.strings[lem], int(sent)) for s, e, lem, sent in
+              zip(a.start.tolist(), a.end.tolist(), a.lemma.tolist(), a.sent.tolist(), strict=True)]
+    return Explanation(text, tokens, matcher.matches(a, text, turns, explain=True), matcher.propose(a, text, turns))

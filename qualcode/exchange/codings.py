@@ -1,0 +1,141 @@
+"""Codings tables: one row per coding, in and out (CSV or JSON).
+
+The columns are `transcript,case,code,start,end,text,speaker,role,coder,origin,rule,
+status,confidence,run`. `start`/`end` are code-point offsets into the transcript
+text; on import `text` must be what the transcript has there, so a table made
+against another version of a transcript is refused instead of coding the wrong words.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qualcode.errors import QualcodeError
+from qualcode.ingest.encoding import decode
+from qualcode.model import STATUSES
+
+REQUIRED = ("transcript", "code", "start", "end", "text")
+HUMAN_ORIGINS = ("manual", "import")
+
+
+@dataclass
+class CodingRow:
+    line: int
+    transcript: str
+    code: str
+    start: int
+    end: int
+    coder: str
+    origin: str
+    status: str
+    confidence: float | None
+    memo: str | None = None
+
+
+@dataclass
+class CodingsImport:
+    """What `import_codings` did: rows imported, duplicates skipped, codes created."""
+
+    file: str
+    imported: int = 0
+    duplicates: int = 0
+    per_code: dict[str, int] = field(default_factory=dict)
+    created_codes: list[str] = field(default_factory=list)
+
+
+def _norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def read_rows(path: str | Path, texts: dict[str, str], codes: set[str], *, coder: str | None,
+              create_codes: bool) -> list[CodingRow]:
+    """Parse and check a codings CSV against the project's transcripts and codes.
+
+    Every bad row is reported (up to 25) in one E708 error, and nothing is imported.
+    """
+    path = Path(path)
+    file = str(path)
+    if not path.exists():
+        raise QualcodeError("E201", file=file)
+    text, _enc = decode(path.read_bytes(), file)
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    for column in REQUIRED:
+        if column not in header:
+            raise QualcodeError("E701", file=file, line=1, column=column,
+                                expected=",".join(REQUIRED) + " (and optionally coder,origin,status,confidence)")
+    problems: list[str] = []
+    rows: list[CodingRow] = []
+
+    def bad(line: int, fld: str, value: object, reason: str, fix: str) -> None:
+        problems.append(str(QualcodeError("E702", file=file, line=line, field=fld, value=value, reason=reason,
+                                          fix=fix)))
+
+    for line, rec in enumerate(reader, start=2):
+        rec = {k: (v or "").strip() if k != "text" else (v or "") for k, v in rec.items() if k}
+        name, code_id = rec["transcript"], rec["code"]
+        if name not in texts:
+            bad(line, "transcript", name, "is not in the project",
+                f"use a transcript name from `qualcode transcripts` ({', '.join(sorted(texts)[:5])}...)")
+            continue
+        if code_id not in codes and not create_codes:
+            import difflib
+
+            near = difflib.get_close_matches(code_id, sorted(codes), n=1)
+            bad(line, "code", code_id, "is not a code of the project",
+                (f"did you mean '{near[0]}'? " if near else "") + "code with the codebook first "
+                "(`qualcode code`), or pass --create-codes")
+            continue
+        try:
+            start, end = int(rec["start"]), int(rec["end"])
+        except ValueError:
+            bad(line, "start/end", f"{rec['start']}/{rec['end']}", "are not whole numbers",
+                "give character offsets into the transcript text, e.g. 120 and 245")
+            continue
+        full = texts[name]
+        if not 0 <= start < end <= len(full):
+            bad(line, "start/end", f"{start}/{end}", f"are outside the transcript (0-{len(full)}) or empty",
+                "start must be below end, both within the text")
+            continue
+        if _norm(full[start:end]) != _norm(rec["text"]):
+            at = full.find(rec["text"].strip()) if rec["text"].strip() else -1
+            hint = (f"That text is at {at}-{at + len(rec['text'].strip())}: fix start/end."
+                    if at >= 0 else "The table may have been made against another version of the transcript.")
+            problems.append(str(QualcodeError("E703", file=file, line=line, start=start, end=end,
+                                              given=rec["text"][:80], found=full[start:end][:80], hint=hint)))
+            continue
+        who = rec.get("coder") or coder
+        if not who:
+            bad(line, "coder", "", "is empty", "fill the coder column or pass --coder NAME")
+            continue
+        origin = rec.get("origin") or "import"
+        if origin not in HUMAN_ORIGINS:
+            bad(line, "origin", origin, "cannot be imported as a human coding",
+                "use manual or import (rule codings are made by `qualcode code`)")
+            continue
+        status = rec.get("status") or "accepted"
+        if status not in STATUSES:
+            bad(line, "status", status, "is not a status", f"use one of {', '.join(STATUSES)}")
+            continue
+        confidence = None
+        if rec.get("confidence"):
+            try:
+                confidence = float(rec["confidence"])
+            except ValueError:
+                confidence = -1.0
+            if not 0 <= confidence <= 1:
+                bad(line, "confidence", rec["confidence"], "is not a number from 0 to 1", "leave it empty or "
+                    "give e.g. 0.8")
+                continue
+        rows.append(CodingRow(line, name, code_id, start, end, who, origin, status, confidence,
+                              rec.get("memo") or None))
+        if len(problems) >= 25:
+            break
+    if problems:
+        raise QualcodeError("E708", file=file, n=len(problems), details="\n".join(f"  - {p}" for p in problems))
+    return rows

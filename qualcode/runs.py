@@ -1,0 +1,221 @@
+"""A rule run over a project: analyse (or reuse cached analyses), match, and replace the
+previous rule codings in one transaction.
+
+Human codings (origin manual, import, model) are never touched. A reviewer's accept
+or reject of a rule coding is carried over when the run proposes the same coding
+again (same transcript, code and span).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+from sqlalchemy.engine import Engine
+
+from qualcode.autocode import Matcher, Proposed, TurnSpan, compile_rules
+from qualcode.codebook import Codebook
+from qualcode.errors import QualcodeError
+from qualcode.model import Run
+from qualcode.nlp import Analysis, analysis_key
+from qualcode.store import coding_queries as cq
+from qualcode.store import queries
+
+Progress = Callable[[int, int, str], None]
+
+# A fault-injection hook for the atomicity test: after the old codings are deleted and
+# the new ones written, wait this many seconds *inside* the transaction, so a test can
+# kill the process there and check that nothing was lost.
+STALL_ENV = "QUALCODE_TEST_STALL_IN_RECODE"
+
+
+def autocode(
+    engine: Engine,
+    book: Codebook,
+    *,
+    transcripts: Sequence[str] | None = None,
+    accept: bool | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> Run:
+    """Apply a codebook's rules to all current transcripts (or the ones named)."""
+    t0 = time.perf_counter()
+    with engine.connect() as conn:
+        rows = cq.current_transcripts(conn, transcripts)
+        if transcripts is not None:
+            found = {r.name for r in rows}
+            missing = [n for n in transcripts if n not in found]
+            if missing:
+                known = ", ".join(r.name for r in cq.current_transcripts(conn)) or "(none)"
+                raise QualcodeError("E105", name=missing[0], known=known)
+        spans = cq.turn_spans(conn, [r.id for r in rows])
+        info = queries.get_info(conn)
+    status = "accepted" if accept or (accept is None and info.get("autocode_status") == "accepted") else "suggested"
+
+    langs = sorted({r.language for r in rows})
+    matchers = compile_rules(book, [lang for lang in langs if lang in book.languages])
+    run = Run(id=None, codebook_name=book.name, codebook_version=book.version, codebook_sha256=book.sha256,
+              pipeline_versions={lang: m.nlp.version for lang, m in matchers.items()}, status="running",
+              transcripts=[r.name for r in rows], counts={}, dry_run=dry_run, coding_status=status)
+    uncovered = [r.name for r in rows if r.language not in matchers]
+    if uncovered:
+        for lang in sorted({r.language for r in rows if r.language not in matchers}):
+            names = ", ".join(r.name for r in rows if r.language == lang)
+            run.warnings.append(str(QualcodeError("E616", lang=lang, names=names)))
+
+    # 1. Analyses: from the cache where the text and turns are unchanged.
+    keys = {r.id: analysis_key(r.text, [(t.idx, t.start_offset, t.end_offset) for t in spans[r.id]]) for r in rows}
+    with engine.connect() as conn:
+        stored: dict[str, bytes] = {}
+        for lang, m in matchers.items():
+            stored.update(cq.cached(conn, "analysis", [keys[r.id] for r in rows if r.language == lang], m.nlp.version))
+            lemmas = cq.cached(conn, "lemmas", [lang], m.nlp.version)
+            if lang in lemmas and len(m.nlp.cache) < 10:
+                m.nlp.load_cache(lemmas[lang])
+    t_setup = time.perf_counter()
+
+    proposed: dict[int, list[Proposed]] = {}
+    new_analyses: dict[str, dict[str, bytes]] = defaultdict(dict)
+    todo = [r for r in rows if r.language in matchers]
+    items = [(r.id, r.language, r.text, [(t.idx, t.role, t.start_offset, t.end_offset) for t in spans[r.id]],
+              keys[r.id], stored.get(keys[r.id])) for r in todo]
+    if workers and workers > 1 and len(items) > 1:
+        results = _in_pool(book, items, workers, progress)
+    else:
+        results = _in_process(matchers, items, progress)
+    for (tid, lang, _text, _spans, key, _blob), (codings, blob) in zip(items, results, strict=True):
+        proposed[tid] = codings
+        if blob is not None:
+            new_analyses[matchers[lang].nlp.version][key] = blob
+            run.analysed += 1
+        else:
+            run.cached += 1
+    run.words = sum(r.word_count for r in todo)
+    t_match = time.perf_counter()
+
+    # 2. Replace the previous rule codings in one transaction.
+    names = {r.id: r.name for r in rows}
+    with engine.begin() as conn:
+        old = cq.rule_codings(conn, list(names))
+        old_keys = {(o.transcript_id, o.path, o.start_offset, o.end_offset): o for o in old}
+        new_keys = {(tid, p.code, p.start, p.end) for tid, ps in proposed.items() for p in ps}
+        for tid, path, s, e in sorted(new_keys - set(old_keys)):
+            run.added.setdefault(path, []).append((names[tid], s, e))
+        for tid, path, s, e in sorted(set(old_keys) - new_keys):
+            run.removed.setdefault(path, []).append((names[tid], s, e))
+        for tid in sorted(proposed):
+            for p in proposed[tid]:
+                run.counts[p.code] = run.counts.get(p.code, 0) + 1
+        run.counts = dict(sorted(run.counts.items()))
+        if dry_run:  # nothing has been written in this transaction
+            run.status = "dry-run"
+            run.timings = _timings(t0, t_setup, t_match, time.perf_counter())
+            return run
+
+        code_ids = cq.sync_codes(conn, book)
+        run.id = cq.insert_run(conn, kind="rule", codebook_name=book.name, codebook_version=book.version,
+                               codebook_sha256=book.sha256,
+                               pipeline_version=";".join(f"{k}={v}" for k, v in run.pipeline_versions.items()),
+                               params=_params(book, transcripts, status), status="running")
+        cq.delete_codings(conn, [o.id for o in old])
+        stamp = queries.now()
+        rows_out = []
+        for tid in sorted(proposed):
+            for p in proposed[tid]:
+                prior = old_keys.get((tid, p.code, p.start, p.end))
+                reviewed = prior is not None and prior.reviewed_at is not None
+                if reviewed:
+                    run.carried_over += 1
+                rows_out.append(dict(
+                    transcript_id=tid, code_id=code_ids[p.code], start_offset=p.start, end_offset=p.end,
+                    coder_id=None, origin="rule", rule_id=p.rule, status=prior.status if reviewed else status,
+                    run_id=run.id, created_at=stamp, updated_at=stamp, match_start=p.match_start,
+                    match_end=p.match_end, reviewer_id=prior.reviewer_id if reviewed else None,
+                    reviewed_at=prior.reviewed_at if reviewed else None,
+                ))
+        cq.insert_codings(conn, rows_out)
+        for version, blobs in new_analyses.items():
+            cq.put_cache(conn, "analysis", blobs, version)
+        for lang, m in matchers.items():
+            if m.nlp.new_forms:
+                cq.put_cache(conn, "lemmas", {lang: m.nlp.dump_cache()}, m.nlp.version)
+                m.nlp.new_forms = 0
+        stall = os.environ.get(STALL_ENV)
+        if stall:
+            print(f"qualcode: stalling {stall}s inside the re-code transaction (test hook)", file=sys.stderr,
+                  flush=True)
+            time.sleep(float(stall))
+        run.status = "finished"
+        run.timings = _timings(t0, t_setup, t_match, time.perf_counter())
+        cq.finish_run(conn, run.id, "finished", {
+            "counts": run.counts, "transcripts": len(rows), "analysed": run.analysed, "cached": run.cached,
+            "words": run.words, "carried_over": run.carried_over, "warnings": run.warnings,
+            "added": sum(len(v) for v in run.added.values()), "removed": sum(len(v) for v in run.removed.values()),
+        })
+    return run
+
+
+def _params(book: Codebook, transcripts: Sequence[str] | None, status: str) -> str:
+    import json
+
+    return json.dumps({"codebook_path": book.path, "transcripts": list(transcripts) if transcripts else "all",
+                       "status": status}, sort_keys=True)
+
+
+def _timings(t0: float, t_setup: float, t_match: float, t_end: float) -> dict[str, float]:
+    return {"setup": t_setup - t0, "analyse_and_match": t_match - t_setup, "write": t_end - t_match,
+            "total": t_end - t0}
+
+
+def code_one(matcher: Matcher, text: str, spans: list[tuple[int, str, int, int]],
+             blob: bytes | None) -> tuple[list[Proposed], bytes | None]:
+    """Code one transcript. Returns its codings, and its analysis bytes if it was analysed now."""
+    if blob is not None:
+        analysis = Analysis.from_bytes(blob)
+        new_blob = None
+    else:
+        analysis = matcher.nlp.analyse(text, [(i, s, e) for i, _r, s, e in spans])
+        new_blob = analysis.to_bytes()
+    turns = [TurnSpan(i, r, s, e) for i, r, s, e in spans]
+    return matcher.propose(analysis, text, turns), new_blob
+
+
+def _in_process(matchers: dict[str, Matcher], items, progress: Progress | None):
+    out = []
+    for n, (_tid, lang, text, spans, _key, blob) in enumerate(items, start=1):
+        out.append(code_one(matchers[lang], text, spans, blob))
+        if progress:
+            progress(n, len(items), "")
+    return out
+
+
+# --- a local process pool: each worker builds its pipelines and rules once -------------------
+
+_WORKER: dict[str, Matcher] = {}
+
+
+def _worker_init(book: Codebook) -> None:
+    _WORKER.clear()
+    _WORKER.update(compile_rules(book))
+
+
+def _worker_code(item) -> tuple[list[Proposed], bytes | None]:
+    _tid, lang, text, spans, _key, blob = item
+    return code_one(_WORKER[lang], text, spans, blob)
+
+
+def _in_pool(book: Codebook, items, workers: int, progress: Progress | None):
+    # Workers return only codings and analysis bytes, never spaCy Docs: pickling Docs back
+    # is what makes nlp.pipe(n_process=2) slower than one process (ARCHITECTURE.md).
+    out = []
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(book,)) as pool:
+        for n, result in enumerate(pool.map(_worker_code, items, chunksize=8), start=1):
+            out.append(result)
+            if progress:
+                progress(n, len(items), "")
+    return out

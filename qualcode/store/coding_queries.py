@@ -1,0 +1,210 @@
+"""Reads and writes of codes, codings, runs and the NLP cache.
+
+Like `queries`, every function takes an open Connection: the caller owns the
+transaction, so a re-code's delete-and-insert is one unit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from qualcode.codebook import Codebook
+from qualcode.store.queries import now
+from qualcode.store.schema import cases, coders, codes, codings, nlp_cache, runs, transcripts, turns
+
+CODING_COLUMNS = ["transcript", "case", "code", "start", "end", "text", "speaker", "role", "coder", "origin",
+                  "rule", "status", "confidence", "run"]
+
+
+def ensure_coder(conn: Connection, name: str) -> int:
+    found = conn.execute(select(coders.c.id).where(coders.c.name == name)).scalar()
+    if found is not None:
+        return found
+    return conn.execute(insert(coders).values(name=name, created_at=now())).inserted_primary_key[0]
+
+
+def code_ids(conn: Connection) -> dict[str, int]:
+    return {r.path: r.id for r in conn.execute(select(codes.c.id, codes.c.path))}
+
+
+def sync_codes(conn: Connection, book: Codebook) -> dict[str, int]:
+    """Create or update the codebook's codes (by id path); codes not in it are left alone."""
+    existing = code_ids(conn)
+    stamp = now()
+    for order, code in enumerate(book.codes):
+        values = dict(name=code.name, description=code.description, color=code.color, memo=code.memo,
+                      sort_order=order, updated_at=stamp)
+        if code.id in existing:
+            conn.execute(update(codes).where(codes.c.id == existing[code.id]).values(**values))
+        else:
+            existing[code.id] = conn.execute(
+                insert(codes).values(path=code.id, created_at=stamp, **values)
+            ).inserted_primary_key[0]
+    for code in book.codes:
+        parent = existing.get(code.parent) if code.parent else None
+        conn.execute(update(codes).where(codes.c.id == existing[code.id]).values(parent_id=parent))
+    return existing
+
+
+def current_transcripts(conn: Connection, names: Sequence[str] | None = None) -> list:
+    query = (select(transcripts.c.id, transcripts.c.name, transcripts.c.language, transcripts.c.text,
+                    transcripts.c.word_count)
+             .where(transcripts.c.is_current.is_(True)).order_by(transcripts.c.name))
+    if names is not None:
+        query = query.where(transcripts.c.name.in_(list(names)))
+    return conn.execute(query).all()
+
+
+def turn_spans(conn: Connection, transcript_ids: Sequence[int]) -> dict[int, list]:
+    out: dict[int, list] = {tid: [] for tid in transcript_ids}
+    query = (select(turns.c.transcript_id, turns.c.idx, turns.c.role, turns.c.start_offset, turns.c.end_offset)
+             .where(turns.c.transcript_id.in_(list(transcript_ids))).order_by(turns.c.transcript_id, turns.c.idx))
+    for r in conn.execute(query):
+        out[r.transcript_id].append(r)
+    return out
+
+
+def rule_codings(conn: Connection, transcript_ids: Sequence[int]) -> list:
+    """The rule codings that a re-code of these transcripts replaces."""
+    query = (select(codings.c.id, codings.c.transcript_id, codes.c.path, codings.c.start_offset,
+                    codings.c.end_offset, codings.c.status, codings.c.reviewer_id, codings.c.reviewed_at,
+                    codings.c.run_id)
+             .select_from(codings.join(codes))
+             .where(codings.c.origin == "rule", codings.c.transcript_id.in_(list(transcript_ids))))
+    return conn.execute(query).all()
+
+
+def delete_codings(conn: Connection, ids: Iterable[int]) -> None:
+    ids = list(ids)
+    for i in range(0, len(ids), 900):  # SQLite limits the number of bound parameters
+        conn.execute(delete(codings).where(codings.c.id.in_(ids[i:i + 900])))
+
+
+def insert_codings(conn: Connection, rows: list[dict]) -> None:
+    if rows:
+        conn.execute(insert(codings), rows)
+
+
+def insert_run(conn: Connection, **values) -> int:
+    return conn.execute(insert(runs).values(started_at=now(), **values)).inserted_primary_key[0]
+
+
+def finish_run(conn: Connection, run_id: int, status: str, stats: dict) -> None:
+    conn.execute(update(runs).where(runs.c.id == run_id)
+                 .values(status=status, finished_at=now(), stats=json.dumps(stats, sort_keys=True)))
+
+
+def runs_frame(conn: Connection) -> pd.DataFrame:
+    query = select(runs.c.id.label("run"), runs.c.kind, runs.c.codebook_name, runs.c.codebook_version,
+                   runs.c.codebook_sha256, runs.c.status, runs.c.started_at, runs.c.finished_at,
+                   runs.c.stats).order_by(runs.c.id)
+    return pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in query.selected_columns])
+
+
+def last_rule_run(conn: Connection) -> int | None:
+    return conn.execute(select(runs.c.id).where(runs.c.kind == "rule", runs.c.status == "finished")
+                        .order_by(runs.c.id.desc()).limit(1)).scalar()
+
+
+# --- the NLP cache ---------------------------------------------------------------------------
+
+def cached(conn: Connection, kind: str, keys: Sequence[str], version: str) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    keys = list(keys)
+    for i in range(0, len(keys), 900):
+        query = select(nlp_cache.c.key, nlp_cache.c.data).where(
+            nlp_cache.c.kind == kind, nlp_cache.c.pipeline_version == version, nlp_cache.c.key.in_(keys[i:i + 900]))
+        out.update({r.key: r.data for r in conn.execute(query)})
+    return out
+
+
+def put_cache(conn: Connection, kind: str, items: dict[str, bytes], version: str) -> None:
+    """Insert or replace cache rows (an upsert on SQLite and PostgreSQL alike)."""
+    if not items:
+        return
+    rows = [dict(kind=kind, key=k, pipeline_version=version, data=v, created_at=now()) for k, v in items.items()]
+    dialect = conn.dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        module = sqlite if dialect == "sqlite" else postgresql
+        stmt = module.insert(nlp_cache)
+        stmt = stmt.on_conflict_do_update(index_elements=["kind", "key", "pipeline_version"],
+                                          set_={"data": stmt.excluded.data, "created_at": stmt.excluded.created_at})
+        conn.execute(stmt, rows)
+    else:  # other databases: delete then insert, in the caller's transaction
+        for row in rows:
+            conn.execute(delete(nlp_cache).where(nlp_cache.c.kind == kind, nlp_cache.c.key == row["key"],
+                                                 nlp_cache.c.pipeline_version == version))
+        conn.execute(insert(nlp_cache), rows)
+
+
+# --- reading codings ---------------------------------------------------------------------------
+
+def codings_frame(conn: Connection, names: Sequence[str] | None = None, origins: Sequence[str] | None = None,
+                  statuses: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per coding (current transcripts), in a stable order, with speaker and role of its turn."""
+    query = (
+        select(codings.c.id, transcripts.c.id.label("tid"), transcripts.c.name.label("transcript"),
+               cases.c.name.label("case"), codes.c.path.label("code"), codings.c.start_offset.label("start"),
+               codings.c.end_offset.label("end"), coders.c.name.label("coder"), codings.c.origin,
+               codings.c.rule_id.label("rule"), codings.c.model_id.label("model"), codings.c.status,
+               codings.c.confidence, codings.c.run_id.label("run"), codings.c.match_start, codings.c.match_end,
+               codings.c.memo)
+        .select_from(codings.join(transcripts).join(cases).join(codes)
+                     .outerjoin(coders, coders.c.id == codings.c.coder_id))
+        .where(transcripts.c.is_current.is_(True))
+    )
+    if names is not None:
+        query = query.where(transcripts.c.name.in_(list(names)))
+    if origins is not None:
+        query = query.where(codings.c.origin.in_(list(origins)))
+    if statuses is not None:
+        query = query.where(codings.c.status.in_(list(statuses)))
+    rows = conn.execute(query).all()
+    tids = sorted({r.tid for r in rows})
+    texts = {r.id: r.text for r in conn.execute(select(transcripts.c.id, transcripts.c.text)
+                                                 .where(transcripts.c.id.in_(tids)))} if tids else {}
+    spans = turn_spans(conn, tids) if tids else {}
+    speakers = {tid: [(t.start_offset, t.end_offset, t.idx) for t in ts] for tid, ts in spans.items()}
+    turn_meta = {(r.transcript_id, r.idx): r for ts in spans.values() for r in ts}
+    speaker_of = _speakers(conn, tids)
+    out = []
+    for r in rows:
+        text = texts[r.tid]
+        turn_idx = _turn_at(speakers.get(r.tid, []), r.start)
+        meta = turn_meta.get((r.tid, turn_idx))
+        out.append({
+            "transcript": r.transcript, "case": r.case, "code": r.code, "start": r.start, "end": r.end,
+            "text": text[r.start:r.end], "speaker": speaker_of.get((r.tid, turn_idx)),
+            "role": meta.role if meta else None, "coder": r.coder, "origin": r.origin,
+            "rule": r.rule if r.origin == "rule" else r.model, "status": r.status, "confidence": r.confidence,
+            "run": r.run, "turn": turn_idx, "matched": text[r.match_start:r.match_end]
+            if r.match_start is not None else None, "memo": r.memo, "id": r.id,
+        })
+    frame = pd.DataFrame(out, columns=[*CODING_COLUMNS, "turn", "matched", "memo", "id"])
+    if len(frame):
+        frame = frame.sort_values(["transcript", "start", "end", "code", "origin", "rule", "coder", "id"],
+                                  na_position="first", kind="mergesort").reset_index(drop=True)
+    return frame
+
+
+def _turn_at(spans: list[tuple[int, int, int]], offset: int) -> int | None:
+    for start, end, idx in spans:
+        if start <= offset < end or (start == end == offset):
+            return idx
+    # between turns (e.g. a label): the next turn that starts after it
+    for start, _end, idx in spans:
+        if start >= offset:
+            return idx
+    return None
+
+
+def _speakers(conn: Connection, tids: Sequence[int]) -> dict[tuple[int, int], str | None]:
+    if not tids:
+        return {}
+    query = select(turns.c.transcript_id, turns.c.idx, turns.c.speaker).where(turns.c.transcript_id.in_(list(tids)))
+    return {(r.transcript_id, r.idx): r.speaker for r in conn.execute(query)}

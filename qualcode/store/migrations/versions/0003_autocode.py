@@ -1,0 +1,49 @@
+"""Rule auto-coding: matched words and review on codings, run statistics, the NLP cache.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-21
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("codings") as batch:
+        batch.add_column(sa.Column("match_start", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("match_end", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("reviewer_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True))
+        batch.create_foreign_key(
+            "fk_codings_reviewer_id_coders", "coders", ["reviewer_id"], ["id"], ondelete="SET NULL"
+        )
+    with op.batch_alter_table("runs") as batch:
+        batch.add_column(sa.Column("stats", sa.Text(), nullable=True))
+    op.create_table(
+        "nlp_cache",
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("key", sa.String(64), nullable=False),
+        sa.Column("pipeline_version", sa.String(100), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("kind IN ('analysis', 'lemmas')", name="ck_nlp_cache_kind"),
+        sa.PrimaryKeyConstraint("kind", "key", "pipeline_version", name="pk_nlp_cache"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("nlp_cache")
+    with op.batch_alter_table("runs") as batch:
+        batch.drop_column("stats")
+    with op.batch_alter_table("codings") as batch:
+        batch.drop_constraint("fk_codings_reviewer_id_coders", type_="foreignkey")
+        batch.drop_column("reviewed_at")
+        batch.drop_column("reviewer_id")
+        batch.drop_column("match_end")
+        batch.drop_column("match_start")

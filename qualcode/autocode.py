@@ -17,6 +17,7 @@ How a run works (see ARCHITECTURE.md, "Analyse once, re-code many times"):
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -64,6 +65,36 @@ class TurnSpan:
 class _Entry:
     words: list[PatternWord]
 
+    def __post_init__(self) -> None:
+        self.syms = [_symbols(w) for w in self.words]
+
+
+_NONE: frozenset[str] = frozenset()
+
+# Words too common to anchor a pattern on (every "we" would be a candidate).
+_COMMON = {
+    "en": set("i we you he she it they me us my our your his her its their the a an to of in on at for with "
+              "and or but so that this there was were is are be been have has had do did not no very".split()),
+    "ru": set("я мы ты вы он она оно они меня нас мой наш ваш его её их в во на с со к ко по за из у о об от до "
+              "и а но что это там был была были быть есть не нет ни так вот уже ещё еще очень".split()),
+    "kk": set("мен біз сен сіз ол олар және бен мен пен да де та те бар жоқ емес осы сол бұл".split()),
+}
+
+
+def _anchor(words: list[PatternWord], lang: str) -> int:
+    """The index of the word a pattern is looked up by: the longest word that is not common."""
+    common = _COMMON.get(lang, set())
+
+    def score(w: PatternWord) -> float:
+        if w.prefix is not None:
+            return len(w.prefix) - 1.5
+        if not w.keys:
+            return -10
+        base = min(len(k) for k in w.keys)
+        return base - 10 if w.keys & common else base
+
+    return max(range(len(words)), key=lambda i: (score(words[i]), -i))
+
 
 @dataclass
 class Matcher:
@@ -73,7 +104,7 @@ class Matcher:
     lang: str
     nlp: Pipeline
     entries: list[_Entry] = field(default_factory=list)
-    first: dict[str, list[int]] = field(default_factory=dict)  # symbol -> entries starting with it
+    anchors: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # symbol -> (entry, word index)
     phrase: list[tuple[Rule, list[int]]] = field(default_factory=list)
     near: list[tuple[Rule, list[int]]] = field(default_factory=list)
     unless: dict[str, list[int]] = field(default_factory=dict)
@@ -93,8 +124,9 @@ class Matcher:
             if key not in known:
                 known[key] = len(self.entries)
                 self.entries.append(_Entry(words))
-                for sym in _symbols(words[0]):
-                    self.first.setdefault(sym, []).append(known[key])
+                k = _anchor(words, self.lang)
+                for sym in _symbols(words[k]):
+                    self.anchors.setdefault(sym, []).append((known[key], k))
                 for w in words:
                     self._exact |= w.keys
                     if w.prefix is not None:
@@ -112,7 +144,12 @@ class Matcher:
                 self.tokens.append(rule)
             if rule.unless:
                 self.unless[rule.id] = [add(p) for p in rule.unless if self.nlp.pattern(p)]
-        self._first_syms = frozenset(self.first)
+        self._anchor_syms = frozenset(self.anchors)
+        self._min_prefix = min((len(p) for p in self._prefixes), default=1)
+        self._max_prefix = max((len(p) for p in self._prefixes), default=0)
+        self._static_anchor = {e: _anchor(entry.words, self.lang) for e, entry in enumerate(self.entries)}
+        self._freq: dict[str, int] = defaultdict(int)
+        self._seen = 0
         self._cues = {c.lower() for c in self.negation.cues}
         self._spacy_matcher = None
 
@@ -122,41 +159,78 @@ class Matcher:
         hit = self._sym_cache.get(s)
         if hit is None:
             out: set[str] = set()
-            for part in s.split("|"):  # a lemma may be several equally likely ones (nlp.py)
-                if part in self._exact:
+            exact, prefixes = self._exact, self._prefixes
+            for part in s.split("|") if "|" in s else (s,):  # several equally likely lemmas (nlp.py)
+                if part in exact:
                     out.add("=" + part)
-                for k in range(1, len(part) + 1):
-                    if part[:k] in self._prefixes:
+                for k in range(self._min_prefix, min(len(part), self._max_prefix) + 1):
+                    if part[:k] in prefixes:
                         out.add("*" + part[:k])
-            hit = self._sym_cache[s] = frozenset(out)
+            hit = self._sym_cache[s] = frozenset(out) if out else _NONE
         return hit
 
     # --- matching ---------------------------------------------------------------------------
 
     def occurrences(self, a: Analysis) -> dict[int, list[tuple[int, int]]]:
-        """Every entry's occurrences in an analysis as (first token, one past last token)."""
-        out: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        """Every entry's occurrences in an analysis as (first token, one past last token).
+
+        Each pattern is indexed by its least common-looking word (its anchor: a content
+        word rather than "we" or "в"). numpy finds the tokens that match some anchor;
+        only around those are the other words of the anchored patterns checked.
+        """
+        out: dict[int, set[tuple[int, int]]] = defaultdict(set)
         if not len(a) or not self.entries:
-            return out
-        syms = [self._syms(s) for s in a.strings]
-        is_first = np.fromiter((bool(s & self._first_syms) for s in syms), dtype=bool, count=len(syms))
-        candidates = np.flatnonzero(is_first[a.lemma] | is_first[a.lower])
-        lemma, lower, turn = a.lemma, a.lower, a.turn
-        n = len(a)
+            return {}
+        cache, make = self._sym_cache, self._syms
+        syms = [cache[s] if s in cache else make(s) for s in a.strings]
+        is_anchor = np.fromiter((bool(s & self._anchor_syms) for s in syms), dtype=bool, count=len(syms))
+        candidates = np.flatnonzero(is_anchor[a.lemma] | is_anchor[a.lower])
+        lemma, lower, turn = a.lemma.tolist(), a.lower.tolist(), a.turn.tolist()
+        n = len(lemma)
+        entries, anchors = self.entries, self.anchors
         for t in candidates.tolist():
             tok = syms[lemma[t]] | syms[lower[t]]
-            for sym in tok & self._first_syms:
-                for e in self.first[sym]:
-                    words = self.entries[e].words
-                    end = t + len(words)
-                    if end > n or turn[end - 1] != turn[t]:
+            for sym in tok & self._anchor_syms:
+                for e, k in anchors[sym]:
+                    words = entries[e].syms
+                    start = t - k
+                    end = start + len(words)
+                    if start < 0 or end > n or turn[start] != turn[t] or turn[end - 1] != turn[t]:
                         continue
-                    if all(_symbols(w) & (syms[lemma[j]] | syms[lower[j]])
-                           for w, j in zip(words[1:], range(t + 1, end), strict=True)):
-                        out[e].append((t, end))
-        for e in out:
-            out[e] = sorted(set(out[e]))
-        return out
+                    for j in range(start, end):
+                        if j != t and not (words[j - start] & (syms[lemma[j]] | syms[lower[j]])):
+                            break
+                    else:
+                        out[e].add((start, end))
+        self._learn(a)
+        return {e: sorted(v) for e, v in out.items()}
+
+    def _learn(self, a: Analysis) -> None:
+        """Count words as transcripts go by, and re-anchor each pattern on its rarest word.
+
+        Anchors decide only how fast matching is, never what matches: every anchor of a
+        pattern finds the same occurrences.
+        """
+        self._seen += 1
+        if self._seen > 64:
+            return
+        counts = np.bincount(np.concatenate([a.lemma, a.lower]), minlength=len(a.strings))
+        for string, c in zip(a.strings, counts.tolist(), strict=True):
+            self._freq[string] += c
+        if self._seen in (2, 8, 64):
+            by_sym: dict[str, int] = defaultdict(int)
+            for string, c in self._freq.items():
+                for sym in self._syms(string):
+                    by_sym[sym] += c
+            anchors: dict[str, list[tuple[int, int]]] = {}
+            for e, entry in enumerate(self.entries):
+                static = self._static_anchor[e]
+                k = min(range(len(entry.syms)), key=lambda j, entry=entry, static=static: (
+                    sum(by_sym.get(sym, 0) for sym in entry.syms[j]), j != static, j))
+                for sym in entry.syms[k]:
+                    anchors.setdefault(sym, []).append((e, k))
+            self.anchors = anchors
+            self._anchor_syms = frozenset(anchors)
 
     def matches(self, a: Analysis, text: str, turns: Sequence[TurnSpan], explain: bool = False) -> list[Match]:
         """All rule matches in one transcript; with `explain`, dropped ones too (with the reason)."""
@@ -205,17 +279,20 @@ class Matcher:
 
     @staticmethod
     def _regex(rule: Rule, rx: re.Pattern, a: Analysis, text: str, turns: Sequence[TurnSpan]):
-        if not len(a):
+        if not len(a) or not turns:
             return
-        for turn in turns:
-            for m in rx.finditer(text, turn.start, turn.end):
-                if m.end() <= m.start():
-                    continue
-                s = int(np.searchsorted(a.end, m.start(), "right"))
-                t = int(np.searchsorted(a.start, m.end(), "left"))
-                if s >= len(a) or t <= s:
-                    continue
-                yield rule, s, t, m.start(), m.end()
+        # One scan of the whole text (cheaper than one per turn); keep matches inside a turn.
+        starts = [t.start for t in turns]
+        ends = [t.end for t in turns]
+        for m in rx.finditer(text, turns[0].start, turns[-1].end):
+            i = bisect_right(starts, m.start()) - 1
+            if m.end() <= m.start() or i < 0 or m.end() > ends[i]:
+                continue
+            s = int(np.searchsorted(a.end, m.start(), "right"))
+            t = int(np.searchsorted(a.start, m.end(), "left"))
+            if s >= len(a) or t <= s:
+                continue
+            yield rule, s, t, m.start(), m.end()
 
     def _tokens(self, a: Analysis, text: str):
         from spacy.matcher import Matcher as SpacyMatcher

@@ -26,7 +26,8 @@ UNITS = ("match", "sentence", "turn")
 RULE_KINDS = ("phrase", "near", "regex", "tokens")
 KNOWN_LANGUAGES = ("en", "ru", "kk")
 COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-CODE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*$")
+# Letters, digits and _ only: ids are used as names in type conditions ("a-b" would subtract).
+CODE_ID = re.compile(r"^[^\W\d]\w*(?:\.[^\W\d]\w*)*$")
 
 TOP_KEYS = ("name", "version", "languages", "description", "defaults", "negation", "codes", "profiles", "types")
 CODE_KEYS = ("id", "name", "parent", "description", "include", "exclude", "examples", "color", "colour",
@@ -57,7 +58,7 @@ class _Seq(list):
 
 
 class _Loader(yaml.SafeLoader):
-    pass
+    duplicates: list[tuple[int, Any, int, int]]  # (mapping line, key, first line, second line)
 
 
 def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
@@ -67,6 +68,8 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
     out.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if key in out.key_lines:
+            loader.duplicates.append((out.line, key, out.key_lines[key], key_node.start_mark.line + 1))
         out[key] = loader.construct_object(value_node, deep=True)
         out.key_lines[key] = key_node.start_mark.line + 1
     return out
@@ -209,7 +212,7 @@ class _Problems:
         self.file = file
         self.items: list[QualcodeError] = []
 
-    def add(self, code: str, **fields: Any) -> None:
+    def add(self, code: str, /, **fields: Any) -> None:
         self.items.append(QualcodeError(code, file=self.file, **fields))
 
     def raise_if_any(self) -> None:
@@ -238,14 +241,20 @@ def loads(data: bytes | str, file: str = "<codebook>") -> Codebook:
     except UnicodeDecodeError as exc:
         raise CodebookError("E601", file=file, reason=f"it is not UTF-8 text (byte {exc.start})") from None
     problems = _Problems(file)
+    loader = _Loader(text)  # a SafeLoader that also records line numbers and duplicate keys
+    loader.duplicates = []
     try:
-        doc = yaml.load(text, Loader=_Loader)
+        doc = loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.add("E602", line=(mark.line + 1) if mark else 1, where="file",
                      reason=getattr(exc, "problem", None) or str(exc),
                      fix="check indentation, and quote values that contain ': ' or start with '#', '*' or '&'")
         problems.raise_if_any()
+    finally:
+        loader.dispose()
+    for _line_no, key, first, second in loader.duplicates:
+        problems.add("E617", line=second, where="file", key=key, first=first)
     if not isinstance(doc, dict):
         problems.add("E604", line=1, where="file", key="(top level)", expected="a mapping with name, version, "
                      "languages and codes", found=type(doc).__name__, fix="see codebooks/README.md")
@@ -712,10 +721,15 @@ def _near_hint(name: str, known: set[str]) -> str:
 
 def _contains(words: list, sub: list) -> bool:
     """Whether pattern `sub` occurs inside pattern `words` (then `unless: sub` drops every match)."""
-    def same(a, b) -> bool:
-        if a.prefix is not None or b.prefix is not None:
-            return a.prefix == b.prefix
-        return bool(a.keys & b.keys)
+    def same(word, u) -> bool:
+        """Whether every token `word` matches is also matched by the unless word `u`."""
+        if u.prefix is not None:
+            if word.prefix is not None:
+                return word.prefix.startswith(u.prefix)
+            return bool(word.keys) and all(k.startswith(u.prefix) for k in word.keys)
+        if word.prefix is not None:
+            return False
+        return bool(word.keys & u.keys)
 
     return any(all(same(words[i + j], sub[j]) for j in range(len(sub)))
                for i in range(len(words) - len(sub) + 1))

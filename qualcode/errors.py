@@ -140,6 +140,10 @@ class Errors:
         "Fix: give each rule its own `id:`, or leave `id:` out to get '<code>/<lang>/<n>'."
     )
     E615 = "{file}, line {line}: {where}: {reason}. Fix: {fix}"
+    E617 = (
+        "{file}, line {line}: {where}: the key '{key}' is given twice (first on line {first}); YAML would "
+        "silently keep only the last. Fix: merge the two into one."
+    )
     E616 = "No codebook language matches transcript language '{lang}' ({names}); they were not coded."
 
     # Rule coding, codings tables and evaluation (E7xx)
@@ -164,7 +168,7 @@ class Errors:
 class QualcodeError(Exception):
     """An error a user can fix. `code` is the number (e.g. 'E203'); the message says how."""
 
-    def __init__(self, code: str, **fields: object) -> None:
+    def __init__(self, code: str, /, **fields: object) -> None:
         self.code = code
         self.fields = fields
         template = getattr(Errors, code)
@@ -178,7 +182,7 @@ class ImportFileError(QualcodeError):
 class CodebookError(QualcodeError):
     """A codebook could not be read or has problems; `problems` lists each one (E602-E615)."""
 
-    def __init__(self, code: str, problems: list[QualcodeError] | None = None, **fields: object) -> None:
+    def __init__(self, code: str, problems: list[QualcodeError] | None = None, /, **fields: object) -> None:
         self.problems = problems or []
         super().__init__(code, **fields)
 

@@ -145,7 +145,15 @@ class Pipeline:
         # ones, and a warm cache makes tokenizing 3-8x faster (ARCHITECTURE.md).
         if hasattr(self.nlp.tokenizer, "max_cache_size"):
             self.nlp.tokenizer.max_cache_size = 1_000_000
+        if lang == "kk":
+            # The Kyrgyz suffix rules do not split a full stop after the Kazakh letters
+            # қ ғ ұ ү ө ә і ң һ ("жоқ." stayed one token, hiding negation and sentence ends).
+            from spacy.util import compile_suffix_regex
+
+            suffixes = [*self.nlp.Defaults.suffixes, r"(?<=[қғұүөәіңһҚҒҰҮӨӘІҢҺ])[.,!?;:…]"]
+            self.nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
         self.cache: dict[str, str] = {}
+        self._patterns: dict[str, list[PatternWord]] = {}
         self.new_forms = 0
         self._lookup = None
         self._morph = None
@@ -271,13 +279,19 @@ class Pipeline:
 
     def pattern(self, pattern: str) -> list[PatternWord]:
         """A rule pattern as words, lemmatised like the text; `word*` is a prefix wildcard."""
+        hit = self._patterns.get(pattern)
+        if hit is None:
+            hit = self._patterns[pattern] = self._pattern(pattern)
+        return list(hit)
+
+    def _pattern(self, pattern: str) -> list[PatternWord]:
         words: list[PatternWord] = []
         for chunk in pattern.split():
-            if chunk.endswith("*") and len(chunk) > 1:
-                words.append(PatternWord(prefix=fold(chunk.rstrip("*"), self.lang)))
+            if not chunk.strip("*"):
+                words.append(PatternWord())  # only stars: no word; the validator reports it
                 continue
-            if chunk == "*":
-                words.append(PatternWord())  # an empty word: the validator reports it
+            if chunk.endswith("*"):
+                words.append(PatternWord(prefix=fold(chunk.rstrip("*"), self.lang)))
                 continue
             for tok in self.nlp.make_doc(chunk):
                 if tok.is_space:

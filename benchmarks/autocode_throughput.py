@@ -171,7 +171,7 @@ def main() -> None:
         print(f"re-code timings:   {', '.join(f'{k} {v:.2f}s' for k, v in second.timings.items())}")
         print()
         tok = results[0][1]
-        print(f"| stage | seconds | words/s | × tokenizer (cold) |\n|---|---:|---:|---:|")
+        print("| stage | seconds | words/s | × tokenizer (cold) |\n|---|---:|---:|---:|")
         for name, secs in results:
             print(f"| {name} | {secs:.2f} | {n_words / secs:,.0f} | {secs / tok:.2f} |")
         first_t, recode_t, naive_t = results[3][1], results[4][1], results[2][1]

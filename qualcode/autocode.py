@@ -71,13 +71,17 @@ class _Entry:
 
 _NONE: frozenset[str] = frozenset()
 
+def _words(text: str) -> set[str]:
+    return set(text.split())
+
+
 # Words too common to anchor a pattern on (every "we" would be a candidate).
 _COMMON = {
-    "en": set("i we you he she it they me us my our your his her its their the a an to of in on at for with "
-              "and or but so that this there was were is are be been have has had do did not no very".split()),
-    "ru": set("я мы ты вы он она оно они меня нас мой наш ваш его её их в во на с со к ко по за из у о об от до "
-              "и а но что это там был была были быть есть не нет ни так вот уже ещё еще очень".split()),
-    "kk": set("мен біз сен сіз ол олар және бен мен пен да де та те бар жоқ емес осы сол бұл".split()),
+    "en": _words("i we you he she it they me us my our your his her its their the a an to of in on at for with "
+              "and or but so that this there was were is are be been have has had do did not no very"),
+    "ru": _words("я мы ты вы он она оно они меня нас мой наш ваш его её их в во на с со к ко по за из у о об от до "
+              "и а но что это там был была были быть есть не нет ни так вот уже ещё еще очень"),
+    "kk": _words("мен біз сен сіз ол олар және бен мен пен да де та те бар жоқ емес осы сол бұл"),
 }
 
 

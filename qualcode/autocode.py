@@ -110,7 +110,7 @@ class Matcher:
     entries: list[_Entry] = field(default_factory=list)
     anchors: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # symbol -> (entry, word index)
     phrase: list[tuple[Rule, list[int]]] = field(default_factory=list)
-    near: list[tuple[Rule, list[int]]] = field(default_factory=list)
+    near: list[tuple[Rule, list[list[int]]]] = field(default_factory=list)
     unless: dict[str, list[int]] = field(default_factory=dict)
     regex: list[tuple[Rule, re.Pattern]] = field(default_factory=list)
     tokens: list[Rule] = field(default_factory=list)
@@ -141,7 +141,7 @@ class Matcher:
             if rule.kind == "phrase":
                 self.phrase.append((rule, [add(p) for p in rule.patterns if self.nlp.pattern(p)]))
             elif rule.kind == "near":
-                self.near.append((rule, [add(p) for p in rule.patterns if self.nlp.pattern(p)]))
+                self.near.append((rule, [[add(p) for p in item if self.nlp.pattern(p)] for item in rule.near]))
             elif rule.kind == "regex" and rule.regex:
                 self.regex.append((rule, re.compile(rule.regex, re.IGNORECASE)))
             elif rule.kind == "tokens" and rule.tokens:
@@ -253,24 +253,32 @@ class Matcher:
             raw.extend(self._tokens(a, text))
 
         out: list[Match] = []
+        seen: set[tuple[str, int, int]] = set()  # several patterns of a rule may find the same words
         for rule, s, t, cs, ce in raw:
+            if (rule.id, s, t) in seen:
+                continue
+            seen.add((rule.id, s, t))
             reason = self._drop_reason(rule, s, t, a, occ, role_of)
             if reason is None or explain:
                 out.append(Match(rule.id, rule.code, s, t, cs, ce, reason))
         out.sort(key=lambda m: (m.start, m.end, m.code, m.rule))
         return out
 
-    def _near(self, rule: Rule, ids: list[int], occ, a: Analysis):
-        if len(ids) < 2 or any(not occ.get(e) for e in ids):
+    def _near(self, rule: Rule, items: list[list[int]], occ, a: Analysis):
+        """All items within `rule.within` tokens of the first item's occurrence, in one turn
+        (and in one sentence, unless the rule codes whole turns)."""
+        found = [sorted({o for e in item for o in occ.get(e, ())}) for item in items]
+        if len(found) < 2 or any(not f for f in found):
             return
-        anchors = occ[ids[0]]
-        for s0, t0 in anchors:
+        same_sentence = rule.unit != "turn"
+        for s0, t0 in found[0]:
             span_s, span_t = s0, t0
             ok = True
-            for e in ids[1:]:
+            for others in found[1:]:
                 best = None
-                for s, t in occ[e]:
-                    if a.turn[s] != a.turn[s0] or abs(s - s0) > rule.within or (s, t) == (s0, t0):
+                for s, t in others:
+                    if (a.turn[s] != a.turn[s0] or abs(s - s0) > rule.within or (s, t) == (s0, t0)
+                            or (same_sentence and a.sent[s] != a.sent[s0])):
                         continue
                     if best is None or abs(s - s0) < abs(best[0] - s0):
                         best = (s, t)

@@ -102,7 +102,8 @@ class Rule:
     code: str
     lang: str
     kind: str
-    patterns: list[str] = field(default_factory=list)  # phrase patterns, or near's items
+    patterns: list[str] = field(default_factory=list)  # phrase patterns, or all of near's alternatives
+    near: list[list[str]] = field(default_factory=list)  # near's items, each a list of alternatives
     within: int = 5
     regex: str | None = None
     tokens: list[dict] | None = None
@@ -524,20 +525,32 @@ class _Builder:
                 self.p.add("E613", line=line, where=where, reason="the phrase list is empty",
                            fix="give one or more patterns, e.g. `phrase: [\"find work\"]`")
         elif kind == "near":
-            rule.patterns = self._str_list(spec, "near", where)
+            items = spec.get("near")
+            if not isinstance(items, list):
+                items = [items]
+            for item in items:
+                alternatives = item if isinstance(item, list) else [item]
+                if not alternatives or not all(isinstance(x, str | int | float) and not isinstance(x, bool)
+                                               for x in alternatives):
+                    self.p.add("E604", line=_line(spec, "near"), where=where, key="near",
+                               expected="a list of patterns, each a text or a list of alternative texts",
+                               found=item, fix="e.g. `near: [[uncle, cousin, friend], move]`")
+                    continue
+                rule.near.append([str(x) for x in alternatives])
+            rule.patterns = [p for item in rule.near for p in item]
             within = spec.get("within", 5)
             if isinstance(within, bool) or not isinstance(within, int):
                 self.p.add("E604", line=_line(spec, "within"), where=where, key="within",
                            expected="a whole number of tokens", found=within, fix="e.g. `within: 5`")
                 within = 5
             rule.within = within
-            if len(rule.patterns) < 2:
+            if len(rule.near) < 2:
                 self.p.add("E613", line=line, where=where, reason=f"near needs two or more patterns, found "
-                           f"{len(rule.patterns)}", fix="use `phrase:` for a single pattern")
-            elif within < len(rule.patterns) - 1:
+                           f"{len(rule.near)}", fix="use `phrase:` for a single pattern")
+            elif within < len(rule.near) - 1:
                 self.p.add("E613", line=_line(spec, "within"), where=where,
-                           reason=f"{len(rule.patterns)} patterns cannot all start within {within} token(s)",
-                           fix=f"set `within:` to at least {len(rule.patterns) - 1}")
+                           reason=f"{len(rule.near)} patterns cannot all start within {within} token(s)",
+                           fix=f"set `within:` to at least {len(rule.near) - 1}")
         elif kind == "regex":
             rule.regex = self._str(spec, "regex", where)
             if rule.regex is not None:

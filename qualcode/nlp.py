@@ -293,6 +293,10 @@ class Pipeline:
             if chunk.endswith("*"):
                 words.append(PatternWord(prefix=fold(chunk.rstrip("*"), self.lang)))
                 continue
+            if chunk.isalpha():  # a plain word is one word ("id" must not become "i" + "'d")
+                form = fold(chunk, self.lang)
+                words.append(PatternWord(keys=frozenset({form, *self.lemma(form).split("|")})))
+                continue
             for tok in self.nlp.make_doc(chunk):
                 if tok.is_space:
                     continue

@@ -61,7 +61,8 @@ def autocode(
     matchers = compile_rules(book, [lang for lang in langs if lang in book.languages])
     run = Run(id=None, codebook_name=book.name, codebook_version=book.version, codebook_sha256=book.sha256,
               pipeline_versions={lang: m.nlp.version for lang, m in matchers.items()}, status="running",
-              transcripts=[r.name for r in rows], counts={}, dry_run=dry_run, coding_status=status)
+              transcripts=[r.name for r in rows if r.language in matchers], counts={}, dry_run=dry_run,
+              coding_status=status)
     uncovered = [r.name for r in rows if r.language not in matchers]
     if uncovered:
         for lang in sorted({r.language for r in rows if r.language not in matchers}):
@@ -99,7 +100,8 @@ def autocode(
     t_match = time.perf_counter()
 
     # 2. Replace the previous rule codings in one transaction.
-    names = {r.id: r.name for r in rows}
+    # Only transcripts the codebook can code are replaced: the others keep their codings.
+    names = {r.id: r.name for r in rows if r.language in matchers}
     with engine.begin() as conn:
         old = cq.rule_codings(conn, list(names))
         old_keys = {(o.transcript_id, o.path, o.start_offset, o.end_offset): o for o in old}
@@ -122,22 +124,31 @@ def autocode(
                                codebook_sha256=book.sha256,
                                pipeline_version=";".join(f"{k}={v}" for k, v in run.pipeline_versions.items()),
                                params=_params(book, transcripts, status), status="running")
-        cq.delete_codings(conn, [o.id for o in old])
+        # Write only the difference: codings the run no longer proposes go, new ones come,
+        # and the ones it proposes again stay (with their review) and move to this run.
+        # On a re-code after a small codebook edit that is a few rows, not the whole table.
+        cq.delete_codings(conn, [o.id for key, o in old_keys.items() if key not in new_keys])
         stamp = queries.now()
-        rows_out = []
+        rows_out, changed = [], []
         for tid in sorted(proposed):
             for p in proposed[tid]:
                 prior = old_keys.get((tid, p.code, p.start, p.end))
-                reviewed = prior is not None and prior.reviewed_at is not None
-                if reviewed:
-                    run.carried_over += 1
-                rows_out.append(dict(
-                    transcript_id=tid, code_id=code_ids[p.code], start_offset=p.start, end_offset=p.end,
-                    coder_id=None, origin="rule", rule_id=p.rule, status=prior.status if reviewed else status,
-                    run_id=run.id, created_at=stamp, updated_at=stamp, match_start=p.match_start,
-                    match_end=p.match_end, reviewer_id=prior.reviewer_id if reviewed else None,
-                    reviewed_at=prior.reviewed_at if reviewed else None,
-                ))
+                if prior is None:
+                    rows_out.append(dict(
+                        transcript_id=tid, code_id=code_ids[p.code], start_offset=p.start, end_offset=p.end,
+                        coder_id=None, origin="rule", rule_id=p.rule, status=status, run_id=run.id,
+                        created_at=stamp, updated_at=stamp, match_start=p.match_start, match_end=p.match_end,
+                    ))
+                    continue
+                reviewed = prior.reviewed_at is not None
+                run.carried_over += reviewed
+                new_status = prior.status if reviewed else status
+                if (prior.rule_id, prior.match_start, prior.match_end, prior.status) != (
+                        p.rule, p.match_start, p.match_end, new_status):
+                    changed.append(dict(_id=prior.id, rule_id=p.rule, match_start=p.match_start,
+                                        match_end=p.match_end, status=new_status, updated_at=stamp))
+        cq.update_codings(conn, changed)
+        cq.move_rule_codings_to_run(conn, list(names), run.id)
         cq.insert_codings(conn, rows_out)
         for version, blobs in new_analyses.items():
             cq.put_cache(conn, "analysis", blobs, version)
@@ -153,7 +164,7 @@ def autocode(
         run.status = "finished"
         run.timings = _timings(t0, t_setup, t_match, time.perf_counter())
         cq.finish_run(conn, run.id, "finished", {
-            "counts": run.counts, "transcripts": len(rows), "analysed": run.analysed, "cached": run.cached,
+            "counts": run.counts, "transcripts": len(names), "analysed": run.analysed, "cached": run.cached,
             "words": run.words, "carried_over": run.carried_over, "warnings": run.warnings,
             "added": sum(len(v) for v in run.added.values()), "removed": sum(len(v) for v in run.removed.values()),
         })

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from qualcode.codebook import Codebook
@@ -73,7 +73,7 @@ def rule_codings(conn: Connection, transcript_ids: Sequence[int]) -> list:
     """The rule codings that a re-code of these transcripts replaces."""
     query = (select(codings.c.id, codings.c.transcript_id, codes.c.path, codings.c.start_offset,
                     codings.c.end_offset, codings.c.status, codings.c.reviewer_id, codings.c.reviewed_at,
-                    codings.c.run_id)
+                    codings.c.run_id, codings.c.rule_id, codings.c.match_start, codings.c.match_end)
              .select_from(codings.join(codes))
              .where(codings.c.origin == "rule", codings.c.transcript_id.in_(list(transcript_ids))))
     return conn.execute(query).all()
@@ -83,6 +83,21 @@ def delete_codings(conn: Connection, ids: Iterable[int]) -> None:
     ids = list(ids)
     for i in range(0, len(ids), 900):  # SQLite limits the number of bound parameters
         conn.execute(delete(codings).where(codings.c.id.in_(ids[i:i + 900])))
+
+
+def update_codings(conn: Connection, rows: list[dict]) -> None:
+    """Update rule, matched words, status and time of codings; each row has `_id`."""
+    if rows:
+        conn.execute(update(codings).where(codings.c.id == bindparam("_id")).values(
+            rule_id=bindparam("rule_id"), match_start=bindparam("match_start"), match_end=bindparam("match_end"),
+            status=bindparam("status"), updated_at=bindparam("updated_at")), rows)
+
+
+def move_rule_codings_to_run(conn: Connection, transcript_ids: Sequence[int], run_id: int) -> None:
+    ids = list(transcript_ids)
+    for i in range(0, len(ids), 900):
+        conn.execute(update(codings).where(codings.c.origin == "rule", codings.c.transcript_id.in_(ids[i:i + 900]))
+                     .values(run_id=run_id))
 
 
 def insert_codings(conn: Connection, rows: list[dict]) -> None:

@@ -71,6 +71,25 @@ class _Entry:
 
 _NONE: frozenset[str] = frozenset()
 
+LEMMAS = "qualcode_lemmas"
+
+
+def _lemma_alternatives(token: dict) -> dict:
+    """A token pattern whose LEMMA test also accepts a form's other likely lemmas (нашли: найти)."""
+    if "LEMMA" not in token:
+        return token
+    value = token["LEMMA"]
+    if isinstance(value, str):
+        wanted = [value.lower()]
+    elif isinstance(value, dict) and set(value) == {"IN"}:
+        wanted = [str(v).lower() for v in value["IN"]]
+    else:
+        return token
+    out = {k: v for k, v in token.items() if k != "LEMMA"}
+    out["_"] = {LEMMAS: {"INTERSECTS": wanted}}
+    return out
+
+
 def _words(text: str) -> set[str]:
     return set(text.split())
 
@@ -291,39 +310,40 @@ class Matcher:
 
     @staticmethod
     def _regex(rule: Rule, rx: re.Pattern, a: Analysis, text: str, turns: Sequence[TurnSpan]):
-        if not len(a) or not turns:
+        if not len(a):
             return
-        # One scan of the whole text (cheaper than one per turn); keep matches inside a turn.
-        starts = [t.start for t in turns]
-        ends = [t.end for t in turns]
-        for m in rx.finditer(text, turns[0].start, turns[-1].end):
-            i = bisect_right(starts, m.start()) - 1
-            if m.end() <= m.start() or i < 0 or m.end() > ends[i]:
-                continue
-            s = int(np.searchsorted(a.end, m.start(), "right"))
-            t = int(np.searchsorted(a.start, m.end(), "left"))
-            if s >= len(a) or t <= s:
-                continue
-            yield rule, s, t, m.start(), m.end()
+        # Turn by turn: a match may not run into the next turn, and `$` ends a turn.
+        for turn in turns:
+            for m in rx.finditer(text, turn.start, turn.end):
+                if m.end() <= m.start():
+                    continue
+                s = int(np.searchsorted(a.end, m.start(), "right"))
+                t = int(np.searchsorted(a.start, m.end(), "left"))
+                if s >= len(a) or t <= s:
+                    continue
+                yield rule, s, t, m.start(), m.end()
 
     def _tokens(self, a: Analysis, text: str):
         from spacy.matcher import Matcher as SpacyMatcher
-        from spacy.tokens import Doc
+        from spacy.tokens import Doc, Token
 
+        if not Token.has_extension(LEMMAS):
+            Token.set_extension(LEMMAS, default=[])
         vocab = self.nlp.nlp.vocab
         if self._spacy_matcher is None:
             self._spacy_matcher = SpacyMatcher(vocab)
             for i, rule in enumerate(self.tokens):
-                self._spacy_matcher.add(str(i), [rule.tokens])
+                self._spacy_matcher.add(str(i), [[_lemma_alternatives(t) for t in rule.tokens]])
         if not len(a):
             return
         words = [text[s:e] for s, e in zip(a.start.tolist(), a.end.tolist(), strict=True)]
         spaces = [bool(a.start[i + 1] > a.end[i]) for i in range(len(a) - 1)] + [False]
         doc = Doc(vocab, words=words, spaces=spaces)
-        lemmas = a.lemmas()
-        for tok, lem in zip(doc, lemmas, strict=True):
-            tok.lemma_ = lem
-            tok.norm_ = lem
+        for tok, lemma_id in zip(doc, a.lemma.tolist(), strict=True):
+            alternatives = a.strings[lemma_id].split("|")
+            tok.lemma_ = alternatives[0]
+            tok.norm_ = alternatives[0]
+            tok._.set(LEMMAS, alternatives)
         for match_id, s, t in self._spacy_matcher(doc):
             if a.turn[s] != a.turn[t - 1]:
                 continue

@@ -435,9 +435,10 @@ class Project:
 
     def evaluate_rules(self, coder: str | None = None) -> RuleEvaluation:
         """Rule codings against human codings, per code at turn level (see qualcode.evaluation)."""
+        with self.engine.connect() as conn:
+            if coding_queries.last_rule_run(conn) is None:
+                raise QualcodeError("E705")
         frame = self.codings()
-        if not (frame["origin"] == "rule").any():
-            raise QualcodeError("E705")
         return evaluate(frame, self.turns(), coder=coder)
 
 

@@ -17,7 +17,6 @@ How a run works (see ARCHITECTURE.md, "Analyse once, re-code many times"):
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field

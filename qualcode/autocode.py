@@ -220,7 +220,8 @@ class Matcher:
                     if start < 0 or end > n or turn[start] != turn[t] or turn[end - 1] != turn[t]:
                         continue
                     for j in range(start, end):
-                        if j != t and not (words[j - start] & (syms[lemma[j]] | syms[lower[j]])):
+                        w = words[j - start]
+                        if j != t and not (w & syms[lemma[j]] or w & syms[lower[j]]):
                             break
                     else:
                         out[e].add((start, end))

@@ -307,8 +307,9 @@ def _names(values: tuple[str, ...]) -> list[str] | None:
 @click.option("--dry-run", is_flag=True, help="Change nothing; report what the run would do.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes for analysing transcripts (results are the same with any number).")
+@click.option("--scheduler", help="A Dask scheduler address (tcp://host:8786) to code a large corpus on a cluster.")
 def code(project: str, codebook_file: str, transcripts: tuple[str, ...], accept: bool, diff: bool,
-         dry_run: bool, workers: int) -> None:
+         dry_run: bool, workers: int, scheduler: str | None) -> None:
     """Auto-code PROJECT with a codebook's rules.
 
     The run replaces the previous rule codings of the transcripts it codes, in one
@@ -329,7 +330,7 @@ def code(project: str, codebook_file: str, transcripts: tuple[str, ...], accept:
 
         try:
             run = p.autocode(book, transcripts=_names(transcripts), accept=accept or None, dry_run=dry_run,
-                             progress=progress, workers=workers)
+                             progress=progress, workers=workers, scheduler=scheduler)
         finally:
             bar.close()
         texts = {}

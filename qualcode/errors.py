@@ -157,6 +157,11 @@ class Errors:
     E705 = "The project has no rule run yet. Run `qualcode code PROJECT --codebook FILE` first."
     E706 = "Unknown code '{code}'. {hint}"
     E707 = "Coding {coding} does not exist in the project."
+    E710 = (
+        "Coding on a Dask cluster needs the `distributed` package: pip install 'dask[distributed]'. "
+        "Without --scheduler, qualcode codes in this process (or --workers N local processes)."
+    )
+    E711 = "Cannot reach the Dask scheduler at {address}: {reason}. Check the address (e.g. tcp://host:8786)."
     E708 = "{file}: {n} row(s) have problems; nothing was imported.\n{details}"
     E709 = "Unknown setting '{key}' or bad value {value!r}. {hint}"
 

@@ -331,6 +331,7 @@ class Project:
         dry_run: bool = False,
         progress: Progress | None = None,
         workers: int | None = None,
+        scheduler: object | None = None,
     ) -> Run:
         """Code the current transcripts (or those named) with a codebook's rules.
 
@@ -338,11 +339,12 @@ class Project:
         human codings are never touched, and reviewers' accept/reject decisions are kept
         for codings that come back. `accept=True` stores codings as accepted instead of the
         project's `autocode_status` setting (default: suggested). `dry_run` changes nothing
-        and reports what the run would add and remove.
+        and reports what the run would add and remove. `workers` analyses in local processes;
+        `scheduler` (a Dask scheduler address or `distributed.Client`) runs on a cluster.
         """
         book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
         return run_engine.autocode(self.engine, book, transcripts=transcripts, accept=accept, dry_run=dry_run,
-                             progress=progress, workers=workers)
+                             progress=progress, workers=workers, scheduler=scheduler)
 
     def codings(
         self,

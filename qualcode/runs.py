@@ -42,8 +42,14 @@ def autocode(
     dry_run: bool = False,
     progress: Progress | None = None,
     workers: int | None = None,
+    scheduler: object | None = None,
 ) -> Run:
-    """Apply a codebook's rules to all current transcripts (or the ones named)."""
+    """Apply a codebook's rules to all current transcripts (or the ones named).
+
+    Analysis and matching run in this process, in a local pool of `workers` processes, or
+    on a Dask cluster (`scheduler`: its address, or a `distributed.Client`). The codings
+    are the same in all three; only this process writes to the project.
+    """
     t0 = time.perf_counter()
     with engine.connect() as conn:
         rows = cq.current_transcripts(conn, transcripts)
@@ -85,7 +91,9 @@ def autocode(
     todo = [r for r in rows if r.language in matchers]
     items = [(r.id, r.language, r.text, [(t.idx, t.role, t.start_offset, t.end_offset) for t in spans[r.id]],
               keys[r.id], stored.get(keys[r.id])) for r in todo]
-    if workers and workers > 1 and len(items) > 1:
+    if scheduler is not None:
+        results = _on_dask(book, items, scheduler, progress)
+    elif workers and workers > 1 and len(items) > 1:
         results = _in_pool(book, items, workers, progress)
     else:
         results = _in_process(matchers, items, progress)
@@ -230,3 +238,42 @@ def _in_pool(book: Codebook, items, workers: int, progress: Progress | None):
             if progress:
                 progress(n, len(items), "")
     return out
+
+
+# --- a Dask cluster: each worker compiles the codebook once, and returns only codings ---------
+
+_DASK_BOOKS: dict[str, dict[str, Matcher]] = {}
+
+
+def _dask_code(book: Codebook, item) -> tuple[list[Proposed], bytes | None]:
+    key = f"{book.sha256}:{id(book)}"
+    if key not in _DASK_BOOKS:
+        _DASK_BOOKS.clear()  # one codebook at a time per worker
+        _DASK_BOOKS[key] = compile_rules(book)
+    _tid, lang, text, spans, _key, blob = item
+    return code_one(_DASK_BOOKS[key][lang], text, spans, blob)
+
+
+def _on_dask(book: Codebook, items, scheduler: object, progress: Progress | None):
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise QualcodeError("E710") from None
+    own = not isinstance(scheduler, Client)
+    try:
+        client = Client(scheduler, timeout="10s") if own else scheduler
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise QualcodeError("E711", address=scheduler, reason=f"{type(exc).__name__}: {exc}") from None
+    try:
+        [book_future] = client.scatter([book], broadcast=True)
+        futures = [client.submit(_dask_code, book_future, item, pure=False) for item in items]
+        index = {f.key: i for i, f in enumerate(futures)}
+        out: list = [None] * len(futures)
+        for n, future in enumerate(as_completed(futures), start=1):
+            out[index[future.key]] = future.result()
+            if progress:
+                progress(n, len(items), "")
+        return out
+    finally:
+        if own:
+            client.close()

@@ -161,6 +161,24 @@ def test_workers_2_gives_the_same_codings_as_workers_1(base_file: Path, tmp_path
         pd.testing.assert_frame_equal(rule_frame(p), frame2_v2)
 
 
+def test_a_dask_cluster_gives_the_same_codings_as_one_process(base_file: Path, tmp_path: Path) -> None:
+    from distributed import Client, LocalCluster
+
+    local = copy_project(base_file, tmp_path / "local.qcdb")
+    cluster = copy_project(base_file, tmp_path / "cluster.qcdb")
+    with Project.open(local) as p:
+        r1 = p.autocode(V1)
+        frame1 = rule_frame(p)
+    with LocalCluster(n_workers=2, processes=False, threads_per_worker=1, dashboard_address=None) as lc, \
+            Client(lc) as client, Project.open(cluster) as p:
+        r2 = p.autocode(V1, scheduler=client)
+        frame2 = rule_frame(p)
+        again = p.autocode(V2, scheduler=client)  # analyses the cluster made were stored here
+    assert (r2.analysed, r2.cached) == (3, 0) and (again.analysed, again.cached) == (0, 3)
+    assert r1.counts == r2.counts
+    pd.testing.assert_frame_equal(frame1, frame2)
+
+
 # --- the analysis cache -----------------------------------------------------------------------
 
 def test_second_run_uses_the_analysis_cache_and_codes_the_same(base_file: Path, tmp_path: Path) -> None:

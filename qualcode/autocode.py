@@ -20,6 +20,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -205,26 +206,33 @@ class Matcher:
             return {}
         cache, make = self._sym_cache, self._syms
         syms = [cache[s] if s in cache else make(s) for s in a.strings]
-        is_anchor = np.fromiter((bool(s & self._anchor_syms) for s in syms), dtype=bool, count=len(syms))
+        entries, anchors = self.entries, self.anchors
+        # Per distinct string of this transcript, the (pattern, anchor word) pairs it can anchor.
+        hits_of: dict[int, list[tuple[int, int]]] = {}
+        is_anchor = np.zeros(len(syms), dtype=bool)
+        for i, ss in enumerate(syms):
+            common = ss & self._anchor_syms
+            if common:
+                hits_of[i] = [ek for sym in common for ek in anchors[sym]]
+                is_anchor[i] = True
         candidates = np.flatnonzero(is_anchor[a.lemma] | is_anchor[a.lower])
         lemma, lower, turn = a.lemma.tolist(), a.lower.tolist(), a.turn.tolist()
         n = len(lemma)
-        entries, anchors = self.entries, self.anchors
         for t in candidates.tolist():
-            tok = syms[lemma[t]] | syms[lower[t]]
-            for sym in tok & self._anchor_syms:
-                for e, k in anchors[sym]:
-                    words = entries[e].syms
-                    start = t - k
-                    end = start + len(words)
-                    if start < 0 or end > n or turn[start] != turn[t] or turn[end - 1] != turn[t]:
-                        continue
-                    for j in range(start, end):
-                        w = words[j - start]
-                        if j != t and not (w & syms[lemma[j]] or w & syms[lower[j]]):
-                            break
-                    else:
-                        out[e].add((start, end))
+            li, lo = lemma[t], lower[t]
+            hits = hits_of.get(li, ()) if li == lo else [*hits_of.get(li, ()), *hits_of.get(lo, ())]
+            for e, k in hits:
+                words = entries[e].syms
+                start = t - k
+                end = start + len(words)
+                if start < 0 or end > n or turn[start] != turn[t] or turn[end - 1] != turn[t]:
+                    continue
+                for j in range(start, end):
+                    w = words[j - start]
+                    if j != t and not (w & syms[lemma[j]] or w & syms[lower[j]]):
+                        break
+                else:
+                    out[e].add((start, end))
         self._learn(a)
         return {e: sorted(v) for e, v in out.items()}
 
@@ -403,6 +411,7 @@ def compile_rules(book: Codebook, langs: Sequence[str] | None = None) -> dict[st
     return {lang: Matcher(book, lang, pipeline(lang)) for lang in langs}
 
 
+@lru_cache(maxsize=200_000)
 def _symbols(word: PatternWord) -> frozenset[str]:
     if word.prefix is not None:
         return frozenset({"*" + word.prefix})

@@ -74,6 +74,11 @@ _NONE: frozenset[str] = frozenset()
 LEMMAS = "qualcode_lemmas"
 
 
+def _is_word(form: str) -> bool:
+    """Not punctuation (which ends the scope of a negation); "n't" is a word."""
+    return any(ch.isalnum() for ch in form.replace("'", "a"))
+
+
 def _lemma_alternatives(token: dict) -> dict:
     """A token pattern whose LEMMA test also accepts a form's other likely lemmas (нашли: найти)."""
     if "LEMMA" not in token:
@@ -167,6 +172,7 @@ class Matcher:
                 self.tokens.append(rule)
             if rule.unless:
                 self.unless[rule.id] = [add(p) for p in rule.unless if self.nlp.pattern(p)]
+        self._after_neg = [add(p) for p in self.book.negation[self.lang].after_phrases if self.nlp.pattern(p)]
         self._anchor_syms = frozenset(self.anchors)
         self._min_prefix = min((len(p) for p in self._prefixes), default=1)
         self._max_prefix = max((len(p) for p in self._prefixes), default=0)
@@ -361,7 +367,8 @@ class Matcher:
     def _drop_reason(self, rule: Rule, s: int, t: int, a: Analysis, occ, role_of) -> str | None:
         role = role_of.get(int(a.turn[s]), "respondent")
         if role not in rule.speakers:
-            return f"speaker: a {role} turn; the rule codes {', '.join(rule.speakers)} turns"
+            return f"speaker: {'an' if role[0] in 'aeiou' else 'a'} {role} turn; the rule codes " \
+                   f"{', '.join(rule.speakers)} turns"
         sent = a.sent[s]
         if rule.negation:
             # The cue must be in the window and in the same clause: the scope of a negation
@@ -370,10 +377,16 @@ class Matcher:
             for window in (range(s - 1, max(-1, s - 1 - neg.before), -1), range(t, min(len(a), t + neg.after))):
                 for j in window:
                     form = a.strings[a.lower[j]]
-                    if a.sent[j] != sent or not any(ch.isalnum() for ch in form.replace("'", "a")):
+                    if a.sent[j] != sent or not _is_word(form):
                         break
                     if form in self._cues or a.strings[a.lemma[j]].split("|", 1)[0] in self._cues:
                         return f"negation: '{form}' {'before' if j < s else 'after'} the match"
+            for e in self._after_neg:
+                for ns, nt in occ.get(e, ()):
+                    if t <= ns < t + neg.after_window and a.sent[ns] == sent and not any(
+                            not _is_word(a.strings[a.lower[j]]) for j in range(t, ns)):
+                        words = " ".join(a.strings[a.lower[j]] for j in range(ns, nt))
+                        return f"negation: '{words}' after the match"
         for e in self.unless.get(rule.id, ()):
             for us, _ut in occ.get(e, ()):
                 if a.sent[us] == sent:

@@ -6,6 +6,7 @@ import in which some file failed; 2 a usage error (unknown option, missing argum
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -143,7 +144,9 @@ def _emit(frame: pd.DataFrame, fmt: str, out: str | None) -> None:
     if fmt == "csv":
         text = frame.to_csv(index=False)
     elif fmt == "json":
-        text = frame.to_json(orient="records", force_ascii=False, indent=2, date_format="iso") + "\n"
+        # Through the json module: pandas escapes "/" (rule ids read "push.x\/en\/1").
+        records = json.loads(frame.to_json(orient="records", date_format="iso"))
+        text = json.dumps(records, ensure_ascii=False, indent=2) + "\n"
     else:
         text = _table(frame)
     if out:
@@ -446,7 +449,8 @@ def rules_evaluate(project: str, coder: str | None, examples: int, fmt: str, out
         _emit(frame, fmt, out)
         return
     click.echo(f"Rules vs {'coder ' + repr(coder) if coder else 'human codings'}: {len(result.transcripts)} "
-               f"transcripts, {result.turns} turns.")
+               f"transcripts, {result.turns} turns. Every turn of these transcripts counts: a turn the human "
+               "did not code is a 'no', so compare with coders who coded whole transcripts.")
     for col in ("precision", "recall", "f1", "kappa"):
         frame[col] = frame[col].map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
     _emit(frame, fmt, out)
@@ -468,7 +472,9 @@ def runs_(project: str, fmt: str, out: str | None) -> None:
     with Project.open(project) as p:
         frame = p.runs()
     if fmt == "table":
-        frame = frame.assign(codebook_sha256=frame["codebook_sha256"].str[:12]).drop(columns=["stats"])
+        frame = frame.assign(codebook_sha256=frame["codebook_sha256"].str[:12]).drop(columns=["counts"])
+    elif fmt == "csv":
+        frame = frame.assign(counts=frame["counts"].map(lambda c: json.dumps(c, sort_keys=True)))
     _emit(frame, fmt, out)
 
 

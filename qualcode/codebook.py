@@ -33,15 +33,20 @@ TOP_KEYS = ("name", "version", "languages", "description", "defaults", "negation
 CODE_KEYS = ("id", "name", "parent", "description", "include", "exclude", "examples", "color", "colour",
              "memo", "unit", "speakers", "rules")
 RULE_KEYS = (*RULE_KINDS, "id", "within", "negation", "unless", "unit", "speakers", "note")
-NEGATION_KEYS = ("cues", "before", "after")
+NEGATION_KEYS = ("cues", "before", "after", "after_phrases", "after_window")
 
 # Words that negate what follows (or, in Kazakh, what precedes) and the window, in tokens.
 DEFAULT_NEGATION: dict[str, dict[str, Any]] = {
     "en": {"cues": ["no", "not", "n't", "never", "without", "nobody", "nothing", "none", "neither", "nor",
-                    "hardly", "barely"], "before": 3, "after": 0},
+                    "hardly", "barely"], "before": 3, "after": 0, "after_phrases": [], "after_window": 0},
+    # Russian puts "не было" after the thing it negates ("Долгов у нас никогда не было"): a
+    # cue word after the match is too broad ("развода я не могла"), so phrases of "не" with
+    # быть/иметься, and нет/нету, count within a wider window after the match.
     "ru": {"cues": ["не", "нет", "ни", "без", "никогда", "никто", "ничего", "нигде", "нельзя"],
-           "before": 3, "after": 1},
-    "kk": {"cues": ["жоқ", "емес", "ешқандай", "ешқашан", "ешкім", "ештеңе"], "before": 1, "after": 2},
+           "before": 3, "after": 1, "after_phrases": ["не быть", "не бывать", "не иметься", "нет", "нету"],
+           "after_window": 4},
+    "kk": {"cues": ["жоқ", "емес", "ешқандай", "ешқашан", "ешкім", "ештеңе"], "before": 1, "after": 2,
+           "after_phrases": [], "after_window": 0},
 }
 
 
@@ -155,6 +160,8 @@ class Negation:
     cues: frozenset[str]
     before: int
     after: int
+    after_phrases: tuple[str, ...] = ()
+    after_window: int = 0
 
 
 @dataclass
@@ -218,6 +225,7 @@ class _Problems:
 
     def raise_if_any(self) -> None:
         if self.items:
+            self.items.sort(key=lambda p: int(p.fields.get("line", 0) or 0))  # in file order
             details = "\n".join(f"  - {p}" for p in self.items)
             raise CodebookError("E600", self.items, file=self.file, n=len(self.items), details=details)
 
@@ -347,6 +355,7 @@ class _Builder:
                 self.p.add("E611", line=_line(doc, "languages"), where="languages", lang=lang,
                            known=", ".join(KNOWN_LANGUAGES))
         self.languages = [lang for lang in languages if lang in KNOWN_LANGUAGES]
+        self.declared = set(languages)
 
         defaults = doc.get("defaults") or _Map()
         if not isinstance(defaults, dict):
@@ -369,7 +378,8 @@ class _Builder:
         return book
 
     def _negation(self, raw: Any) -> dict[str, Negation]:
-        out = {lang: Negation(frozenset(v["cues"]), v["before"], v["after"]) for lang, v in DEFAULT_NEGATION.items()}
+        out = {lang: Negation(frozenset(v["cues"]), v["before"], v["after"], tuple(v["after_phrases"]),
+                              v["after_window"]) for lang, v in DEFAULT_NEGATION.items()}
         if raw is None:
             return out
         if not isinstance(raw, dict):
@@ -391,14 +401,16 @@ class _Builder:
             base = DEFAULT_NEGATION[lang]
             cues = self._str_list(spec, "cues", where) if "cues" in spec else base["cues"]
             window = {}
-            for key in ("before", "after"):
+            for key in ("before", "after", "after_window"):
                 value = spec.get(key, base[key])
                 if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                     self.p.add("E604", line=_line(spec, key), where=where, key=key, expected="a whole number >= 0",
                                found=value, fix=f"e.g. `{key}: 3`")
                     value = base[key]
                 window[key] = value
-            out[lang] = Negation(frozenset(c.lower() for c in cues), window["before"], window["after"])
+            phrases = self._str_list(spec, "after_phrases", where) if "after_phrases" in spec else base["after_phrases"]
+            out[lang] = Negation(frozenset(c.lower() for c in cues), window["before"], window["after"],
+                                 tuple(phrases), window["after_window"])
         return out
 
     def _codes(self, doc: _Map) -> list[Code]:
@@ -440,7 +452,10 @@ class _Builder:
             return None
         self._keys(item, CODE_KEYS, where)
         colour = item.get("color", item.get("colour"))
-        if colour is not None and not (isinstance(colour, str) and COLOUR.match(colour)):
+        colour_key = "color" if "color" in item else "colour"
+        if colour_key in item and colour is None:  # `color: #d62728` unquoted: YAML read a comment
+            self.p.add("E612", line=_line(item, colour_key), where=where, value="(empty)")
+        elif colour is not None and not (isinstance(colour, str) and COLOUR.match(colour)):
             self.p.add("E612", line=_line(item, "color" if "color" in item else "colour"), where=where, value=colour)
             colour = None
         parent = self._str(item, "parent", where)
@@ -476,8 +491,9 @@ class _Builder:
         rules: list[Rule] = []
         for lang, items in raw.items():
             if lang not in self.languages:
-                self.p.add("E611", line=_line(raw, lang), where=where, lang=lang,
-                           known=", ".join(self.languages) or "none declared")
+                if lang not in self.declared:  # a language declared but unknown is reported once, above
+                    self.p.add("E611", line=_line(raw, lang), where=where, lang=lang,
+                               known=", ".join(self.languages) or "none declared")
                 continue
             if items is None:
                 continue

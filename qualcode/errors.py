@@ -120,19 +120,20 @@ class Errors:
         "{file}, line {line}: code '{code}': parents form a cycle ({cycle}). "
         "Fix: make one of them a top-level code or give it another parent."
     )
-    E609 = "{file}, line {line}: {where}: invalid regex {pattern!r}: {reason}. Fix: {fix}"
+    E609 = "{file}, line {line}: {where}: invalid regex «{pattern}»: {reason}. Fix: {fix}"
     E610 = (
         "{file}, line {line}: {where}: invalid spaCy token pattern: {reason}. "
         "Fix: a token pattern is a list of dicts such as [{{LEMMA: lose}}, {{OP: '?'}}, {{LEMMA: job}}]."
     )
     E611 = (
         "{file}, line {line}: {where}: unknown language '{lang}'. "
-        "Fix: use one of the codebook's languages ({known}), or add it to `languages:` "
-        "(qualcode has pipelines for en, ru, kk)."
+        "Fix: use one of: {known} (add a language to `languages:` to write rules in it; "
+        "qualcode has pipelines for en, ru and kk)."
     )
     E612 = (
         "{file}, line {line}: {where}: bad colour {value!r}. "
-        "Fix: write it as '#rgb' or '#rrggbb', e.g. '#d62728' (quote it: # starts a YAML comment)."
+        "Fix: write it as '#rgb' or '#rrggbb' in quotes, e.g. color: \"#d62728\" (unquoted, # starts a "
+        "YAML comment and the colour is lost)."
     )
     E613 = "{file}, line {line}: {where}: this rule can never match: {reason}. Fix: {fix}"
     E614 = (

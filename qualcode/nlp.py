@@ -33,9 +33,17 @@ import numpy as np
 
 # Bump when anything that changes tokens, lemmas or sentences changes: cached analyses
 # and lemma caches of another version are then ignored, never reused.
-NLP_VERSION = "1"
+NLP_VERSION = "2"
 
 SPACY_LANG = {"en": "en", "ru": "ru", "kk": "ky"}
+
+# The English lookup table lemmatises these nouns as verbs ("training" -> "train", "housing"
+# -> "house"), which makes rules about education or housing fire on trains and houses.
+EN_NOUNS = {w: w for w in ("training", "housing", "building", "buildings", "meeting", "wedding", "funding",
+                           "evening", "morning", "clothing", "savings", "earnings", "belongings", "feelings",
+                           "beginning", "spending", "schooling", "lodging", "parking", "painting", "shopping")}
+EN_NOUNS.update({"buildings": "building", "feelings": "feeling", "trainings": "training",
+                 "meetings": "meeting", "weddings": "wedding", "evenings": "evening", "mornings": "morning"})
 TERMINAL = re.compile(r"^[.!?…]+$")
 _INT = np.int32
 
@@ -179,7 +187,7 @@ class Pipeline:
         if hit is not None:
             return hit
         if self._lookup is not None:
-            lemma = self._lookup.get(form, form)
+            lemma = EN_NOUNS.get(form) or self._lookup.get(form, form)
             lemma = lemma.lower() if isinstance(lemma, str) else form
         elif self._morph is not None and _has_cyrillic(form):
             # Keep every lemma whose parse is about as likely as the best one: pymorphy3

@@ -424,15 +424,11 @@ class Project:
 
     def review_coding(self, coding_id: int, status: str, reviewer: str) -> None:
         """Accept or reject a coding (a rule suggestion, typically); a re-code keeps the decision."""
-        from qualcode.store.schema import codings as codings_table
-
         if status not in ("accepted", "rejected", "suggested"):
             raise QualcodeError("E709", key="status", value=status, hint="Use accepted, rejected or suggested.")
         with self.engine.begin() as conn:
             reviewer_id = coding_queries.ensure_coder(conn, reviewer)
-            done = conn.execute(update(codings_table).where(codings_table.c.id == coding_id).values(
-                status=status, reviewer_id=reviewer_id, reviewed_at=queries.now(), updated_at=queries.now()))
-            if done.rowcount == 0:
+            if not coding_queries.record_review(conn, coding_id, status, reviewer_id):
                 raise QualcodeError("E707", coding=coding_id)
 
     def evaluate_rules(self, coder: str | None = None) -> RuleEvaluation:

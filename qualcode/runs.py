@@ -51,6 +51,7 @@ def autocode(
     are the same in all three; only this process writes to the project.
     """
     t0 = time.perf_counter()
+    started = queries.now()
     with engine.connect() as conn:
         rows = cq.current_transcripts(conn, transcripts)
         if transcripts is not None:
@@ -131,27 +132,32 @@ def autocode(
         run.id = cq.insert_run(conn, kind="rule", codebook_name=book.name, codebook_version=book.version,
                                codebook_sha256=book.sha256,
                                pipeline_version=";".join(f"{k}={v}" for k, v in run.pipeline_versions.items()),
-                               params=_params(book, transcripts, status), status="running")
+                               params=_params(book, transcripts, status), status="running", started_at=started)
         # Write only the difference: codings the run no longer proposes go, new ones come,
         # and the ones it proposes again stay (with their review) and move to this run.
         # On a re-code after a small codebook edit that is a few rows, not the whole table.
         cq.delete_codings(conn, [o.id for key, o in old_keys.items() if key not in new_keys])
         stamp = queries.now()
         rows_out, changed = [], []
+        decisions = cq.review_decisions(conn, list(names))
         for tid in sorted(proposed):
             for p in proposed[tid]:
-                prior = old_keys.get((tid, p.code, p.start, p.end))
+                key = (tid, p.code, p.start, p.end)
+                prior = old_keys.get(key)
+                # A reviewer's decision on this span applies, even if the coding was dropped
+                # by some run in between and now comes back.
+                decision = decisions.get(key)
+                run.carried_over += decision is not None
+                new_status = decision.status if decision is not None else status
                 if prior is None:
                     rows_out.append(dict(
                         transcript_id=tid, code_id=code_ids[p.code], start_offset=p.start, end_offset=p.end,
-                        coder_id=None, origin="rule", rule_id=p.rule, status=status, run_id=run.id,
+                        coder_id=None, origin="rule", rule_id=p.rule, status=new_status, run_id=run.id,
                         created_at=stamp, updated_at=stamp, match_start=p.match_start, match_end=p.match_end,
+                        reviewer_id=decision.reviewer_id if decision is not None else None,
+                        reviewed_at=decision.reviewed_at if decision is not None else None,
                     ))
-                    continue
-                reviewed = prior.reviewed_at is not None
-                run.carried_over += reviewed
-                new_status = prior.status if reviewed else status
-                if (prior.rule_id, prior.match_start, prior.match_end, prior.status) != (
+                elif (prior.rule_id, prior.match_start, prior.match_end, prior.status) != (
                         p.rule, p.match_start, p.match_end, new_status):
                     changed.append(dict(_id=prior.id, rule_id=p.rule, match_start=p.match_start,
                                         match_end=p.match_end, status=new_status, updated_at=stamp))

@@ -230,9 +230,12 @@ def test_negation_defaults(book: Codebook) -> None:
     assert (custom.negation["en"].before, custom.negation["en"].after) == (2, 0)
 
 
-def test_an_unquoted_hash_colour_is_a_yaml_comment_not_an_error() -> None:
-    book = loads("name: n\nversion: 1\nlanguages: [en]\ncodes:\n  - id: a\n    name: A\n    color: #abc\n")
-    assert book.code("a").color is None
+def test_an_unquoted_hash_colour_is_reported_not_silently_lost() -> None:
+    # YAML reads `color: #abc` as a comment; the user meant a colour, so say how to write it.
+    with pytest.raises(CodebookError) as info:
+        loads("name: n\nversion: 1\nlanguages: [en]\ncodes:\n  - id: a\n    name: A\n    color: #abc\n", "c.yaml")
+    [problem] = info.value.problems
+    assert problem.code == "E612" and "line 7" in str(problem) and 'color: "#d62728"' in str(problem)
 
 
 # --- the rules of the valid codebook at work (qualcode.autocode.explain) ----------------------
@@ -315,7 +318,7 @@ SINGLE_KIND = [
         ("E608", "- id: alpha", ["code 'alpha'", "alpha -> beta -> alpha"]),
     ], id="E608-parent-cycle"),
     pytest.param("bad_regex.yaml", [
-        ("E609", "- regex:", ["rule 'push/ru/2'", "code 'push'", "'работ(а'"]),
+        ("E609", "- regex:", ["rule 'push/ru/2'", "code 'push'", "«работ(а»"]),
     ], id="E609-invalid-regex"),
     pytest.param("bad_token_pattern.yaml", [
         ("E610", "LEMMMA", ["rule 'covid.job_loss/en/1'", "code 'covid.job_loss'", "LEMMMA"]),
@@ -325,11 +328,12 @@ SINGLE_KIND = [
         ("E611", "languages:", ["languages:", "unknown language 'de'"]),
     ], id="E611-languages"),
     pytest.param("bad_language_rules.yaml", [
-        ("E611", "kk:", ["code 'work'", "unknown language 'kk'", "languages (en)"]),
+        ("E611", "kk:", ["code 'work'", "unknown language 'kk'", "use one of: en"]),
     ], id="E611-rules"),
-    pytest.param("bad_colour.yaml", [  # the third code's unquoted `#abc` is a YAML comment: no problem
+    pytest.param("bad_colour.yaml", [  # the third code's unquoted `#abc` is a YAML comment: the colour is lost
         ("E612", "color: red", ["code 'named'", "bad colour 'red'", "#rrggbb"]),
         ("E612", 'color: "#12345"', ["code 'five'", "bad colour '#12345'"]),
+        ("E612", "color: #abc", ["code 'unquoted'", "bad colour '(empty)'"]),
     ], id="E612-colour"),
     pytest.param("bad_never_match_empty_phrase.yaml", [
         ("E613", "phrase: []", ["rule 'work/en/2'", "code 'work'", "never match", "phrase list is empty"]),
@@ -448,8 +452,8 @@ def test_loads_names_the_given_file() -> None:
     with pytest.raises(CodebookError) as info:
         loads("name: n\nversion: 1\nlanguages: [en]\ncodes:\n  - id: a\n    name: A\n    color: red\n", "mine.yaml")
     assert [str(p) for p in info.value.problems] == [
-        "[E612] mine.yaml, line 7: code 'a': bad colour 'red'. Fix: write it as '#rgb' or '#rrggbb', e.g. "
-        "'#d62728' (quote it: # starts a YAML comment)."]
+        "[E612] mine.yaml, line 7: code 'a': bad colour 'red'. Fix: write it as '#rgb' or '#rrggbb' in quotes, "
+        "e.g. color: \"#d62728\" (unquoted, # starts a YAML comment and the colour is lost)."]
 
 
 def test_stars_only_pattern_is_e613() -> None:

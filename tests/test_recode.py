@@ -259,6 +259,19 @@ def test_changed_codebook_replaces_rule_codings_keeps_human_ones_and_reviews(cod
         assert p.runs()["status"].tolist() == ["finished", "finished"]
 
 
+def test_a_decision_survives_a_run_that_drops_the_coding_and_applies_when_it_returns(coded: Path) -> None:
+    # The usual tuning cycle: edit the codebook (the coding goes), then revert (it comes back).
+    with Project.open(coded) as p:
+        lost = row_id(p, "en_family", "move", "We moved because of the children's school.")  # v2 narrows it
+        p.review_coding(lost, "rejected", "rev")
+        p.autocode(V2)
+        assert "We moved because of the children's school." not in set(p.codings(origin="rule")["text"])
+        back = p.autocode(V1)
+        rules = p.codings(origin="rule")
+        again = rules[rules["text"] == "We moved because of the children's school."]
+        assert again["status"].tolist() == ["rejected"] and back.carried_over == 1
+
+
 def test_diff_lists_what_a_run_adds_and_removes(coded: Path) -> None:
     out = qualcode("code", coded, "--codebook", V2, "--diff")
     assert out.startswith("Run 2: coded 3 transcripts")

@@ -61,8 +61,21 @@ def read_rows(path: str | Path, texts: dict[str, str], codes: set[str], *, coder
     file = str(path)
     if not path.exists():
         raise QualcodeError("E201", file=file)
-    text, _enc = decode(path.read_bytes(), file)
-    reader = csv.DictReader(io.StringIO(text))
+    if path.suffix.lower() not in (".csv", ".tsv", ".txt", ".xlsx"):
+        raise QualcodeError("E202", file=file, ext=path.suffix or "(none)", supported=".csv, .tsv, .xlsx")
+    data = path.read_bytes()
+    if not data.strip():
+        raise QualcodeError("E203" if not data else "E204", file=file)
+    if path.suffix.lower() == ".xlsx":
+        import pandas as pd
+
+        text = pd.read_excel(io.BytesIO(data), dtype=str).fillna("").to_csv(index=False)
+    else:
+        text, _enc = decode(data, file)
+    # Excel in a Russian (or German, ...) locale writes `;`-separated files.
+    first = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     for column in REQUIRED:
@@ -116,7 +129,7 @@ def read_rows(path: str | Path, texts: dict[str, str], codes: set[str], *, coder
         origin = rec.get("origin") or "import"
         if origin not in HUMAN_ORIGINS:
             bad(line, "origin", origin, "cannot be imported as a human coding",
-                "use manual or import (rule codings are made by `qualcode code`)")
+                "leave it empty (import), or write manual; rule codings are made by `qualcode code`")
             continue
         status = rec.get("status") or "accepted"
         if status not in STATUSES:

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from qualcode.codebook import Codebook
 from qualcode.store.queries import now
-from qualcode.store.schema import cases, coders, codes, codings, nlp_cache, runs, transcripts, turns
+from qualcode.store.schema import cases, coders, codes, codings, nlp_cache, reviews, runs, transcripts, turns
 
 CODING_COLUMNS = ["transcript", "case", "code", "start", "end", "text", "speaker", "role", "coder", "origin",
                   "rule", "status", "confidence", "run"]
@@ -79,6 +79,30 @@ def rule_codings(conn: Connection, transcript_ids: Sequence[int]) -> list:
     return conn.execute(query).all()
 
 
+def review_decisions(conn: Connection, transcript_ids: Sequence[int]) -> dict[tuple, object]:
+    """Every recorded decision on these transcripts, by (transcript id, code path, start, end)."""
+    query = (select(reviews.c.transcript_id, codes.c.path, reviews.c.start_offset, reviews.c.end_offset,
+                    reviews.c.status, reviews.c.reviewer_id, reviews.c.reviewed_at)
+             .select_from(reviews.join(codes)).where(reviews.c.transcript_id.in_(list(transcript_ids))))
+    return {(r.transcript_id, r.path, r.start_offset, r.end_offset): r for r in conn.execute(query)}
+
+
+def record_review(conn: Connection, coding_id: int, status: str, reviewer_id: int) -> bool:
+    """Set a coding's status and remember the decision for its span; False if there is no such coding."""
+    row = conn.execute(select(codings.c.transcript_id, codings.c.code_id, codings.c.start_offset,
+                              codings.c.end_offset).where(codings.c.id == coding_id)).first()
+    if row is None:
+        return False
+    stamp = now()
+    conn.execute(update(codings).where(codings.c.id == coding_id).values(
+        status=status, reviewer_id=reviewer_id, reviewed_at=stamp, updated_at=stamp))
+    key = dict(transcript_id=row.transcript_id, code_id=row.code_id, start_offset=row.start_offset,
+               end_offset=row.end_offset)
+    conn.execute(delete(reviews).where(*(reviews.c[k] == v for k, v in key.items())))
+    conn.execute(insert(reviews).values(**key, status=status, reviewer_id=reviewer_id, reviewed_at=stamp))
+    return True
+
+
 def delete_codings(conn: Connection, ids: Iterable[int]) -> None:
     ids = list(ids)
     for i in range(0, len(ids), 900):  # SQLite limits the number of bound parameters
@@ -106,7 +130,8 @@ def insert_codings(conn: Connection, rows: list[dict]) -> None:
 
 
 def insert_run(conn: Connection, **values) -> int:
-    return conn.execute(insert(runs).values(started_at=now(), **values)).inserted_primary_key[0]
+    values.setdefault("started_at", now())
+    return conn.execute(insert(runs).values(**values)).inserted_primary_key[0]
 
 
 def finish_run(conn: Connection, run_id: int, status: str, stats: dict) -> None:
@@ -115,10 +140,22 @@ def finish_run(conn: Connection, run_id: int, status: str, stats: dict) -> None:
 
 
 def runs_frame(conn: Connection) -> pd.DataFrame:
+    """One row per run; the JSON statistics are spread into columns (codings, transcripts, ...)."""
     query = select(runs.c.id.label("run"), runs.c.kind, runs.c.codebook_name, runs.c.codebook_version,
                    runs.c.codebook_sha256, runs.c.status, runs.c.started_at, runs.c.finished_at,
                    runs.c.stats).order_by(runs.c.id)
-    return pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in query.selected_columns])
+    rows = []
+    for r in conn.execute(query).mappings():
+        row = dict(r)
+        stats = json.loads(row.pop("stats") or "{}")
+        counts = stats.get("counts", {})
+        row.update(codings=sum(counts.values()), transcripts=stats.get("transcripts"), words=stats.get("words"),
+                   added=stats.get("added"), removed=stats.get("removed"),
+                   carried_over=stats.get("carried_over"), counts=counts)
+        rows.append(row)
+    columns = [c.name for c in query.selected_columns if c.name != "stats"] + [
+        "codings", "transcripts", "words", "added", "removed", "carried_over", "counts"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def last_rule_run(conn: Connection) -> int | None:

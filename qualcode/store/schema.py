@@ -227,6 +227,23 @@ import_log = Table(
     Index(None, "batch"),
 )
 
+# Review decisions on auto-codings (added in 0003), kept apart from the codings so that a
+# decision outlives a re-code that drops the coding and applies again when it comes back.
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("transcript_id", Integer, ForeignKey("transcripts.id", ondelete="CASCADE"), nullable=False),
+    Column("code_id", Integer, ForeignKey("codes.id", ondelete="CASCADE"), nullable=False),
+    Column("start_offset", Integer, nullable=False),
+    Column("end_offset", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reviewer_id", Integer, ForeignKey("coders.id", ondelete="SET NULL"), nullable=True),
+    _ts("reviewed_at"),
+    UniqueConstraint("transcript_id", "code_id", "start_offset", "end_offset"),
+    CheckConstraint("status IN ('suggested', 'accepted', 'rejected')", name="status"),
+)
+
 # Cached language analysis (added in 0003): "analyse once, re-code many times". An
 # `analysis` row holds one transcript's token arrays, keyed by the hash of its text and
 # turn spans; a `lemmas` row holds a language's word form -> lemma cache. Both are

@@ -1,4 +1,4 @@
-"""Rule auto-coding: matched words and review on codings, run statistics, the NLP cache.
+"""Rule auto-coding: matched words and review on codings, review decisions, run statistics, the NLP cache.
 
 Revision ID: 0003
 Revises: 0002
@@ -26,6 +26,26 @@ def upgrade() -> None:
     with op.batch_alter_table("runs") as batch:
         batch.add_column(sa.Column("stats", sa.Text(), nullable=True))
     op.create_table(
+        "reviews",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("transcript_id", sa.Integer(), nullable=False),
+        sa.Column("code_id", sa.Integer(), nullable=False),
+        sa.Column("start_offset", sa.Integer(), nullable=False),
+        sa.Column("end_offset", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("reviewer_id", sa.Integer(), nullable=True),
+        sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("status IN ('suggested', 'accepted', 'rejected')", name="ck_reviews_status"),
+        sa.ForeignKeyConstraint(["transcript_id"], ["transcripts.id"], name="fk_reviews_transcript_id_transcripts",
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["code_id"], ["codes.id"], name="fk_reviews_code_id_codes", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["reviewer_id"], ["coders.id"], name="fk_reviews_reviewer_id_coders",
+                                ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id", name="pk_reviews"),
+        sa.UniqueConstraint("transcript_id", "code_id", "start_offset", "end_offset",
+                            name="uq_reviews_transcript_id_code_id_start_offset_end_offset"),
+    )
+    op.create_table(
         "nlp_cache",
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("key", sa.String(64), nullable=False),
@@ -39,6 +59,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("nlp_cache")
+    op.drop_table("reviews")
     with op.batch_alter_table("runs") as batch:
         batch.drop_column("stats")
     with op.batch_alter_table("codings") as batch:

@@ -16,7 +16,10 @@ How a run works (see ARCHITECTURE.md, "Analyse once, re-code many times"):
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import zlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -138,6 +141,7 @@ class Matcher:
     unless: dict[str, list[int]] = field(default_factory=dict)
     regex: list[tuple[Rule, re.Pattern]] = field(default_factory=list)
     tokens: list[Rule] = field(default_factory=list)
+    only: frozenset[str] | None = None  # compile just these rule ids (re-matching changed rules)
 
     def __post_init__(self) -> None:
         self.negation: Negation = self.book.negation[self.lang]
@@ -161,7 +165,10 @@ class Matcher:
                         self._prefixes.add(w.prefix)
             return known[key]
 
-        for rule in self.book.rules(self.lang):
+        self.rules = [r for r in self.book.rules(self.lang) if self.only is None or r.id in self.only]
+        self.fingerprints = {r.id: rule_fingerprint(r, self.negation, self.nlp.version) for r in self.rules}
+        self._subsets: dict[frozenset[str], Matcher] = {}
+        for rule in self.rules:
             if rule.kind == "phrase":
                 self.phrase.append((rule, [add(p) for p in rule.patterns if self.nlp.pattern(p)]))
             elif rule.kind == "near":
@@ -269,10 +276,8 @@ class Matcher:
             self.anchors = anchors
             self._anchor_syms = frozenset(anchors)
 
-    def matches(self, a: Analysis, text: str, turns: Sequence[TurnSpan], explain: bool = False) -> list[Match]:
-        """All rule matches in one transcript; with `explain`, dropped ones too (with the reason)."""
-        occ = self.occurrences(a)
-        role_of = {t.idx: t.role for t in turns}
+    def _raw(self, a: Analysis, text: str, turns: Sequence[TurnSpan], occ) -> list[tuple[Rule, int, int, int, int]]:
+        """Every place a rule fires (before negation, unless and speakers), once per rule and span."""
         raw: list[tuple[Rule, int, int, int, int]] = []  # rule, tok_start, tok_end, char start, char end
         for rule, ids in self.phrase:
             for e in ids:
@@ -284,18 +289,43 @@ class Matcher:
             raw.extend(self._regex(rule, rx, a, text, turns))
         if self.tokens:
             raw.extend(self._tokens(a, text))
-
-        out: list[Match] = []
         seen: set[tuple[str, int, int]] = set()  # several patterns of a rule may find the same words
-        for rule, s, t, cs, ce in raw:
-            if (rule.id, s, t) in seen:
-                continue
-            seen.add((rule.id, s, t))
+        out = []
+        for item in raw:
+            key = (item[0].id, item[1], item[2])
+            if key not in seen:
+                seen.add(key)
+                out.append(item)
+        return out
+
+    def matches(self, a: Analysis, text: str, turns: Sequence[TurnSpan], explain: bool = False) -> list[Match]:
+        """All rule matches in one transcript; with `explain`, dropped ones too (with the reason)."""
+        occ = self.occurrences(a)
+        role_of = {t.idx: t.role for t in turns}
+        out: list[Match] = []
+        for rule, s, t, cs, ce in self._raw(a, text, turns, occ):
             reason = self._drop_reason(rule, s, t, a, occ, role_of)
             if reason is None or explain:
                 out.append(Match(rule.id, rule.code, s, t, cs, ce, reason))
         out.sort(key=lambda m: (m.start, m.end, m.code, m.rule))
         return out
+
+    def rule_matches(self, a: Analysis, text: str, turns: Sequence[TurnSpan]) -> dict[str, list[tuple]]:
+        """Per rule fingerprint, the matches that survive negation and `unless` (speakers are
+        checked later, since a turn's role can change without its text changing). This is
+        what the project caches per transcript, so a re-code only matches the rules that changed."""
+        occ = self.occurrences(a)
+        out: dict[str, list[tuple]] = {self.fingerprints[r.id]: [] for r in self.rules}
+        for rule, s, t, cs, ce in self._raw(a, text, turns, occ):
+            if self._drop_reason(rule, s, t, a, occ, None) is None:
+                out[self.fingerprints[rule.id]].append((s, t, cs, ce))
+        return out
+
+    def subset(self, rule_ids: frozenset[str]) -> Matcher:
+        """A matcher for some of these rules only (kept, so each subset compiles once)."""
+        if rule_ids not in self._subsets:
+            self._subsets[rule_ids] = Matcher(self.book, self.lang, self.nlp, only=rule_ids)
+        return self._subsets[rule_ids]
 
     def _near(self, rule: Rule, items: list[list[int]], occ, a: Analysis):
         """All items within `rule.within` tokens of the first item's occurrence, in one turn
@@ -365,10 +395,12 @@ class Matcher:
             yield rule, s, t, int(a.start[s]), int(a.end[t - 1])
 
     def _drop_reason(self, rule: Rule, s: int, t: int, a: Analysis, occ, role_of) -> str | None:
-        role = role_of.get(int(a.turn[s]), "respondent")
-        if role not in rule.speakers:
-            return f"speaker: {'an' if role[0] in 'aeiou' else 'a'} {role} turn; the rule codes " \
-                   f"{', '.join(rule.speakers)} turns"
+        """Why a match does not code (None: it does). `role_of` None skips the speaker check."""
+        if role_of is not None:
+            role = role_of.get(int(a.turn[s]), "respondent")
+            if role not in rule.speakers:
+                return f"speaker: {'an' if role[0] in 'aeiou' else 'a'} {role} turn; the rule codes " \
+                       f"{', '.join(rule.speakers)} turns"
         sent = a.sent[s]
         if rule.negation:
             # The cue must be in the window and in the same clause: the scope of a negation
@@ -396,26 +428,65 @@ class Matcher:
 
     # --- units ------------------------------------------------------------------------------
 
-    def propose(self, a: Analysis, text: str, turns: Sequence[TurnSpan]) -> list[Proposed]:
-        """The codings of one transcript: matches widened to their unit, one per code and unit."""
+    def propose(self, a: Analysis, text: str, turns: Sequence[TurnSpan],
+                cached: dict[str, list] | None = None) -> tuple[list[Proposed], dict[str, list] | None]:
+        """The codings of one transcript: matches widened to their unit, one per code and unit.
+
+        `cached` holds earlier `rule_matches` by rule fingerprint; only rules missing from it
+        are matched now. Returns the codings, and the rule matches to cache if they changed.
+        """
+        wanted = self.fingerprints
+        cached = dict(cached or {})
+        missing = frozenset(rid for rid, fp in wanted.items() if fp not in cached)
+        if missing:
+            matcher = self if len(missing) == len(wanted) else self.subset(missing)
+            cached.update(matcher.rule_matches(a, text, turns))
+        fresh = {fp: cached[fp] for fp in wanted.values()}
+        changed = bool(missing) or len(fresh) != len(cached)
+        role_of = {t.idx: t.role for t in turns}
+        matches = []
+        for rule in self.rules:
+            for s, t, cs, ce in fresh[wanted[rule.id]]:
+                if role_of.get(int(a.turn[s]), "respondent") in rule.speakers:
+                    matches.append((cs, ce, rule.code, rule.id, s, t, rule))
+        matches.sort(key=lambda m: m[:4])
         by_turn = {t.idx: t for t in turns}
-        rules = {r.id: r for r in self.book.rules(self.lang)}
         best: dict[tuple[str, int, int], Proposed] = {}
-        for m in self.matches(a, text, turns):
-            rule = rules[m.rule]
+        for cs, ce, code, rule_id, s, t, rule in matches:
             if rule.unit == "match":
-                start, end = m.start, m.end
+                start, end = cs, ce
             elif rule.unit == "turn":
-                turn = by_turn[int(a.turn[m.tok_start])]
+                turn = by_turn[int(a.turn[s])]
                 start, end = turn.start, turn.end
             else:
-                first = a.sent[m.tok_start]
-                last = a.sent[m.tok_end - 1]
-                start, end = a.sentence_span(int(first))[0], a.sentence_span(int(last))[1]
-            key = (m.code, start, end)
+                start, end = a.sentence_span(int(a.sent[s]))[0], a.sentence_span(int(a.sent[t - 1]))[1]
+            key = (code, start, end)
             if key not in best:  # matches are sorted: the first one in the unit names the rule
-                best[key] = Proposed(m.code, start, end, m.rule, m.start, m.end)
-        return sorted(best.values(), key=lambda p: (p.start, p.end, p.code, p.rule))
+                best[key] = Proposed(code, start, end, rule_id, cs, ce)
+        codings = sorted(best.values(), key=lambda p: (p.start, p.end, p.code, p.rule))
+        return codings, (fresh if changed else None)
+
+
+# Bump when matching changes in a way the rule fingerprint does not show.
+MATCHER_VERSION = "1"
+
+
+def rule_fingerprint(rule: Rule, negation: Negation, pipeline_version: str) -> str:
+    """Everything that decides where a rule fires (not its code, unit or speakers, which apply later;
+    except that `near` stays in one sentence unless the unit is turn)."""
+    spec = [MATCHER_VERSION, pipeline_version, rule.lang, rule.kind, rule.patterns, rule.near, rule.within,
+            rule.regex, rule.tokens, rule.negation, rule.unless, rule.unit == "turn" if rule.kind == "near" else None,
+            sorted(negation.cues), negation.before, negation.after, list(negation.after_phrases),
+            negation.after_window]
+    return hashlib.sha1(json.dumps(spec, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def dump_matches(matches: dict[str, list]) -> bytes:
+    return zlib.compress(json.dumps(matches, sort_keys=True).encode(), 1)
+
+
+def load_matches(data: bytes | None) -> dict[str, list] | None:
+    return {fp: [tuple(m) for m in ms] for fp, ms in json.loads(zlib.decompress(data)).items()} if data else None
 
 
 def compile_rules(book: Codebook, langs: Sequence[str] | None = None) -> dict[str, Matcher]:
@@ -448,4 +519,4 @@ def explain(book: Codebook, lang: str, text: str, role: str = "respondent") -> E
     turns = [TurnSpan(0, role, 0, len(text))]
     tokens = [(text[s:e], a.strings[lem], int(sent)) for s, e, lem, sent in
               zip(a.start.tolist(), a.end.tolist(), a.lemma.tolist(), a.sent.tolist(), strict=True)]
-    return Explanation(text, tokens, matcher.matches(a, text, turns, explain=True), matcher.propose(a, text, turns))
+    return Explanation(text, tokens, matcher.matches(a, text, turns, explain=True), matcher.propose(a, text, turns)[0])

@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from sqlalchemy.engine import Engine
 
-from qualcode.autocode import Matcher, Proposed, TurnSpan, compile_rules
+from qualcode.autocode import MATCHER_VERSION, Matcher, Proposed, TurnSpan, compile_rules, dump_matches, load_matches
 from qualcode.codebook import Codebook
 from qualcode.errors import QualcodeError
 from qualcode.model import Run
@@ -80,8 +80,11 @@ def autocode(
     keys = {r.id: analysis_key(r.text, [(t.idx, t.start_offset, t.end_offset) for t in spans[r.id]]) for r in rows}
     with engine.connect() as conn:
         stored: dict[str, bytes] = {}
+        stored_matches: dict[str, bytes] = {}
         for lang, m in matchers.items():
-            stored.update(cq.cached(conn, "analysis", [keys[r.id] for r in rows if r.language == lang], m.nlp.version))
+            lang_keys = [keys[r.id] for r in rows if r.language == lang]
+            stored.update(cq.cached(conn, "analysis", lang_keys, m.nlp.version))
+            stored_matches.update(cq.cached(conn, "matches", lang_keys, _match_version(m)))
             lemmas = cq.cached(conn, "lemmas", [lang], m.nlp.version)
             if lang in lemmas and len(m.nlp.cache) < 10:
                 m.nlp.load_cache(lemmas[lang])
@@ -89,22 +92,25 @@ def autocode(
 
     proposed: dict[int, list[Proposed]] = {}
     new_analyses: dict[str, dict[str, bytes]] = defaultdict(dict)
+    new_matches: dict[str, dict[str, bytes]] = defaultdict(dict)
     todo = [r for r in rows if r.language in matchers]
     items = [(r.id, r.language, r.text, [(t.idx, t.role, t.start_offset, t.end_offset) for t in spans[r.id]],
-              keys[r.id], stored.get(keys[r.id])) for r in todo]
+              keys[r.id], stored.get(keys[r.id]), stored_matches.get(keys[r.id])) for r in todo]
     if scheduler is not None:
         results = _on_dask(book, items, scheduler, progress)
     elif workers and workers > 1 and len(items) > 1:
         results = _in_pool(book, items, workers, progress)
     else:
         results = _in_process(matchers, items, progress)
-    for (tid, lang, _text, _spans, key, _blob), (codings, blob) in zip(items, results, strict=True):
+    for (tid, lang, _text, _spans, key, _blob, _mblob), (codings, blob, mblob) in zip(items, results, strict=True):
         proposed[tid] = codings
         if blob is not None:
             new_analyses[matchers[lang].nlp.version][key] = blob
             run.analysed += 1
         else:
             run.cached += 1
+        if mblob is not None:
+            new_matches[_match_version(matchers[lang])][key] = mblob
     run.words = sum(r.word_count for r in todo)
     t_match = time.perf_counter()
 
@@ -166,6 +172,8 @@ def autocode(
         cq.insert_codings(conn, rows_out)
         for version, blobs in new_analyses.items():
             cq.put_cache(conn, "analysis", blobs, version)
+        for version, blobs in new_matches.items():
+            cq.put_cache(conn, "matches", blobs, version)
         for lang, m in matchers.items():
             if m.nlp.new_forms:
                 cq.put_cache(conn, "lemmas", {lang: m.nlp.dump_cache()}, m.nlp.version)
@@ -197,23 +205,30 @@ def _timings(t0: float, t_setup: float, t_match: float, t_end: float) -> dict[st
             "total": t_end - t0}
 
 
-def code_one(matcher: Matcher, text: str, spans: list[tuple[int, str, int, int]],
-             blob: bytes | None) -> tuple[list[Proposed], bytes | None]:
-    """Code one transcript. Returns its codings, and its analysis bytes if it was analysed now."""
+def _match_version(matcher: Matcher) -> str:
+    return f"{matcher.nlp.version}|m{MATCHER_VERSION}"
+
+
+def code_one(matcher: Matcher, text: str, spans: list[tuple[int, str, int, int]], blob: bytes | None,
+             match_blob: bytes | None = None) -> tuple[list[Proposed], bytes | None, bytes | None]:
+    """Code one transcript. Returns its codings, and its analysis and rule-match cache bytes
+    where they are new (None where the project's cache was used unchanged)."""
     if blob is not None:
         analysis = Analysis.from_bytes(blob)
         new_blob = None
     else:
         analysis = matcher.nlp.analyse(text, [(i, s, e) for i, _r, s, e in spans])
         new_blob = analysis.to_bytes()
+        match_blob = None  # a new analysis: earlier matches may not fit it
     turns = [TurnSpan(i, r, s, e) for i, r, s, e in spans]
-    return matcher.propose(analysis, text, turns), new_blob
+    codings, matches = matcher.propose(analysis, text, turns, load_matches(match_blob))
+    return codings, new_blob, (dump_matches(matches) if matches is not None else None)
 
 
 def _in_process(matchers: dict[str, Matcher], items, progress: Progress | None):
     out = []
-    for n, (_tid, lang, text, spans, _key, blob) in enumerate(items, start=1):
-        out.append(code_one(matchers[lang], text, spans, blob))
+    for n, (_tid, lang, text, spans, _key, blob, match_blob) in enumerate(items, start=1):
+        out.append(code_one(matchers[lang], text, spans, blob, match_blob))
         if progress:
             progress(n, len(items), "")
     return out
@@ -229,9 +244,9 @@ def _worker_init(book: Codebook) -> None:
     _WORKER.update(compile_rules(book))
 
 
-def _worker_code(item) -> tuple[list[Proposed], bytes | None]:
-    _tid, lang, text, spans, _key, blob = item
-    return code_one(_WORKER[lang], text, spans, blob)
+def _worker_code(item) -> tuple[list[Proposed], bytes | None, bytes | None]:
+    _tid, lang, text, spans, _key, blob, match_blob = item
+    return code_one(_WORKER[lang], text, spans, blob, match_blob)
 
 
 def _in_pool(book: Codebook, items, workers: int, progress: Progress | None):
@@ -251,13 +266,13 @@ def _in_pool(book: Codebook, items, workers: int, progress: Progress | None):
 _DASK_BOOKS: dict[str, dict[str, Matcher]] = {}
 
 
-def _dask_code(book: Codebook, item) -> tuple[list[Proposed], bytes | None]:
+def _dask_code(book: Codebook, item) -> tuple[list[Proposed], bytes | None, bytes | None]:
     key = f"{book.sha256}:{id(book)}"
     if key not in _DASK_BOOKS:
         _DASK_BOOKS.clear()  # one codebook at a time per worker
         _DASK_BOOKS[key] = compile_rules(book)
-    _tid, lang, text, spans, _key, blob = item
-    return code_one(_DASK_BOOKS[key][lang], text, spans, blob)
+    _tid, lang, text, spans, _key, blob, match_blob = item
+    return code_one(_DASK_BOOKS[key][lang], text, spans, blob, match_blob)
 
 
 def _on_dask(book: Codebook, items, scheduler: object, progress: Progress | None):

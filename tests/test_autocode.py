@@ -210,7 +210,7 @@ def _code_turns(b: Codebook, lang: str, text: str, spans: list[tuple[int, int, i
     matcher = compile_rules(b, [lang])[lang]
     analysis = pipeline(lang).analyse(text, spans)
     turns = [TurnSpan(i, "respondent", s, e) for i, s, e in spans]
-    return [text[p.start:p.end] for p in matcher.propose(analysis, text, turns)]
+    return [text[p.start:p.end] for p in matcher.propose(analysis, text, turns)[0]]
 
 
 TWO_TURNS = "And I lost my job then"

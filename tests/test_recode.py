@@ -197,6 +197,33 @@ def test_second_run_uses_the_analysis_cache_and_codes_the_same(base_file: Path, 
         pd.testing.assert_frame_equal(rule_frame(p).drop(columns="run"), from_cache.drop(columns="run"))
 
 
+def test_cached_rule_matches_follow_every_change_that_decides_where_rules_fire(
+        base_file: Path, tmp_path: Path) -> None:
+    # A re-code reuses each unchanged rule's cached matches; a changed negation setting, a
+    # changed pattern or a changed unit must give what a fresh coding gives, not stale matches.
+    base = V1.read_text(encoding="utf-8")
+    variants = {
+        # "there was no problem finding work" is dropped as negated, unless "no" is not a cue
+        "negation": base + "negation:\n  en: {cues: [never], before: 3, after: 0}\n",
+        "pattern": base.replace("phrase: работа", "phrase: работать"),
+        "unless": base.replace("        - phrase: job\n", "        - phrase: job\n          unless: [school]\n"),
+        "speakers": base.replace("codes:", "defaults: {speakers: [any]}\ncodes:", 1),
+    }
+    for name, text in variants.items():
+        book = tmp_path / f"{name}.yaml"
+        book.write_text(text, encoding="utf-8")
+        cached_copy = copy_project(base_file, tmp_path / f"c-{name}.qcdb")
+        fresh_copy = copy_project(base_file, tmp_path / f"f-{name}.qcdb")
+        with Project.open(cached_copy) as p:
+            p.autocode(V1)
+            p.autocode(book)
+            again = rule_frame(p)
+        with Project.open(fresh_copy) as p:
+            p.autocode(book)
+            fresh = rule_frame(p)
+        pd.testing.assert_frame_equal(again.drop(columns="run"), fresh.drop(columns="run"), obj=name)
+
+
 def test_a_changed_transcript_is_analysed_again(coded: Path, tmp_path: Path) -> None:
     changed = tmp_path / "en_family.txt"
     changed.write_text((CORPUS / "en_family.txt").read_text(encoding="utf-8")

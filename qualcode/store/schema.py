@@ -246,7 +246,8 @@ reviews = Table(
 
 # Cached language analysis (added in 0003): "analyse once, re-code many times". An
 # `analysis` row holds one transcript's token arrays, keyed by the hash of its text and
-# turn spans; a `lemmas` row holds a language's word form -> lemma cache. Both are
+# turn spans; a `lemmas` row holds a language's word form -> lemma cache; a `matches` row a
+# transcript's matches per rule fingerprint (so a re-code only matches edited rules). All are
 # keyed by the pipeline version, so a new lemmatiser never reuses stale results.
 nlp_cache = Table(
     "nlp_cache",
@@ -256,5 +257,5 @@ nlp_cache = Table(
     Column("pipeline_version", String(100), primary_key=True),
     Column("data", LargeBinary, nullable=False),
     _ts("created_at"),
-    CheckConstraint("kind IN ('analysis', 'lemmas')", name="kind"),
+    CheckConstraint("kind IN ('analysis', 'lemmas', 'matches')", name="kind"),
 )

@@ -52,7 +52,7 @@ def upgrade() -> None:
         sa.Column("pipeline_version", sa.String(100), nullable=False),
         sa.Column("data", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint("kind IN ('analysis', 'lemmas')", name="ck_nlp_cache_kind"),
+        sa.CheckConstraint("kind IN ('analysis', 'lemmas', 'matches')", name="ck_nlp_cache_kind"),
         sa.PrimaryKeyConstraint("kind", "key", "pipeline_version", name="pk_nlp_cache"),
     )
 

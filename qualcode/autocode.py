@@ -145,6 +145,17 @@ class Matcher:
 
     def __post_init__(self) -> None:
         self.negation: Negation = self.book.negation[self.lang]
+        self.rules = [r for r in self.book.rules(self.lang) if self.only is None or r.id in self.only]
+        self.fingerprints = {r.id: rule_fingerprint(r, self.negation, self.nlp.version) for r in self.rules}
+        self._subsets: dict[frozenset[str], Matcher] = {}
+        self._compiled = False
+
+    def _compile(self) -> None:
+        """Build the pattern index on first use: a re-code whose rules all come from the
+        match cache never needs it."""
+        if self._compiled:
+            return
+        self._compiled = True
         self._prefixes: set[str] = set()
         self._exact: set[str] = set()
         self._sym_cache: dict[str, frozenset[str]] = {}
@@ -165,9 +176,6 @@ class Matcher:
                         self._prefixes.add(w.prefix)
             return known[key]
 
-        self.rules = [r for r in self.book.rules(self.lang) if self.only is None or r.id in self.only]
-        self.fingerprints = {r.id: rule_fingerprint(r, self.negation, self.nlp.version) for r in self.rules}
-        self._subsets: dict[frozenset[str], Matcher] = {}
         for rule in self.rules:
             if rule.kind == "phrase":
                 self.phrase.append((rule, [add(p) for p in rule.patterns if self.nlp.pattern(p)]))
@@ -214,6 +222,7 @@ class Matcher:
         word rather than "we" or "в"). numpy finds the tokens that match some anchor;
         only around those are the other words of the anchored patterns checked.
         """
+        self._compile()
         out: dict[int, set[tuple[int, int]]] = defaultdict(set)
         if not len(a) or not self.entries:
             return {}

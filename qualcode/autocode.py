@@ -262,10 +262,10 @@ class Matcher:
         """Count words as transcripts go by, and re-anchor each pattern on its rarest word.
 
         Anchors decide only how fast matching is, never what matches: every anchor of a
-        pattern finds the same occurrences.
+        pattern finds the same occurrences. (A matcher for a few edited rules does not bother.)
         """
         self._seen += 1
-        if self._seen > 64:
+        if self._seen > 64 or self.only is not None:
             return
         counts = np.bincount(np.concatenate([a.lemma, a.lower]), minlength=len(a.strings))
         for string, c in zip(a.strings, counts.tolist(), strict=True):

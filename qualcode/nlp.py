@@ -89,10 +89,18 @@ class Analysis:
         """Each token's lemma (the most likely one where a form has several)."""
         return [self.strings[i].split("|", 1)[0] for i in self.lemma]
 
+    @cached_property
+    def _sentences(self) -> tuple[list[int], list[int]]:
+        """Character start and end of every sentence (sentence ids run 0, 1, 2, ...)."""
+        if not len(self.sent):
+            return [], []
+        first = np.flatnonzero(np.r_[True, self.sent[1:] != self.sent[:-1]])
+        last = np.r_[first[1:] - 1, len(self.sent) - 1]
+        return self.start[first].tolist(), self.end[last].tolist()
+
     def sentence_span(self, sent: int) -> tuple[int, int]:
-        lo = int(np.searchsorted(self.sent, sent, "left"))
-        hi = int(np.searchsorted(self.sent, sent, "right")) - 1
-        return int(self.start[lo]), int(self.end[hi])
+        starts, ends = self._sentences
+        return starts[sent], ends[sent]
 
     def sentence_tokens(self, sent: int) -> tuple[int, int]:
         """First token and one past the last token of a sentence."""

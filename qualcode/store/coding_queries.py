@@ -64,7 +64,7 @@ def turn_spans(conn: Connection, transcript_ids: Sequence[int]) -> dict[int, lis
     out: dict[int, list] = {tid: [] for tid in transcript_ids}
     query = (select(turns.c.transcript_id, turns.c.idx, turns.c.role, turns.c.start_offset, turns.c.end_offset)
              .where(turns.c.transcript_id.in_(list(transcript_ids))).order_by(turns.c.transcript_id, turns.c.idx))
-    for r in conn.execute(query):
+    for r in conn.execute(query).all():
         out[r.transcript_id].append(r)
     return out
 

@@ -4,7 +4,10 @@ The set (tests/data/gold/) is 8 synthetic interviews written and coded at turn l
 helper who never saw the rules; the rule author never saw the set. This prints per-code
 precision, recall, F1 and Cohen's kappa, the figure the team tracks.
 
-    .venv/bin/python benchmarks/gold_agreement.py [--codebook codebooks/migration.yaml] [--examples 2]
+    .venv/bin/python benchmarks/gold_agreement.py [--gold tests/data/gold] [--codebook ...] [--examples 2]
+
+`tests/data/gold2/` is a second set that nobody tuned the rules against: its figure is the
+unbiased estimate (`--gold tests/data/gold2`).
 """
 
 from __future__ import annotations
@@ -22,10 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "tests" / "data" / "gold"
 
 
-def gold_codings_csv(project: Project, out: Path) -> int:
+def gold_codings_csv(project: Project, gold: Path, out: Path) -> int:
     """gold.csv has transcript,code,quote; write it as a codings table (the quote's exact offsets)."""
     rows = []
-    with (GOLD / "gold.csv").open(encoding="utf-8") as f:
+    with (gold / "gold.csv").open(encoding="utf-8") as f:
         for rec in csv.DictReader(f):
             text = project.transcript_text(rec["transcript"])
             start = text.find(rec["quote"])
@@ -39,15 +42,16 @@ def gold_codings_csv(project: Project, out: Path) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--gold", type=Path, default=GOLD, help="a folder with transcripts (*.txt) and gold.csv")
     parser.add_argument("--codebook", type=Path, default=ROOT / "codebooks" / "migration.yaml")
     parser.add_argument("--examples", type=int, default=0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         project = Project.create(Path(tmp) / "gold.qcdb")
-        report = project.import_files(sorted(GOLD.glob("g*.txt")))
+        report = project.import_files(sorted(args.gold.glob("*.txt")))
         assert report.ok, [r.message for r in report.failed]
         run = project.autocode(args.codebook)
-        n = gold_codings_csv(project, Path(tmp) / "gold_codings.csv")
+        n = gold_codings_csv(project, args.gold, Path(tmp) / "gold_codings.csv")
         project.import_codings(Path(tmp) / "gold_codings.csv", create_codes=True)
         result = project.evaluate_rules("gold")
         project.close()

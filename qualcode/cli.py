@@ -463,6 +463,66 @@ def rules_evaluate(project: str, coder: str | None, examples: int, fmt: str, out
                     click.echo(f"  {code_id} {label} in {item['transcript']} turn {item['turn']}: {what}")
 
 
+@cli.command()
+@click.argument("project", type=click.Path(dir_okay=False))
+@click.option("--kind", type=click.Choice(["presence", "count", "coverage"]), default="presence", show_default=True,
+              help="1/0 per case and code, number of codings, or % of the case's respondent words coded.")
+@click.option("--accepted-only", is_flag=True, help="Count accepted codings only (default: suggestions too).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "table"]), default="csv", show_default=True,
+              help="Output format.")
+@OUT
+def matrix(project: str, kind: str, accepted_only: bool, fmt: str, out: str | None) -> None:
+    """Case × code matrix of PROJECT (rows: cases, columns: codes)."""
+    with Project.open(project) as p:
+        frame = p.matrix(kind, statuses=("accepted",) if accepted_only else ("accepted", "suggested"))
+    _emit(frame.reset_index(), fmt, out)
+
+
+@cli.command()
+@click.argument("project", type=click.Path(dir_okay=False))
+@click.option("--codebook", "codebook_file", type=click.Path(dir_okay=False),
+              help="The codebook with `profiles` and `types` (default: the one of the last rule run).")
+@click.option("--method", type=click.Choice(["rules"]), default="rules", show_default=True,
+              help="rules: the codebook's types (cluster typologies are coming).")
+@click.option("--compare", "compare_attr", help="A case attribute to cross-tabulate the types with.")
+@click.option("--accepted-only", is_flag=True, help="Count accepted codings only (default: suggestions too).")
+@FORMAT
+@OUT
+def typology(project: str, codebook_file: str | None, method: str, compare_attr: str | None, accepted_only: bool,
+             fmt: str, out: str | None) -> None:
+    """Group the cases into the codebook's types, with each case's profiles and the reason."""
+    with Project.open(project) as p:
+        if codebook_file is None:
+            runs_frame = p.runs()
+            if runs_frame.empty:
+                raise QualcodeError("E705")
+            with p.engine.connect() as conn:
+                from sqlalchemy import select
+
+                from qualcode.store.schema import runs as runs_table
+
+                params = conn.execute(select(runs_table.c.params).where(
+                    runs_table.c.id == int(runs_frame["run"].iloc[-1]))).scalar()
+            codebook_file = json.loads(params or "{}").get("codebook_path")
+            if not codebook_file or not Path(codebook_file).exists():
+                raise click.UsageError("Give the codebook with --codebook (the last run's file is not there).")
+        result = p.rule_typology(codebook_file, statuses=("accepted",) if accepted_only else ("accepted", "suggested"))
+        cases_frame = p.cases()
+    frame = result.cases
+    _emit(frame, fmt, out)
+    if compare_attr:
+        if compare_attr not in cases_frame.columns:
+            raise click.ClickException(f"No case attribute '{compare_attr}'. Known: "
+                                       f"{', '.join(c for c in cases_frame.columns if c != 'case')}.")
+        joined = frame.merge(cases_frame[["case", compare_attr]], on="case")
+        table = pd.crosstab(joined["rule_type"], joined[compare_attr], margins=True)
+        same = int((joined["rule_type"].astype(str) == joined[compare_attr].astype(str)).sum())
+        click.echo(f"\nrule_type × {compare_attr}:", err=out is None and fmt != "table")
+        click.echo(table.to_string(), err=out is None and fmt != "table")
+        click.echo(f"{same} of {len(joined)} cases have rule_type == {compare_attr}.",
+                   err=out is None and fmt != "table")
+
+
 @cli.command(name="runs")
 @click.argument("project", type=click.Path(dir_okay=False))
 @FORMAT

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from qualcode import __version__
 from qualcode import runs as run_engine
+from qualcode.analysis.typology import RuleTypology
 from qualcode.codebook import Codebook
 from qualcode.codebook import load as load_codebook
 from qualcode.errors import ImportFileError, ProjectError, QualcodeError
@@ -430,6 +431,33 @@ class Project:
             reviewer_id = coding_queries.ensure_coder(conn, reviewer)
             if not coding_queries.record_review(conn, coding_id, status, reviewer_id):
                 raise QualcodeError("E707", coding=coding_id)
+
+    # --- analysis ----------------------------------------------------------------------------
+
+    def matrix(self, kind: str = "presence", *, statuses: Sequence[str] = ("accepted", "suggested"),
+               codes: Sequence[str] | None = None) -> pd.DataFrame:
+        """Case × code matrix: `presence` (1/0), `count` (codings) or `coverage` (% of the case's
+        respondent words). Rejected codings never count; pass statuses=("accepted",) to leave
+        suggestions out."""
+        from qualcode.analysis import KINDS, case_code_matrix
+
+        if kind not in KINDS:
+            raise QualcodeError("E709", key="kind", value=kind, hint=f"Use one of: {', '.join(KINDS)}.")
+        transcripts_frame = self.transcripts()
+        extra = {}
+        if kind == "coverage":
+            extra = dict(turns=self.turns(), transcripts=transcripts_frame,
+                         texts={n: self.transcript_text(n) for n in transcripts_frame["transcript"]})
+        return case_code_matrix(self.codings(), list(self.cases()["case"]), kind=kind, statuses=statuses,
+                                codes=codes, **extra)
+
+    def rule_typology(self, codebook: Codebook | str | Path, *,
+                      statuses: Sequence[str] = ("accepted", "suggested")) -> RuleTypology:
+        """Each case's profiles and type by the codebook's `profiles` and `types`, with reasons."""
+        from qualcode.analysis import rule_typology
+
+        book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
+        return rule_typology(book, self.matrix("presence", statuses=statuses))
 
     def evaluate_rules(self, coder: str | None = None) -> RuleEvaluation:
         """Rule codings against human codings, per code at turn level (see qualcode.evaluation)."""

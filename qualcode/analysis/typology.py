@@ -1,0 +1,72 @@
+"""Theory-driven typology: the codebook's profiles and types, per case, with reasons.
+
+A profile is a weighted sum of the codes a case has (each code counts once per case); a
+type is the first of the codebook's types whose condition holds. Every case gets its
+type and the values that made the condition true, or `unassigned` and why, so a
+researcher can check each assignment against the transcripts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from qualcode.codebook import Codebook, condition_names, evaluate
+
+UNASSIGNED = "unassigned"
+
+
+@dataclass
+class RuleTypology:
+    """`cases`: one row per case with its profiles, `rule_type` and `reason`;
+    `contributions`: per case and profile, the codes that made the score."""
+
+    cases: pd.DataFrame
+    contributions: dict[str, dict[str, dict[str, float]]]
+
+
+def _present(book: Codebook, presence: pd.DataFrame, case: str) -> set[str]:
+    """Codes a case has, with every ancestor of each (a parent id is true if a child is coded)."""
+    parent = {c.id: c.parent for c in book.codes}
+    have: set[str] = set()
+    row = presence.loc[case] if case in presence.index else pd.Series(dtype=int)
+    for code, value in row.items():
+        if value:
+            while code is not None and code not in have:
+                have.add(code)
+                code = parent.get(code)
+    return have
+
+
+def rule_typology(book: Codebook, presence: pd.DataFrame) -> RuleTypology:
+    """Apply the codebook's profiles and types to a case × code presence matrix."""
+    rows, contributions = [], {}
+    for case in presence.index:
+        have = _present(book, presence, case)
+        values: dict[str, float | bool] = {code: True for code in have}
+        contributions[case] = {}
+        for profile in book.profiles:
+            made = {code: w for code, w in profile.weights.items() if code in have}
+            values[profile.id] = sum(made.values())
+            contributions[case][profile.id] = made
+        chosen, reason = UNASSIGNED, "no type's condition held"
+        tried: list[str] = []
+        for t in book.types:
+            if evaluate(t.when, values):
+                chosen = t.id
+                used = sorted(condition_names(t.when))
+                shown = ", ".join(f"{n}={_fmt(values.get(n, 0))}" for n in used)
+                reason = f"{t.when} ({shown})" if shown else f"{t.when}: none of {', '.join(tried)} held"
+                break
+            tried.append(t.id)
+        rows.append({"case": case, **{p.id: values[p.id] for p in book.profiles}, "rule_type": chosen,
+                     "reason": reason})
+    columns = ["case", *[p.id for p in book.profiles], "rule_type", "reason"]
+    return RuleTypology(pd.DataFrame(rows, columns=columns), contributions)
+
+
+def _fmt(value: float | bool) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{value:g}"

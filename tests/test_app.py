@@ -55,3 +55,52 @@ def test_first_run_builds_the_sample_project_in_the_data_folder(tmp_path: Path,
     assert (tmp_path / "data" / "sample.qcdb").exists()
     assert len(at.dataframe[0].value) == 24
     assert "synthetic" in at.sidebar.markdown[0].value
+
+
+def frame_with(app: AppTest, column: str):
+    """The page's table that has this column (AppTest does not look tables up by key)."""
+    frames = [d.value for d in app.dataframe if column in d.value.columns]
+    assert len(frames) == 1, [list(d.value.columns) for d in app.dataframe]
+    return frames[0]
+
+
+def test_autocode_page_codes_the_project_and_shows_russian_inflections(app: AppTest) -> None:
+    app.switch_page("qualcode/ui/views/autocode.py").run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == "Auto-code"
+    assert "No rule codings yet" in app.info[0].value
+    app.button(key="autocode_preview").click().run()
+    assert not app.exception
+    assert "Preview: the run would make" in app.success[0].value
+    assert "No rule codings yet" in app.info[0].value  # a preview changes nothing
+    app.button(key="autocode_run").click().run()
+    assert not app.exception
+    assert app.success[0].value.startswith("Run 1 made")
+    counts = frame_with(app, "added")
+    assert counts["codings"].sum() > 500 and "push.unemployment" in set(counts["code"])
+    app.selectbox(key="autocode_code").set_value("push.unemployment").run()
+    shown = frame_with(app, "matched")
+    russian = shown[shown["transcript"].isin(["kz03", "kz05", "kz07", "kz10"])]
+    assert (russian["matched"].str.contains("работ", case=False)).any()
+
+
+def test_a_broken_codebook_path_shows_the_error_and_nothing_breaks(app: AppTest, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nversion: 1\nlanguages: [en]\ncodes:\n  - id: a\n    name: A\n  - id: a\n    name: B\n",
+                   encoding="utf-8")
+    app.switch_page("qualcode/ui/views/autocode.py").run()
+    app.text_input(key="codebook_path").input(str(bad)).run()
+    assert not app.exception
+    assert "[E606]" in app.error[0].value
+
+
+def test_typology_page_shows_types_and_the_crosstab(app: AppTest) -> None:
+    app.switch_page("qualcode/ui/views/autocode.py").run()
+    app.button(key="autocode_run").click().run()
+    app.switch_page("qualcode/ui/views/typology.py").run()
+    assert not app.exception, app.exception
+    table = frame_with(app, "rule_type")
+    assert len(table) == 24 and set(table["rule_type"]) == {"development", "survival", "mixed"}
+    assert all(table["reason"].str.len() > 0)
+    assert app.selectbox(key="typology_compare").value == "documented_type"
+    assert any("of 24 cases have the same value" in c.value for c in app.caption)

@@ -29,6 +29,10 @@ def run() -> None:
         st.stop()
     st.sidebar.markdown(f"**Project:** {project.name}")
     st.sidebar.caption(project.location)
-    pages = [st.Page(str(VIEWS / "transcripts.py"), title="Transcripts", icon=":material/description:",
-                     url_path="transcripts", default=True)]
+    pages = [
+        st.Page(str(VIEWS / "transcripts.py"), title="Transcripts", icon=":material/description:",
+                url_path="transcripts", default=True),
+        st.Page(str(VIEWS / "autocode.py"), title="Auto-code", icon=":material/rule:", url_path="autocode"),
+        st.Page(str(VIEWS / "typology.py"), title="Typology", icon=":material/hub:", url_path="typology"),
+    ]
     st.navigation(pages).run()

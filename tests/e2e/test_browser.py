@@ -22,3 +22,24 @@ def test_app_lists_sample_transcripts_in_chromium(browser, app_server: str, tmp_
     page.screenshot(path=str(tmp_path / "transcripts.png"), full_page=True)
     assert errors == []
     page.close()
+
+
+def test_auto_code_and_typology_in_chromium(browser, app_server: str, tmp_path) -> None:
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{app_server}/autocode", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Auto-code").wait_for(timeout=60_000)
+    page.get_by_text("No rule codings yet", exact=False).wait_for(timeout=30_000)
+    page.get_by_role("button", name="Code the project").click()
+    page.get_by_text("Run 1 made", exact=False).wait_for(timeout=60_000)
+    page.get_by_text("codings in", exact=False).first.wait_for(timeout=30_000)
+    page.screenshot(path=str(tmp_path / "autocode.png"), full_page=True)
+    page.goto(f"{app_server}/typology", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Typology").wait_for(timeout=60_000)
+    page.get_by_text("of 24 cases have the same value", exact=False).wait_for(timeout=60_000)
+    body = page.inner_text("body")
+    assert "development" in body and "survival" in body and "mixed" in body
+    page.screenshot(path=str(tmp_path / "typology.png"), full_page=True)
+    assert errors == []
+    page.close()

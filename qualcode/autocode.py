@@ -411,6 +411,10 @@ class Matcher:
                 return f"speaker: {'an' if role[0] in 'aeiou' else 'a'} {role} turn; the rule codes " \
                        f"{', '.join(rule.speakers)} turns"
         sent = a.sent[s]
+        if not rule.questions:
+            last = a.sentence_tokens(int(sent))[1] - 1
+            if a.strings[a.lower[last]].endswith("?"):
+                return "question: the sentence asks, it does not tell"
         if rule.negation:
             # The cue must be in the window and in the same clause: the scope of a negation
             # ends at punctuation ("Работы не было, работу искали" is not negated).
@@ -485,6 +489,7 @@ def rule_fingerprint(rule: Rule, negation: Negation, pipeline_version: str) -> s
     except that `near` stays in one sentence unless the unit is turn)."""
     spec = [MATCHER_VERSION, pipeline_version, rule.lang, rule.kind, rule.patterns, rule.near, rule.within,
             rule.regex, rule.tokens, rule.negation, rule.unless, rule.unit == "turn" if rule.kind == "near" else None,
+            rule.questions,
             sorted(negation.cues), negation.before, negation.after, list(negation.after_phrases),
             negation.after_window]
     return hashlib.sha1(json.dumps(spec, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()[:16]

@@ -32,7 +32,7 @@ CODE_ID = re.compile(r"^[^\W\d]\w*(?:\.[^\W\d]\w*)*$")
 TOP_KEYS = ("name", "version", "languages", "description", "defaults", "negation", "codes", "profiles", "types")
 CODE_KEYS = ("id", "name", "parent", "description", "include", "exclude", "examples", "color", "colour",
              "memo", "unit", "speakers", "rules")
-RULE_KEYS = (*RULE_KINDS, "id", "within", "negation", "unless", "unit", "speakers", "note")
+RULE_KEYS = (*RULE_KINDS, "id", "within", "negation", "unless", "unit", "speakers", "questions", "note")
 NEGATION_KEYS = ("cues", "before", "after", "after_phrases", "after_window")
 
 # Words that negate what follows (or, in Kazakh, what precedes) and the window, in tokens.
@@ -118,6 +118,7 @@ class Rule:
     speakers: tuple[str, ...] = ("respondent",)
     note: str | None = None
     line: int = 0
+    questions: bool = True  # False: a match in a sentence ending with "?" does not code
 
 
 @dataclass
@@ -362,8 +363,14 @@ class _Builder:
             self.p.add("E604", line=_line(doc, "defaults"), where="defaults", key="defaults",
                        expected="a mapping", found=defaults, fix="e.g. `defaults: {unit: sentence}`")
             defaults = _Map()
-        self._keys(defaults, ("unit", "speakers"), "defaults")
+        self._keys(defaults, ("unit", "speakers", "questions"), "defaults")
         self.unit = self._unit(defaults, "defaults", "sentence")
+        self.questions = defaults.get("questions", True)
+        if not isinstance(self.questions, bool):
+            self.p.add("E604", line=_line(defaults, "questions"), where="defaults", key="questions",
+                       expected="true or false", found=self.questions,
+                       fix="`questions: false` leaves matches in sentences that end with '?' uncoded")
+            self.questions = True
         self.speakers = self._speakers(defaults, "defaults", ("respondent",))
         negation = self._negation(doc.get("negation"))
 
@@ -531,7 +538,12 @@ class _Builder:
             self.p.add("E604", line=_line(spec, "negation"), where=where, key="negation", expected="true or false",
                        found=negation, fix="write `negation: false` to keep negated matches")
             negation = True
-        rule = Rule(id=rule_id, code=code.id, lang=lang, kind=kind, negation=negation,
+        questions = spec.get("questions", self.questions)
+        if not isinstance(questions, bool):
+            self.p.add("E604", line=_line(spec, "questions"), where=where, key="questions", expected="true or false",
+                       found=questions, fix="`questions: true` codes matches in questions too")
+            questions = self.questions
+        rule = Rule(id=rule_id, code=code.id, lang=lang, kind=kind, negation=negation, questions=questions,
                     unless=self._str_list(spec, "unless", where), unit=self._unit(spec, where, code.unit),
                     speakers=self._speakers(spec, where, code.speakers), note=self._str(spec, "note", where),
                     line=line)

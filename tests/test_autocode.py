@@ -450,3 +450,17 @@ def test_speakers_any_codes_interviewer_turns_too(corpus: Project, where: str) -
 def test_speakers_interviewer_codes_only_interviewer_turns(corpus: Project) -> None:
     got = _roles(corpus, multi_code_book({"phrase": ["job", "move"], "speakers": ["interviewer"]}))
     assert got == [("interviewer", "Why did you decide to move north?"), ("interviewer", "Was it about a job?")]
+
+
+def test_questions_false_leaves_asking_sentences_uncoded() -> None:
+    from qualcode.autocode import explain
+    from qualcode.codebook import loads
+
+    text = "Will I go back to Shymkent? Maybe. I want to go back."
+    spec = "name: q\nversion: 1\nlanguages: [en]\n{defaults}codes:\n  - id: back\n    name: B\n    rules:\n" \
+           "      en:\n        - phrase: go back\n          unit: match\n"
+    asks = explain(loads(spec.format(defaults="")), "en", text)
+    assert [text[c.start:c.end] for c in asks.codings] == ["go back", "go back"]
+    tells = explain(loads(spec.format(defaults="defaults: {questions: false}\n")), "en", text)
+    assert [c.start for c in tells.codings] == [text.rindex("go back")]
+    assert any(m.dropped and m.dropped.startswith("question") for m in tells.matches)

@@ -467,15 +467,25 @@ def rules_evaluate(project: str, coder: str | None, examples: int, fmt: str, out
 @click.argument("project", type=click.Path(dir_okay=False))
 @click.option("--kind", type=click.Choice(["presence", "count", "coverage"]), default="presence", show_default=True,
               help="1/0 per case and code, number of codings, or % of the case's respondent words coded.")
+@click.option("--by", "by", help="A case attribute (e.g. gender): a code × attribute cross-tab with tests instead.")
 @click.option("--accepted-only", is_flag=True, help="Count accepted codings only (default: suggestions too).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "table"]), default="csv", show_default=True,
               help="Output format.")
 @OUT
-def matrix(project: str, kind: str, accepted_only: bool, fmt: str, out: str | None) -> None:
-    """Case × code matrix of PROJECT (rows: cases, columns: codes)."""
+def matrix(project: str, kind: str, by: str | None, accepted_only: bool, fmt: str, out: str | None) -> None:
+    """Case × code matrix of PROJECT (rows: cases, columns: codes), or with --by a code × attribute
+    cross-tab: cases with each code per attribute value, row %, and Fisher's exact test (2×2) or
+    chi-square (exact Monte Carlo p-value when cells are small), with warnings for small N."""
+    statuses = ("accepted",) if accepted_only else ("accepted", "suggested")
     with Project.open(project) as p:
-        frame = p.matrix(kind, statuses=("accepted",) if accepted_only else ("accepted", "suggested"))
-    _emit(frame.reset_index(), fmt, out)
+        if by is None:
+            _emit(p.matrix(kind, statuses=statuses).reset_index(), fmt, out)
+            return
+        result = p.crosstab(by, statuses=statuses)
+    frame = result.table.merge(result.tests, on="code", how="left")
+    _emit(frame, fmt, out)
+    if result.missing:
+        click.echo(f"{result.missing} case(s) without a value for {by} were left out.", err=True)
 
 
 @cli.command()

@@ -451,6 +451,18 @@ class Project:
         return case_code_matrix(self.codings(), list(self.cases()["case"]), kind=kind, statuses=statuses,
                                 codes=codes, **extra)
 
+    def crosstab(self, attribute: str, *, statuses: Sequence[str] = ("accepted", "suggested"),
+                 codes: Sequence[str] | None = None, bins: int | Sequence[float] | None = None):
+        """Code × case attribute (e.g. gender): counts, row %, and Fisher / chi-square (exact or
+        Monte Carlo when cells are small) per code. See qualcode.analysis.crosstab."""
+        from qualcode.analysis import code_by_attribute
+
+        try:
+            return code_by_attribute(self.matrix("presence", statuses=statuses, codes=codes), self.cases(),
+                                     attribute, bins=bins)
+        except ValueError as exc:
+            raise QualcodeError("E709", key="attribute", value=attribute, hint=str(exc)) from None
+
     def rule_typology(self, codebook: Codebook | str | Path, *,
                       statuses: Sequence[str] = ("accepted", "suggested")) -> RuleTypology:
         """Each case's profiles and type by the codebook's `profiles` and `types`, with reasons."""

@@ -131,3 +131,21 @@ def test_sample_project_types_against_documented_types(sample_copy: Path) -> Non
     with Project.open(sample_copy) as p:
         types = set(p.rule_typology(codebook).cases["rule_type"])
     assert types == {"development", "survival", "mixed"}
+
+
+def test_gender_crosstab_from_the_cli_and_a_bad_attribute(sample_copy: Path) -> None:
+    from click.testing import CliRunner
+
+    from qualcode.cli import cli
+
+    runner = CliRunner()
+    codebook = str(Path(__file__).resolve().parent.parent / "codebooks" / "migration.yaml")
+    assert runner.invoke(cli, ["code", str(sample_copy), "--codebook", codebook]).exit_code == 0
+    result = runner.invoke(cli, ["matrix", str(sample_copy), "--by", "gender", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "code,value,n_cases,n_with_code,row_pct,test,statistic,p_value,n,warning"
+    values = {line.split(",")[1] for line in lines[1:]}
+    assert values == {"female", "male"}
+    bad = runner.invoke(cli, ["matrix", str(sample_copy), "--by", "shoe_size"])
+    assert bad.exit_code == 1 and "[E709]" in bad.output and "shoe_size" in bad.output

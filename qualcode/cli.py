@@ -104,7 +104,6 @@ def import_(project: str, paths: tuple[str, ...], attributes: str | None, langua
     first and joined to the transcripts. A bad file is reported and the rest go on;
     nothing already stored is changed.
     """
-    from tqdm import tqdm
 
     if name and len(paths) > 1:
         raise click.UsageError("--name works with a single file only.")
@@ -115,12 +114,7 @@ def import_(project: str, paths: tuple[str, ...], attributes: str | None, langua
                              id_column, answer_columns, sheet),
     )
     with Project.open(project) as p:
-        bar = tqdm(total=None, unit="file", desc="Importing", file=sys.stderr, disable=None, leave=False)
-
-        def progress(done: int, total: int, file: str) -> None:
-            bar.total = total
-            bar.set_postfix_str(Path(file).name, refresh=False)
-            bar.update(done - bar.n)
+        bar, progress = _progress_bar("Importing", "file")
 
         try:
             report = p.import_files(paths, options, attributes=attributes, progress=progress)
@@ -138,6 +132,21 @@ def import_(project: str, paths: tuple[str, ...], attributes: str | None, langua
                f"{len(report.skipped)} skipped, {len(report.failed)} failed.")
     if report.failed:
         sys.exit(1)
+
+
+def _progress_bar(desc: str, unit: str):
+    """A tqdm bar on stderr (hidden when not a terminal) and the Project progress callback feeding it."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=None, unit=unit, desc=desc, file=sys.stderr, disable=None, leave=False)
+
+    def progress(done: int, total: int, item: str) -> None:
+        bar.total = total
+        if item:
+            bar.set_postfix_str(Path(item).name, refresh=False)
+        bar.update(done - bar.n)
+
+    return bar, progress
 
 
 def _emit(frame: pd.DataFrame, fmt: str, out: str | None) -> None:
@@ -319,17 +328,12 @@ def code(project: str, codebook_file: str, transcripts: tuple[str, ...], accept:
     transaction; human codings are never touched, and accept/reject decisions on
     rule codings are kept when the same coding comes back.
     """
-    from tqdm import tqdm
 
     from qualcode.codebook import load
 
     book = load(codebook_file)
     with Project.open(project) as p:
-        bar = tqdm(total=None, unit="transcript", desc="Coding", file=sys.stderr, disable=None, leave=False)
-
-        def progress(done: int, total: int, _name: str) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
+        bar, progress = _progress_bar("Coding", "transcript")
 
         try:
             run = p.autocode(book, transcripts=_names(transcripts), accept=accept or None, dry_run=dry_run,
@@ -503,17 +507,9 @@ def typology(project: str, codebook_file: str | None, method: str, compare_attr:
     """Group the cases into the codebook's types, with each case's profiles and the reason."""
     with Project.open(project) as p:
         if codebook_file is None:
-            runs_frame = p.runs()
-            if runs_frame.empty:
+            if p.runs().empty:
                 raise QualcodeError("E705")
-            with p.engine.connect() as conn:
-                from sqlalchemy import select
-
-                from qualcode.store.schema import runs as runs_table
-
-                params = conn.execute(select(runs_table.c.params).where(
-                    runs_table.c.id == int(runs_frame["run"].iloc[-1]))).scalar()
-            codebook_file = json.loads(params or "{}").get("codebook_path")
+            codebook_file = p.last_codebook_path()
             if not codebook_file or not Path(codebook_file).exists():
                 raise click.UsageError("Give the codebook with --codebook (the last run's file is not there).")
         result = p.rule_typology(codebook_file, statuses=("accepted",) if accepted_only else ("accepted", "suggested"))
@@ -524,12 +520,12 @@ def typology(project: str, codebook_file: str | None, method: str, compare_attr:
         if compare_attr not in cases_frame.columns:
             raise click.ClickException(f"No case attribute '{compare_attr}'. Known: "
                                        f"{', '.join(c for c in cases_frame.columns if c != 'case')}.")
-        joined = frame.merge(cases_frame[["case", compare_attr]], on="case")
-        table = pd.crosstab(joined["rule_type"], joined[compare_attr], margins=True)
-        same = int((joined["rule_type"].astype(str) == joined[compare_attr].astype(str)).sum())
+        from qualcode.analysis.typology import compare_with
+
+        table, same, n = compare_with(frame, cases_frame, compare_attr)
         click.echo(f"\nrule_type × {compare_attr}:", err=out is None and fmt != "table")
         click.echo(table.to_string(), err=out is None and fmt != "table")
-        click.echo(f"{same} of {len(joined)} cases have rule_type == {compare_attr}.",
+        click.echo(f"{same} of {n} cases have rule_type == {compare_attr}.",
                    err=out is None and fmt != "table")
 
 

@@ -372,6 +372,19 @@ class Project:
                               "description": r.description, "color": r.color} for r in rows],
                             columns=["code", "name", "parent", "description", "color"])
 
+    def last_codebook_path(self) -> str | None:
+        """The codebook file of the last finished rule run (as it was given), or None."""
+        import json
+
+        from qualcode.store.schema import runs as runs_table
+
+        with self.engine.connect() as conn:
+            run_id = coding_queries.last_rule_run(conn)
+            if run_id is None:
+                return None
+            params = conn.execute(select(runs_table.c.params).where(runs_table.c.id == run_id)).scalar()
+        return json.loads(params or "{}").get("codebook_path")
+
     def runs(self) -> pd.DataFrame:
         with self.engine.connect() as conn:
             return coding_queries.runs_frame(conn)

@@ -70,3 +70,12 @@ def _fmt(value: float | bool) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return f"{value:g}"
+
+
+def compare_with(types: pd.DataFrame, cases: pd.DataFrame, attribute: str) -> tuple[pd.DataFrame, int, int]:
+    """Cross-tab of `rule_type` against a case attribute (with margins), the number of cases
+    whose type equals the attribute's value, and the number of cases compared."""
+    joined = types.merge(cases[["case", attribute]], on="case")
+    table = pd.crosstab(joined["rule_type"], joined[attribute], margins=True)
+    same = int((joined["rule_type"].astype(str) == joined[attribute].astype(str)).sum())
+    return table, same, len(joined)

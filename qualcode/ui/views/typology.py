@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
+from qualcode.analysis.typology import compare_with
 from qualcode.errors import QualcodeError
 from qualcode.ui import state
 
@@ -37,7 +37,6 @@ attributes = [c for c in cases.columns if c != "case" and cases[c].nunique() <= 
 if attributes:
     default = attributes.index("documented_type") if "documented_type" in attributes else 0
     attr = st.selectbox("Compare with attribute", attributes, index=default, key="typology_compare")
-    joined = frame.merge(cases[["case", attr]], on="case")
-    st.dataframe(pd.crosstab(joined["rule_type"], joined[attr], margins=True), key="typology_crosstab")
-    same = int((joined["rule_type"].astype(str) == joined[attr].astype(str)).sum())
-    st.caption(f"{same} of {len(joined)} cases have the same value for type and {attr}.")
+    table, same, n = compare_with(frame, cases, attr)
+    st.dataframe(table, key="typology_crosstab")
+    st.caption(f"{same} of {n} cases have the same value for type and {attr}.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import pandas as pd
@@ -18,6 +19,9 @@ from qualcode.errors import QualcodeError
 from qualcode.ingest import ImportOptions, TableOptions
 from qualcode.ingest.speakers import load_speaker_map
 from qualcode.project import Project
+
+if TYPE_CHECKING:
+    from qualcode.analysis.report import TypologyReport
 
 
 class _Group(click.Group):
@@ -492,41 +496,120 @@ def matrix(project: str, kind: str, by: str | None, accepted_only: bool, fmt: st
         click.echo(f"{result.missing} case(s) without a value for {by} were left out.", err=True)
 
 
+class _KChoice(click.ParamType):
+    name = "auto|N"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> int | str:
+        if value == "auto" or isinstance(value, int):
+            return value
+        try:
+            k = int(str(value))
+        except ValueError:
+            k = 0
+        if k < 2:
+            self.fail(f"{value!r} is not 'auto' or a number of clusters (2 or more)", param, ctx)
+        return k
+
+
 @cli.command()
 @click.argument("project", type=click.Path(dir_okay=False))
 @click.option("--codebook", "codebook_file", type=click.Path(dir_okay=False),
               help="The codebook with `profiles` and `types` (default: the one of the last rule run).")
-@click.option("--method", type=click.Choice(["rules"]), default="rules", show_default=True,
-              help="rules: the codebook's types (cluster typologies are coming).")
-@click.option("--compare", "compare_attr", help="A case attribute to cross-tabulate the types with.")
+@click.option("--method", type=click.Choice(["rules", "cluster", "both"]), default="both", show_default=True,
+              help="rules: the codebook's types; cluster: groups found in the codings; both, side by side.")
+@click.option("--k", "k", type=_KChoice(), default="auto", show_default=True,
+              help="Number of clusters, or auto: the best silhouette from 2 to 6.")
+@click.option("--codes", multiple=True, metavar="GLOB",
+              help="Codes to cluster on, as glob patterns (push.*, resource*; repeat or comma-separate; "
+                   "a parent id takes its children). Default: the codes the codebook's profiles weigh.")
+@click.option("--attributes", multiple=True, metavar="NAME",
+              help="Case attributes to cluster on too (then distances are Gower's).")
+@click.option("--algorithm", type=click.Choice(["agglomerative", "kmodes", "kmeans"]), default="agglomerative",
+              show_default=True, help="Agglomerative (up to 5,000 cases), or k-modes / k-means for large N.")
+@click.option("--metric", type=click.Choice(["jaccard", "gower", "euclidean"]),
+              help="Agglomerative distance (default: jaccard for codes, gower with attributes).")
+@click.option("--linkage", type=click.Choice(["average", "complete", "single", "ward"]), default="average",
+              show_default=True, help="Agglomerative linkage (ward needs --metric euclidean).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (k-modes, k-means, bootstrap).")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=50, show_default=True,
+              help="Bootstrap resamples for cluster stability (0: skip).")
+@click.option("--compare", "compare_attr", help="A case attribute to cross-tabulate the types with "
+                                                "(e.g. documented_type).")
 @click.option("--accepted-only", is_flag=True, help="Count accepted codings only (default: suggestions too).")
-@FORMAT
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "table"]), default="csv", show_default=True,
+              help="Output format.")
 @OUT
-def typology(project: str, codebook_file: str | None, method: str, compare_attr: str | None, accepted_only: bool,
-             fmt: str, out: str | None) -> None:
-    """Group the cases into the codebook's types, with each case's profiles and the reason."""
-    with Project.open(project) as p:
-        if codebook_file is None:
-            if p.runs().empty:
-                raise QualcodeError("E705")
-            codebook_file = p.last_codebook_path()
-            if not codebook_file or not Path(codebook_file).exists():
-                raise click.UsageError("Give the codebook with --codebook (the last run's file is not there).")
-        result = p.rule_typology(codebook_file, statuses=("accepted",) if accepted_only else ("accepted", "suggested"))
-        cases_frame = p.cases()
-    frame = result.cases
-    _emit(frame, fmt, out)
-    if compare_attr:
-        if compare_attr not in cases_frame.columns:
-            raise click.ClickException(f"No case attribute '{compare_attr}'. Known: "
-                                       f"{', '.join(c for c in cases_frame.columns if c != 'case')}.")
-        from qualcode.analysis.typology import compare_with
+def typology(project: str, codebook_file: str | None, method: str, k: int | str, codes: tuple[str, ...],
+             attributes: tuple[str, ...], algorithm: str, metric: str | None, linkage: str, seed: int,
+             bootstrap: int, compare_attr: str | None, accepted_only: bool, fmt: str, out: str | None) -> None:
+    """Group the cases of PROJECT into types: the codebook's rule types (with each case's profiles
+    and the reason), data-driven clusters (with silhouettes, stability, the codes that mark each
+    cluster and quotes), or both with their agreement (cross-tab and adjusted Rand index).
 
-        table, same, n = compare_with(frame, cases_frame, compare_attr)
-        click.echo(f"\nrule_type × {compare_attr}:", err=out is None and fmt != "table")
-        click.echo(table.to_string(), err=out is None and fmt != "table")
-        click.echo(f"{same} of {n} cases have rule_type == {compare_attr}.",
-                   err=out is None and fmt != "table")
+    The table has the columns case, rule_type, cluster, cluster_label, silhouette, reason and the
+    profiles; the summary goes to stderr (to stdout with --out)."""
+    statuses = ("accepted",) if accepted_only else ("accepted", "suggested")
+    with Project.open(project) as p:
+        cases_frame = p.cases()
+        if compare_attr and compare_attr not in cases_frame.columns:
+            raise QualcodeError("E722", name=compare_attr,
+                                known=", ".join(c for c in cases_frame.columns if c != "case"))
+        if codebook_file is None and p.runs().empty:
+            raise QualcodeError("E705")
+        report = p.typology(codebook_file, method=method, statuses=statuses, codes=_names(codes) or None,
+                            attributes=_names(attributes) or (), k=k, algorithm=algorithm, metric=metric,
+                            linkage=linkage, random_state=seed, n_bootstrap=bootstrap)
+    frame = report.cases
+    if method == "rules":
+        frame = frame.drop(columns=["cluster", "cluster_label", "silhouette"])
+    elif method == "cluster":
+        frame = frame.drop(columns=["rule_type"])
+    _emit(frame, fmt, out)
+    to_err = out is None
+    for line in _typology_summary(report, cases_frame, compare_attr):
+        click.echo(line, err=to_err)
+
+
+def _typology_summary(report: TypologyReport, cases_frame: pd.DataFrame, compare_attr: str | None) -> list[str]:
+    """The lines under the typology table: counts, cluster quality, agreement, comparison."""
+    from qualcode.analysis.typology import compare_with
+
+    lines = [""]
+    frame = report.cases
+    if report.rule is not None:
+        counts = frame["rule_type"].value_counts()
+        lines.append("Rule types: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+    model = report.model
+    if model is not None:
+        sizes = frame["cluster_label"].value_counts()
+        chosen = "chosen by silhouette" if model.k == "auto" else "fixed"
+        lines.append(f"Clusters: k={model.k_} ({chosen}; {model.method}, {model.metric_}), mean silhouette "
+                     f"{model.silhouette_:.2f}; features: {len(report.features.columns)} "
+                     f"({', '.join(report.features.columns[:8])}{', …' if len(report.features.columns) > 8 else ''})")
+        lines.append("  sizes: " + ", ".join(f"{t} {n}" for t, n in sizes.items()))
+        if report.stability is not None:
+            st = report.stability
+            lines.append(f"  bootstrap stability (mean ARI over {len(st.scores)} resamples): {st.mean:.2f} "
+                         f"[{st.low:.2f}, {st.high:.2f}]")
+        top = report.description.codes.groupby("cluster").head(4)
+        for c, rows in top.groupby("cluster"):
+            label = frame.loc[frame["cluster"] == c, "cluster_label"].iloc[0]
+            marks = ", ".join(f"{r.code} ({r.share_cluster:.0%} vs {r.share_rest:.0%})" for r in rows.itertuples())
+            lines.append(f"  cluster {c} '{label}': {marks}")
+    if report.crosstab is not None:
+        lines.append("\ncluster_label × rule_type:")
+        lines.append(report.crosstab.to_string())
+        lines.append(f"Adjusted Rand index, clusters vs rule types: {report.ari:.3f}")
+    if compare_attr:
+        for column in ("rule_type", "cluster_label"):
+            if frame[column].isna().all():
+                continue
+            result = compare_with(frame, cases_frame, compare_attr, column)
+            lines.append(f"\n{column} × {compare_attr}:")
+            lines.append(result.table.to_string())
+            alike = f"{result.same} of {result.n} cases have {column} == {compare_attr}; " if result.comparable else ""
+            lines.append(f"{alike}adjusted Rand index {result.ari:.3f} ({result.n} cases).")
+    return lines
 
 
 @cli.command(name="runs")

@@ -166,6 +166,11 @@ class Errors:
     E708 = "{file}: {n} row(s) have problems; nothing was imported.\n{details}"
     E709 = "Unknown setting '{key}' or bad value {value!r}. {hint}"
 
+    # Analysis (E72x)
+    E720 = "Cannot build the cluster typology: {reason}"
+    E721 = "The code pattern {pattern!r} matches no code with codings. Codes with codings: {known}."
+    E722 = "Unknown case attribute {name!r}. Case attributes: {known}."
+
     # CLI and options (E5xx)
     E501 = "Unknown output format '{value}'. Use one of: {supported}."
     E502 = "No files matched {pattern}."

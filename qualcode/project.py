@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import pandas as pd
 from sqlalchemy import insert, select, update
@@ -40,6 +40,9 @@ from qualcode.model import ImportReport, ImportResult, Run
 from qualcode.store import coding_queries, current_revision, open_engine, queries
 from qualcode.store.schema import cases, transcripts
 from qualcode.store.schema import codes as codes_table
+
+if TYPE_CHECKING:  # the report pulls in scikit-learn: import it only when a typology is built
+    from qualcode.analysis.report import TypologyReport
 
 Progress = Callable[[int, int, str], None]
 
@@ -483,6 +486,25 @@ class Project:
 
         book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
         return rule_typology(book, self.matrix("presence", statuses=statuses))
+
+    def typology(self, codebook: Codebook | str | Path | None = None, *, method: str = "both",
+                 statuses: Sequence[str] = ("accepted", "suggested"), **options: object) -> TypologyReport:
+        """Rule types and/or clusters of the cases, side by side, with reasons, cluster names,
+        quotes and agreement (see qualcode.analysis.report.typology_report for `options`:
+        codes, attributes, k, algorithm, metric, linkage, random_state, n_bootstrap).
+        `codebook` defaults to the one of the last rule run."""
+        from qualcode.analysis.report import typology_report
+
+        if codebook is None:
+            codebook = self.last_codebook_path()
+            if codebook is None or not Path(codebook).exists():
+                raise QualcodeError("E705") if codebook is None else QualcodeError(
+                    "E720", reason=f"the last run's codebook {codebook} is not there any more: name the codebook")
+        book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
+        codings = self.codings()
+        used = codings[codings["status"].isin(statuses)]
+        return typology_report(self.matrix("presence", statuses=statuses), self.cases(), book=book,
+                               method=method, quotes=used, **options)
 
     def evaluate_rules(self, coder: str | None = None) -> RuleEvaluation:
         """Rule codings against human codings, per code at turn level (see qualcode.evaluation)."""

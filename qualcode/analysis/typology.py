@@ -72,10 +72,30 @@ def _fmt(value: float | bool) -> str:
     return f"{value:g}"
 
 
-def compare_with(types: pd.DataFrame, cases: pd.DataFrame, attribute: str) -> tuple[pd.DataFrame, int, int]:
-    """Cross-tab of `rule_type` against a case attribute (with margins), the number of cases
-    whose type equals the attribute's value, and the number of cases compared."""
-    joined = types.merge(cases[["case", attribute]], on="case")
-    table = pd.crosstab(joined["rule_type"], joined[attribute], margins=True)
-    same = int((joined["rule_type"].astype(str) == joined[attribute].astype(str)).sum())
-    return table, same, len(joined)
+@dataclass
+class Comparison:
+    """A type column against a case attribute: the cross-tab (with margins), how many cases
+    have the same value in both (meaningful when the attribute holds type names, such as a
+    documented type), the cases compared, and the adjusted Rand index between the two."""
+
+    table: pd.DataFrame
+    same: int
+    n: int
+    ari: float
+
+    @property
+    def comparable(self) -> bool:
+        """Whether the attribute's values include type names, so `same` means something."""
+        return bool(set(self.table.index[:-1].astype(str)) & set(self.table.columns[:-1].astype(str)))
+
+
+def compare_with(types: pd.DataFrame, cases: pd.DataFrame, attribute: str, column: str = "rule_type") -> Comparison:
+    """Compare a type column (`rule_type`, `cluster_label`) of `types` with a case attribute;
+    cases without a value for the attribute are left out."""
+    from sklearn.metrics import adjusted_rand_score
+
+    joined = types.merge(cases[["case", attribute]], on="case").dropna(subset=[attribute, column])
+    table = pd.crosstab(joined[column], joined[attribute], margins=True)
+    same = int((joined[column].astype(str) == joined[attribute].astype(str)).sum())
+    ari = float(adjusted_rand_score(joined[attribute].astype(str), joined[column].astype(str)))
+    return Comparison(table, same, len(joined), ari)

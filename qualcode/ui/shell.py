@@ -33,6 +33,7 @@ def run() -> None:
         st.Page(str(VIEWS / "transcripts.py"), title="Transcripts", icon=":material/description:",
                 url_path="transcripts", default=True),
         st.Page(str(VIEWS / "autocode.py"), title="Auto-code", icon=":material/rule:", url_path="autocode"),
+        st.Page(str(VIEWS / "analyze.py"), title="Analyze", icon=":material/analytics:", url_path="analyze"),
         st.Page(str(VIEWS / "typology.py"), title="Typology", icon=":material/hub:", url_path="typology"),
     ]
     st.navigation(pages).run()

@@ -1,42 +1,172 @@
-"""Typology page: the codebook's types per case, with the reasons, against an attribute."""
+"""Typology page: the codebook's rule types and the data's clusters per case, side by side,
+with reasons, the codes that made each profile score, what marks each cluster (codes, typical
+cases, quotes), their agreement, and charts."""
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
+from qualcode.analysis import charts
 from qualcode.analysis.typology import compare_with
+from qualcode.codebook import load as load_codebook
 from qualcode.errors import QualcodeError
 from qualcode.ui import state
+from qualcode.ui.charts import show
 
 CODEBOOKS = Path(__file__).resolve().parents[3] / "codebooks"
+METHODS = {"both": "Rule types and clusters", "rules": "Rule types only", "cluster": "Clusters only"}
 
 project = state.project()
 st.title("Typology")
-st.caption("Each case's profiles (weighted sums of its codes) and the first of the codebook's types whose "
-           "condition holds, with the values that made it hold.")
+st.caption("**Rule types** come from the codebook: each case's profiles (weighted sums of its codes) and the "
+           "first type whose condition holds, with the values that made it hold. **Clusters** are the groups "
+           "the codings themselves form. Where they agree, the typology has support in the data.")
 if project.codings().empty:
     st.info("No codings yet: code the project first (Auto-code page, or `qualcode code`).")
     st.stop()
+
 shipped = sorted(str(p) for p in CODEBOOKS.glob("*.yaml")) if CODEBOOKS.exists() else []
-path = st.selectbox("Codebook with profiles and types", shipped, key="typology_codebook")
-own = st.text_input("…or the path of your own codebook (YAML)", key="typology_codebook_path").strip()
+last = project.last_codebook_path()
+default_book = shipped.index(last) if last in shipped else 0
+left, right = st.columns(2)
+path = left.selectbox("Codebook with profiles and types", shipped, index=default_book, key="typology_codebook")
+own = right.text_input("…or the path of your own codebook (YAML)", key="typology_codebook_path").strip()
 path = own or path
-accepted_only = st.checkbox("Accepted codings only (leave suggestions out)", key="typology_accepted")
 try:
-    result = project.rule_typology(path, statuses=("accepted",) if accepted_only else ("accepted", "suggested"))
+    book = load_codebook(path)
 except QualcodeError as exc:
     st.error(str(exc))
     st.stop()
-frame = result.cases
-counts = frame["rule_type"].value_counts()
-st.caption(" · ".join(f"{t}: {n}" for t, n in counts.items()))
-st.dataframe(frame, hide_index=True, width="stretch", key="typology_table")
 
+presence_columns = list(project.matrix("presence").columns)
+profile_codes = [c for c in presence_columns if any(c in p.weights for p in book.profiles)]
+groups = sorted({c.split(".")[0] for c in presence_columns})
 cases = project.cases()
-attributes = [c for c in cases.columns if c != "case" and cases[c].nunique() <= 12]
-if attributes:
-    default = attributes.index("documented_type") if "documented_type" in attributes else 0
-    attr = st.selectbox("Compare with attribute", attributes, index=default, key="typology_compare")
-    table, same, n = compare_with(frame, cases, attr)
-    st.dataframe(table, key="typology_crosstab")
-    st.caption(f"{same} of {n} cases have the same value for type and {attr}.")
+attribute_names = [c for c in cases.columns if c != "case"]
+
+with st.form("typology_options"):
+    a, b, c = st.columns(3)
+    method = a.radio("Method", list(METHODS), format_func=METHODS.get, key="typology_method")
+    k_text = b.text_input("Number of clusters (k)", "auto", key="typology_k",
+                          help="`auto` picks the k from 2 to 6 with the best silhouette.")
+    accepted_only = c.checkbox("Accepted codings only (leave suggestions out)", key="typology_accepted")
+    picked = st.multiselect(
+        "Cluster on these codes", [*groups, *presence_columns], default=profile_codes or groups,
+        key="typology_codes",
+        help="A code group (push) takes all its codes. Default: the codes the codebook's profiles weigh.")
+    attrs = st.multiselect("…and these case attributes (distances become Gower's)", attribute_names,
+                           key="typology_attributes")
+    d, e, f = st.columns(3)
+    algorithm = d.selectbox("Algorithm", ["agglomerative", "kmodes", "kmeans"], key="typology_algorithm",
+                            help="Agglomerative takes up to 5,000 cases; k-modes and k-means scale further.")
+    linkage = e.selectbox("Linkage (agglomerative)", ["average", "complete", "single"], key="typology_linkage")
+    seed = f.number_input("Random seed", value=0, step=1, key="typology_seed")
+    st.form_submit_button("Build the typology", type="primary")
+
+k: int | str = "auto"
+if k_text.strip() != "auto":
+    try:
+        k = int(k_text)
+        if k < 2:
+            raise ValueError
+    except ValueError:
+        st.error(f"Number of clusters: {k_text!r} is not `auto` or a whole number from 2 up.")
+        st.stop()
+
+statuses = ("accepted",) if accepted_only else ("accepted", "suggested")
+try:
+    with st.spinner("Clustering and bootstrapping…"):
+        report = project.typology(path, method=method, statuses=statuses, codes=picked or None,
+                                  attributes=attrs, k=k, algorithm=algorithm, linkage=linkage,
+                                  random_state=int(seed))
+except QualcodeError as exc:
+    st.error(str(exc))
+    st.stop()
+
+frame = report.cases
+summary = st.columns(4)
+if report.rule is not None:
+    counts = frame["rule_type"].value_counts()
+    summary[0].metric("Rule types", len(counts))
+    st.caption("Rule types: " + " · ".join(f"{t}: {n}" for t, n in counts.items()))
+if report.model is not None:
+    model = report.model
+    summary[1].metric("Clusters (k)", model.k_, help="chosen by silhouette" if model.k == "auto" else "fixed")
+    summary[2].metric("Mean silhouette", f"{model.silhouette_:.2f}",
+                      help="From -1 to 1: how much closer cases are to their own cluster than to the next.")
+    if report.stability is not None:
+        summary[3].metric("Bootstrap stability (ARI)", f"{report.stability.mean:.2f}",
+                          help=f"Mean adjusted Rand index over {len(report.stability.scores)} resamples; "
+                               f"95% range {report.stability.low:.2f} to {report.stability.high:.2f}.")
+shown = frame.drop(columns=[c for c in ("cluster", "cluster_label", "silhouette") if report.model is None] +
+                   (["rule_type", "reason"] if report.rule is None else []))
+st.dataframe(shown, hide_index=True, width="stretch", key="typology_table")
+st.download_button("Download the assignments (CSV)", shown.to_csv(index=False).encode("utf-8"),
+                   file_name="typology.csv", mime="text/csv", key="typology_download", on_click="ignore")
+
+if report.rule is not None:
+    with st.expander("Profile scores: the codes that made each score"):
+        rows = [{"case": case, "profile": profile, "score": sum(made.values()),
+                 "codes": ", ".join(f"{code} ({w:+g})" for code, w in made.items()) or "(none)"}
+                for case, per in report.rule.contributions.items() for profile, made in per.items()]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="typology_contributions")
+
+if report.crosstab is not None:
+    st.subheader("Clusters against rule types")
+    st.dataframe(report.crosstab, key="typology_cluster_crosstab")
+    st.caption(f"Adjusted Rand index, clusters vs rule types: {report.ari:.3f} (1 = the same grouping, "
+               "0 = no better than chance). Each cluster is named after the rule type it shares most cases with.")
+
+compare_options = [c for c in attribute_names if cases[c].nunique() <= 12]
+if compare_options:
+    st.subheader("Against a case attribute")
+    default = compare_options.index("documented_type") if "documented_type" in compare_options else 0
+    attr = st.selectbox("Compare with attribute", compare_options, index=default, key="typology_compare")
+    columns = [c for c in ("rule_type", "cluster_label") if frame[c].notna().any()]
+    for column, place in zip(columns, st.columns(len(columns)), strict=True):
+        result = compare_with(frame, cases, attr, column)
+        place.dataframe(result.table, key=f"typology_crosstab_{column}")
+        alike = f"{result.same} of {result.n} cases have the same value for type and {attr}; " \
+            if result.comparable else f"{result.n} cases; "
+        place.caption(f"{column}: {alike}adjusted Rand index {result.ari:.3f}.")
+
+if report.model is not None:
+    st.subheader("What marks each cluster")
+    description = report.description
+    for cluster, size in description.sizes.items():
+        label = frame.loc[frame["cluster"] == cluster, "cluster_label"].iloc[0]
+        with st.expander(f"Cluster {cluster} — {label} ({size} cases)", expanded=cluster == 0):
+            codes = description.codes[description.codes["cluster"] == cluster].head(8)
+            st.dataframe(codes.drop(columns="cluster").round(3), hide_index=True, width="stretch",
+                         key=f"typology_codes_{cluster}")
+            typical = description.typical[description.typical["cluster"] == cluster]
+            st.caption("Most typical cases: " + ", ".join(
+                f"{r.case} (silhouette {r.silhouette:.2f})" for r in typical.itertuples()))
+            for q in description.quotes[description.quotes["cluster"] == cluster].itertuples():
+                st.markdown(f"**{q.code}** · {q.case}")
+                st.text(" ".join(str(q.text).split()))
+
+st.subheader("Charts")
+tabs = st.tabs(["Cluster map", "Dendrogram", "Type profiles", "Profile scores"])
+with tabs[0]:
+    if report.model is None:
+        st.info("Choose clusters (or both) to map the cases.")
+    else:
+        show(charts.cluster_map(report, random_state=int(seed)), "cluster-map", "typology_map")
+with tabs[1]:
+    if report.model is None or report.model.method != "agglomerative":
+        st.info("The dendrogram needs agglomerative clustering.")
+    else:
+        show(charts.dendrogram(report), "dendrogram", "typology_dendrogram")
+with tabs[2]:
+    if report.features is None:
+        st.info("Type profiles use the clustered codes: choose clusters (or both).")
+    else:
+        by = "rule_type" if report.rule is not None else "cluster_label"
+        show(charts.type_profiles(report, by=by), "type-profiles", "typology_profiles")
+with tabs[3]:
+    if report.rule is None:
+        st.info("Profile scores come from the rule typology: choose rule types (or both).")
+    else:
+        show(charts.profile_scores(report), "profile-scores", "typology_scores")

@@ -125,9 +125,11 @@ def test_sample_project_types_against_documented_types(sample_copy: Path) -> Non
     result = runner.invoke(cli, ["typology", str(sample_copy), "--codebook", codebook, "--compare",
                                  "documented_type", "--format", "csv"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[0] == "case,resources,push_pressure,goals_development,goals_survival," \
-                                           "rule_type,reason"
+    assert result.stdout.splitlines()[0] == "case,rule_type,cluster,cluster_label,silhouette,reason," \
+                                           "resources,push_pressure,goals_development,goals_survival"
     assert "rule_type × documented_type" in result.output
+    assert "cluster_label × documented_type" in result.output
+    assert "Adjusted Rand index, clusters vs rule types:" in result.output
     with Project.open(sample_copy) as p:
         types = set(p.rule_typology(codebook).cases["rule_type"])
     assert types == {"development", "survival", "mixed"}

@@ -104,3 +104,60 @@ def test_typology_page_shows_types_and_the_crosstab(app: AppTest) -> None:
     assert all(table["reason"].str.len() > 0)
     assert app.selectbox(key="typology_compare").value == "documented_type"
     assert any("of 24 cases have the same value" in c.value for c in app.caption)
+
+
+@pytest.fixture
+def coded(app: AppTest) -> AppTest:
+    app.switch_page("qualcode/ui/views/autocode.py").run()
+    app.button(key="autocode_run").click().run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_analyze_page_gender_crosstab_matrix_and_charts(coded: AppTest) -> None:
+    app = coded
+    app.switch_page("qualcode/ui/views/analyze.py").run()
+    assert not app.exception, app.exception
+    assert app.selectbox(key="analyze_attribute").value == "gender"
+    crosstab = frame_with(app, "% of female")
+    assert {"% of female", "% of male", "test", "p_value"} <= set(crosstab.columns)
+    assert set(crosstab["test"]) <= {"fisher", "none"}  # two genders: 2 × 2 tables, Fisher's exact test
+    assert 0 <= crosstab.loc["pull.state_program", "% of female"] <= 100
+    contingency = frame_with(app, "without code")
+    assert list(contingency.index) == ["female", "male"]
+    assert int(contingency["with code"].sum() + contingency["without code"].sum()) == 24
+    matrix = frame_with(app, "push.unemployment")
+    assert matrix.shape[0] == 24 and set(matrix.stack().unique()) <= {0, 1}
+    assert len(app.get("vega_lite_chart")) == 3  # frequencies, heatmap, co-occurrence
+    # Accepted only: nothing is accepted yet, so every count is 0 and nothing breaks.
+    app.toggle(key="analyze_accepted").set_value(True).run()
+    assert not app.exception, app.exception
+    assert frame_with(app, "push.unemployment").to_numpy().sum() == 0
+
+
+def test_typology_page_clusters_reasons_and_bad_k(coded: AppTest) -> None:
+    app = coded
+    app.switch_page("qualcode/ui/views/typology.py").run()
+    assert not app.exception, app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Rule types"] == "3" and int(metrics["Clusters (k)"]) >= 2
+    table = frame_with(app, "silhouette")
+    assert len(table) == 24 and table["silhouette"].between(-1, 1).all()
+    assert {"development", "survival", "mixed"} == set(table["rule_type"])
+    crosstabs = [d.value for d in app.dataframe if d.value.index.name == "cluster_label"]
+    assert crosstabs and int(crosstabs[0].to_numpy().sum()) == 24
+    assert any(c.value.startswith("Adjusted Rand index, clusters vs rule types") for c in app.caption)
+    contributions = frame_with(app, "profile")
+    kz01 = contributions[(contributions["case"] == "KZ01") & (contributions["profile"] == "resources")]
+    assert "resource." in kz01["codes"].iloc[0]
+    assert len(app.get("vega_lite_chart")) == 4  # map, dendrogram, type profiles, profile scores
+    app.text_input(key="typology_k").set_value("1")
+    app.radio(key="typology_method").set_value("rules")
+    app.button[0].click().run()  # the form's submit button
+    assert not app.exception, app.exception
+    assert any("is not `auto` or a whole number" in e.value for e in app.error)
+    app.text_input(key="typology_k").set_value("3")
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    assert "Clusters (k)" not in {m.label for m in app.metric}
+    assert "cluster_label" not in frame_with(app, "reason").columns

@@ -559,6 +559,10 @@ class ClusterTypology(ClusterMixin, BaseEstimator):
     def _fit(self, X: pd.DataFrame, *, score: bool) -> ClusterTypology:
         frame = _frame(X).rename(columns=str)
         ks = self._check_params(len(frame))
+        if len(ks) > 1:
+            # More clusters than distinct profiles cannot be formed (k-means warns, others tie).
+            distinct = len(frame.drop_duplicates())
+            ks = [k for k in ks if k <= distinct] or ks[:1]
         self.schema_ = FeatureSchema.learn(frame)
         self.metric_ = self._check_features(self.schema_, frame)
         self.cases_ = frame.index

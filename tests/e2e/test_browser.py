@@ -37,9 +37,21 @@ def test_auto_code_and_typology_in_chromium(browser, app_server: str, tmp_path) 
     page.screenshot(path=str(tmp_path / "autocode.png"), full_page=True)
     page.goto(f"{app_server}/typology", wait_until="domcontentloaded")
     page.get_by_role("heading", name="Typology").wait_for(timeout=60_000)
-    page.get_by_text("of 24 cases have the same value", exact=False).wait_for(timeout=60_000)
+    page.get_by_text("rule_type: 20 of 24 cases have the same value", exact=False).wait_for(timeout=60_000)
     body = page.inner_text("body")
     assert "development" in body and "survival" in body and "mixed" in body
+    page.get_by_text("Adjusted Rand index, clusters vs rule types", exact=False).wait_for(timeout=60_000)
+    page.get_by_role("heading", name="Charts").scroll_into_view_if_needed()
+    # Vega draws the cluster map: a canvas or SVG inside the chart element.
+    page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first.wait_for(
+        timeout=60_000)
     page.screenshot(path=str(tmp_path / "typology.png"), full_page=True)
+    page.goto(f"{app_server}/analyze", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Analyze").wait_for(timeout=60_000)
+    page.get_by_role("tab", name="Cross-tab by attribute").click()
+    page.get_by_text("Fisher's exact test", exact=False).first.wait_for(timeout=60_000)
+    # The grid draws on a canvas; its column headers are in the DOM for screen readers.
+    page.locator("th", has_text="% of female").first.wait_for(state="attached", timeout=30_000)
+    page.get_by_text("One code's table").wait_for(timeout=30_000)
     assert errors == []
     page.close()

@@ -22,8 +22,8 @@ Rejected codings never count; by default suggestions do (as in the case × code 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
@@ -41,13 +41,20 @@ class CoOccurrence:
     code × code, units with both / units with either (NaN when neither code has a unit);
     `where`: one row per co-occurrence of a pair (code_a < code_b), with transcript, case and
     the group's span (start, end), so the passages can be read; for scope="case" only the
-    case is filled in."""
+    case is filled in, and the rows are built when first asked for (100,000 cases with 30
+    codes each would be 40 million rows nobody reads)."""
 
     scope: str
     within: int
     counts: pd.DataFrame
     jaccard: pd.DataFrame
-    where: pd.DataFrame
+    _where: pd.DataFrame | Callable[[], pd.DataFrame] = field(repr=False, default_factory=pd.DataFrame)
+
+    @property
+    def where(self) -> pd.DataFrame:
+        if callable(self._where):
+            self._where = self._where()
+        return self._where
 
     def pairs(self) -> pd.DataFrame:
         """Tidy form, one row per pair of different codes: code_a, code_b, count, jaccard,
@@ -77,18 +84,28 @@ def _groups(spans: Iterable[tuple[int, int, str]], within: int) -> list[tuple[in
     return out
 
 
-def _by_case(used: pd.DataFrame, codes: list[str]) -> tuple[np.ndarray, list[dict[str, object]]]:
-    index = {c: i for i, c in enumerate(codes)}
-    counts = np.zeros((len(codes), len(codes)), dtype=int)
-    where: list[dict[str, object]] = []
-    for case, group in used.groupby("case", sort=True):
-        have = sorted(set(group["code"]))
-        for code in have:
-            counts[index[code], index[code]] += 1
-        for a, b in combinations(have, 2):
-            counts[index[a], index[b]] += 1
-            counts[index[b], index[a]] += 1
-            where.append({"code_a": a, "code_b": b, "transcript": None, "case": case, "start": None, "end": None})
+def _by_case(used: pd.DataFrame, codes: list[str]) -> tuple[np.ndarray, Callable[[], pd.DataFrame]]:
+    """counts = PᵀP for the case × code presence matrix P, and a maker of the `where` rows."""
+    if used.empty:
+        return np.zeros((len(codes), len(codes)), dtype=int), lambda: pd.DataFrame(columns=WHERE_COLUMNS)
+    cases = sorted(set(used["case"]))
+    rows = pd.Index(cases).get_indexer(used["case"])
+    cols = pd.Index(codes).get_indexer(used["code"])
+    presence = np.zeros((len(cases), len(codes)), dtype=np.int64)
+    presence[rows, cols] = 1
+    counts = presence.T @ presence
+
+    def where() -> pd.DataFrame:
+        parts = []
+        for i, j in combinations(range(len(codes)), 2):
+            if counts[i, j]:
+                both = np.flatnonzero(presence[:, i] & presence[:, j])
+                parts.append(pd.DataFrame({"code_a": codes[i], "code_b": codes[j],
+                                           "case": np.asarray(cases, dtype=object)[both]}))
+        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["code_a", "code_b", "case"])
+        frame = frame.sort_values(["case", "code_a", "code_b"], kind="mergesort", ignore_index=True)
+        return frame.assign(transcript=None, start=None, end=None)[WHERE_COLUMNS]
+
     return counts, where
 
 
@@ -163,5 +180,5 @@ def cooccurrence(
         within=within,
         counts=pd.DataFrame(counts, index=label, columns=label.rename(None)),
         jaccard=pd.DataFrame(jaccard, index=label, columns=label.rename(None)),
-        where=pd.DataFrame(where, columns=WHERE_COLUMNS),
+        _where=where if callable(where) else pd.DataFrame(where, columns=WHERE_COLUMNS),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 KINDS = ("presence", "count", "coverage")
@@ -28,8 +29,24 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def _words(text: str, spans: list[tuple[int, int]]) -> int:
-    return sum(len(WORD.findall(text, s, e)) for s, e in spans)
+def _word_runs(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end of every word (\\w+ run) of the text, in order."""
+    bounds = np.array([m.span() for m in WORD.finditer(text)], dtype=np.int64).reshape(-1, 2)
+    return bounds[:, 0], bounds[:, 1]
+
+
+def _count_words(runs: tuple[np.ndarray, np.ndarray], spans: list[tuple[int, int]]) -> int:
+    """Words inside each span, summed; a word cut by a span's edge counts (its part is a word).
+
+    Words and spans are both sorted, so the words touching [s, e) are those ending after s
+    and starting before e: two binary searches per span instead of a regex pass over it.
+    """
+    if not spans:
+        return 0
+    starts, ends = runs
+    s = np.fromiter((a for a, _ in spans), dtype=np.int64, count=len(spans))
+    e = np.fromiter((b for _, b in spans), dtype=np.int64, count=len(spans))
+    return int((np.searchsorted(starts, e, side="left") - np.searchsorted(ends, s, side="right")).clip(0).sum())
 
 
 def case_code_matrix(
@@ -64,18 +81,28 @@ def case_code_matrix(
         raise ValueError("coverage needs the project's turns, transcripts and texts")
     case_of = dict(zip(transcripts["transcript"], transcripts["case"], strict=True))
     respondent = turns[turns["role"] == "respondent"]
-    spans = {name: list(zip(g["start"], g["end"], strict=True)) for name, g in respondent.groupby("transcript")}
+    spans = {name: list(zip(g["start"].tolist(), g["end"].tolist(), strict=True))
+             for name, g in respondent.groupby("transcript", sort=False)}
+    runs = {name: _word_runs(texts[name]) for name in spans}
     total: dict[str, int] = {}
     for name, ss in spans.items():
-        total[case_of[name]] = total.get(case_of[name], 0) + _words(texts[name], ss)
+        total[case_of[name]] = total.get(case_of[name], 0) + _count_words(runs[name], ss)
     covered: dict[tuple[str, str], int] = {}
-    for (name, code), group in used.groupby(["transcript", "code"]):
-        clipped = [(max(s, ts), min(e, te)) for s, e in zip(group["start"], group["end"], strict=True)
-                   for ts, te in spans.get(name, []) if s < te and e > ts]
-        key = (case_of[name], code)
-        covered[key] = covered.get(key, 0) + _words(texts[name], _merge(clipped))
+    for name, in_transcript in used.groupby("transcript", sort=False):
+        turn_spans = spans.get(name, [])
+        if not turn_spans:
+            continue
+        case = case_of[name]
+        for code, group in in_transcript.groupby("code", sort=False):
+            clipped = [(max(s, ts), min(e, te)) for s, e in zip(group["start"].tolist(), group["end"].tolist(),
+                                                                 strict=True)
+                       for ts, te in turn_spans if s < te and e > ts]
+            covered[(case, code)] = covered.get((case, code), 0) + _count_words(runs[name], _merge(clipped))
     frame = pd.DataFrame(0.0, index=index, columns=columns)
-    for (case, code), words in covered.items():
-        if case in frame.index and total.get(case):
-            frame.loc[case, code] = round(100.0 * words / total[case], 2)
-    return frame
+    if covered:
+        cells = pd.Series(covered, dtype=float)
+        cells.index = cells.index.set_names(["case", "code"])
+        totals = cells.index.get_level_values("case").map(total).astype(float)
+        pct = (100.0 * cells / totals).where(totals > 0, 0.0).round(2)
+        frame = frame.add(pct.unstack(fill_value=0.0), fill_value=0.0).reindex(index=index, columns=columns)
+    return frame.fillna(0.0)

@@ -116,7 +116,7 @@ def test_constructed_groups_recovered_exactly_through_the_cli(constructed, algor
 
 
 def test_clusters_only_and_fixed_k_and_json(constructed) -> None:
-    project, book, truth = constructed
+    project, _book, _truth = constructed
     result = CliRunner().invoke(cli, ["typology", str(project), "--method", "cluster", "--k", "2",
                                       "--codes", "res,lack", "--format", "json"])
     assert result.exit_code == 0, result.output
@@ -137,7 +137,7 @@ def test_rules_only_keeps_the_profile_columns(constructed) -> None:
 
 
 def test_bad_typology_requests_are_clear(constructed) -> None:
-    project, book, _ = constructed
+    project, _book, _ = constructed
     runner = CliRunner()
     bad_k = runner.invoke(cli, ["typology", str(project), "--k", "1"])
     assert bad_k.exit_code == 2 and "'1' is not 'auto' or a number of clusters" in bad_k.output
@@ -164,7 +164,7 @@ def test_without_types_rules_are_refused_but_clusters_work() -> None:
     presence = pd.DataFrame({"a": [1, 1, 0, 0], "b": [1, 1, 0, 0], "c": [0, 0, 1, 1]},
                             index=pd.Index(["w", "x", "y", "z"], name="case"))
     cases = pd.DataFrame({"case": ["w", "x", "y", "z"]})
-    with pytest.raises(QualcodeError, match="E720.*no `types`"):
+    with pytest.raises(QualcodeError, match=r"E720.*no `types`"):
         typology_report(presence, cases, book=book, method="both")
     report = typology_report(presence, cases, book=book, method="cluster", k=2, n_bootstrap=0)
     assert report.crosstab is None and report.ari is None
@@ -203,7 +203,7 @@ def _report(constructed_project: Path, book: Path):
 
 
 def test_charts_render_to_png_and_svg(constructed) -> None:
-    project, book, truth = constructed
+    project, book, _truth = constructed
     report = _report(project, book)
     with Project.open(project) as p:
         codings, matrix = p.codings(), p.matrix("count")
@@ -247,7 +247,7 @@ def test_charts_say_what_they_need(constructed) -> None:
         rules_only = p.typology(book, method="rules")
         kmeans = p.typology(book, codes=["*"], algorithm="kmeans")
     for make in (charts.cluster_map, charts.dendrogram, charts.type_profiles):
-        with pytest.raises(ValueError, match="cluster|agglomerative|code features"):
+        with pytest.raises(ValueError, match=r"cluster|agglomerative|code features"):
             make(rules_only)
     with pytest.raises(ValueError, match="agglomerative"):
         charts.dendrogram(kmeans)

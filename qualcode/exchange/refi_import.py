@@ -1,0 +1,530 @@
+"""Reading a REFI-QDA project (.qdpx, or a bare .qde) into a qualcode project.
+
+The file is read and checked completely first (see refi_safe), then written in ONE
+transaction: a malformed or refused file changes nothing. Text sources become
+transcripts (plain text from `sources/`, or the text of an enclosed .docx), stored with
+the same function as any imported transcript; codes, users (as coders), variables (as case
+attributes), selections with their codings, and notes (as memos) follow. PDF, picture,
+audio and video sources, and text sources whose files are missing, are reported as
+skipped with the reason. Codings from other tools get origin `import` and their creating
+user as coder; codings exported by qualcode get back their origin, status, rule,
+confidence, reviewer and run from their selection's provenance tag, and transcripts their
+turns, language and case from `qualcode.json`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lxml import etree
+
+from qualcode.errors import QualcodeError
+from qualcode.exchange.refi_codes import RefiCode, norm_guid, read_codes
+from qualcode.exchange.refi_export import META_FORMAT, META_MEMBER, PROJECT_NS
+from qualcode.exchange.refi_plan import (
+    CodingPlan,
+    NotePlan,
+    Plan,
+    QdpxImport,
+    Skipped,
+    TranscriptPlan,
+    parse_tag,
+    when,
+)
+from qualcode.exchange.refi_safe import (
+    Container,
+    RefiError,
+    child,
+    child_text,
+    children,
+    local,
+    namespace,
+    open_container,
+    parse_xml,
+    unsafe_reason,
+)
+from qualcode.exchange.refi_store import store
+from qualcode.exchange.refi_text import SourceText
+from qualcode.ingest import documents
+from qualcode.ingest.encoding import decode, normalise
+from qualcode.ingest.language import detect_language
+from qualcode.ingest.turns import parse_text
+from qualcode.model import LANGUAGES, ORIGINS, ROLES, STATUSES, ParsedTranscript, Turn
+
+if TYPE_CHECKING:
+    from qualcode.project import Project
+
+NON_TEXT = {"PDFSource": "a PDF", "PictureSource": "a picture", "AudioSource": "an audio recording",
+            "VideoSource": "a video"}
+_EXTENSIONS = (".txt", ".docx", ".doc", ".rtf", ".odt", ".md", ".pdf")
+_VALUE_TAGS = ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue", "DateTimeValue")
+
+
+def _lost_codings(source: etree._Element) -> str:
+    n = sum(1 for el in source.iter() if local(el) == "Coding")
+    return f" ({n} coding(s) on it not imported)" if n else ""
+
+
+def import_qdpx(project: Project, path: str | Path) -> QdpxImport:
+    """Import a REFI-QDA project (.qdpx, or a bare .qde) into `project`, all or nothing.
+
+    Meant for a new or empty project; transcripts whose names are already taken make the
+    whole import fail (E808) with nothing stored. Returns counts, skipped items and warnings.
+    """
+    file = str(path)
+    with open_container(path) as box:
+        root = parse_xml(box.qde, file, box.qde_name)
+        meta = box.read_json(META_MEMBER) if box.zf is not None else None
+        if meta is not None and meta.get("format") != META_FORMAT:
+            meta = None
+        plan = _Reader(root, box, file, meta).read()
+        plan.result.warnings[:0] = box.warnings
+    return store(project, plan)
+
+
+class _Reader:
+    def __init__(self, root: etree._Element, box: Container, file: str, meta: dict | None) -> None:
+        self.root, self.box, self.file, self.meta = root, box, file, meta
+        self.plan = Plan(file, meta, result=QdpxImport(file))
+        self.result = self.plan.result
+        self.users: dict[str, str] = {}
+        self.code_of: dict[str, str] = {}
+        self.codes_by_id: dict[str, RefiCode] = {}
+        self.note_refs: dict[str, list[tuple[str, Any]]] = {}
+        self.by_selection: dict[str, list[CodingPlan]] = {}
+        self.names: set[str] = set()
+        self.unknown_users: set[str] = set()
+
+    def warn(self, text: str) -> None:
+        self.result.warnings.append(f"{self.file}: {text}")
+
+    def skip(self, kind: str, name: str, reason: str) -> None:
+        self.result.skipped.append(Skipped(kind, name, reason))
+
+    def read(self) -> Plan:
+        root = self.root
+        if local(root) != "Project":
+            hint = " (a codebook: use import_qdc)" if local(root) == "CodeBook" else ""
+            raise RefiError("E801", file=self.file, kind="QDPX project",
+                            reason=f"the root element is <{local(root)}>, not <Project>{hint}")
+        if namespace(root) != PROJECT_NS:
+            self.warn(f"namespace '{namespace(root)}' instead of '{PROJECT_NS}'; read anyway.")
+        users = child(root, "Users")
+        for el in children(users, "User") if users is not None else []:
+            guid = norm_guid(el.get("guid")) or el.get("guid") or ""
+            name = (el.get("name") or el.get("id") or "").strip() or f"user {guid[:8]}"
+            self.users[guid] = name
+            if name not in self.plan.users:
+                self.plan.users.append(name)
+        self._codes()
+        variables = self._variables()
+        cases_of = self._cases(variables)
+        sources = child(root, "Sources")
+        for el in sources if sources is not None else []:
+            kind = local(el)
+            if kind == "TextSource":
+                self._text_source(el, cases_of, variables)
+            elif kind in NON_TEXT:
+                name = el.get("name") or el.get("guid") or kind
+                self.skip("source", name, f"{NON_TEXT[kind]} source; qualcode imports text sources only"
+                          + _lost_codings(el))
+        for ref in children(root, "NoteRef"):
+            self._note_ref(ref, "project", None)
+        description = child_text(root, "Description")
+        if description and description.strip() and not self.meta:
+            self.plan.notes.append(NotePlan("Project description", description.strip(), None, None, None))
+        self._notes()
+        for tag, what in (("Links", "link"), ("Sets", "set"), ("Graphs", "graph")):
+            el = child(root, tag)
+            if el is not None and len(el):
+                self.warn(f"{len(el)} {what}(s) not imported (qualcode has no {what}s).")
+        if self.unknown_users:
+            self.warn(f"{len(self.unknown_users)} creating user GUID(s) are not among <Users>; "
+                      "their codings got a coder named after the GUID.")
+        self.plan.users += sorted(f"user {g}" for g in self.unknown_users)
+        return self.plan
+
+    # --- codes, variables, cases ------------------------------------------------------------
+
+    def _codes(self) -> None:
+        book = child(self.root, "CodeBook")
+        codes_el = child(book, "Codes") if book is not None else None
+        if codes_el is None:
+            return
+        ids = {norm_guid(g) or g: v["id"] for g, v in (self.meta or {}).get("codes", {}).items()
+               if isinstance(v, dict) and isinstance(v.get("id"), str)}
+        order = {norm_guid(g) or g: v.get("order", 0) for g, v in (self.meta or {}).get("codes", {}).items()
+                 if isinstance(v, dict)}
+        self.plan.codes = read_codes(codes_el, self.file, self.result.warnings, set(), ids)
+        for code in self.plan.codes:
+            self.code_of.setdefault(code.guid, code.id)
+            self.codes_by_id[code.id] = code
+            if code.guid in order and isinstance(order[code.guid], int):
+                code.order = order[code.guid]
+        for el in codes_el.iter():
+            if local(el) == "Code":
+                code_guid = norm_guid(el.get("guid"))
+                for ref in children(el, "NoteRef"):
+                    self._note_ref(ref, "code", self.code_of.get(code_guid or ""))
+
+    def _variables(self) -> dict[str, tuple[str, str]]:
+        out: dict[str, tuple[str, str]] = {}
+        el = child(self.root, "Variables")
+        for var in children(el, "Variable") if el is not None else []:
+            guid = norm_guid(var.get("guid")) or var.get("guid") or ""
+            name = (var.get("name") or "").strip()
+            if not name or name.lower() == "case":
+                self.warn(f"variable {guid} has no usable name ({name!r}); its values were not imported.")
+                continue
+            out[guid] = (name, var.get("typeOfVariable") or "Text")
+        return out
+
+    def _values(self, owner: etree._Element, variables: dict[str, tuple[str, str]]) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for vv in children(owner, "VariableValue"):
+            ref = child(vv, "VariableRef")
+            guid = norm_guid(ref.get("targetGUID")) if ref is not None else None
+            if guid not in variables:
+                self.warn(f"a variable value refers to an unknown variable ({guid}); ignored.")
+                continue
+            value = next(((c.text or "").strip() for c in vv if local(c) in _VALUE_TAGS), None)
+            if value:
+                values[variables[guid][0]] = value
+        return values
+
+    def _cases(self, variables: dict[str, tuple[str, str]]) -> dict[str, str]:
+        """Reads <Cases>; returns the case name of each source GUID."""
+        cases_of: dict[str, str] = {}
+        el = child(self.root, "Cases")
+        for case in children(el, "Case") if el is not None else []:
+            name = (case.get("name") or "").strip() or f"case {(case.get('guid') or '')[:8]}"
+            self.plan.case_values.setdefault(name, {}).update(self._values(case, variables))
+            for ref in children(case, "SourceRef"):
+                guid = norm_guid(ref.get("targetGUID"))
+                if guid in cases_of and cases_of[guid] != name:
+                    self.warn(f"source {guid} belongs to cases '{cases_of[guid]}' and '{name}'; "
+                              f"qualcode keeps one case per transcript: '{cases_of[guid]}'.")
+                    continue
+                cases_of[guid or ""] = name
+            extra = len(children(case, "CodeRef")) + len(children(case, "SelectionRef"))
+            if extra:
+                self.warn(f"case '{name}': {extra} code/selection reference(s) not imported.")
+        self._attribute_types(variables)
+        return cases_of
+
+    def _attribute_types(self, variables: dict[str, tuple[str, str]]) -> None:
+        known = (self.meta or {}).get("attributes", {})
+        all_values: dict[str, list[str]] = {}
+        for vals in self.plan.case_values.values():
+            for k, v in vals.items():
+                all_values.setdefault(k, []).append(v)
+        for name, kind in variables.values():
+            if known.get(name) in ("number", "category", "date", "text"):
+                self.plan.attribute_types[name] = known[name]
+            elif kind in ("Integer", "Float"):
+                self.plan.attribute_types[name] = "number"
+            elif kind == "Date":
+                self.plan.attribute_types[name] = "date"
+            elif kind == "Boolean":
+                self.plan.attribute_types[name] = "category"
+            else:
+                long = any(len(v) > 80 for v in all_values.get(name, []))
+                self.plan.attribute_types[name] = "text" if long else "category"
+
+    # --- sources ------------------------------------------------------------------------------
+
+    def _member(self, path: str) -> tuple[str | None, str | None]:
+        """The archive member a source path names, or (None, why not)."""
+        value = path.strip()
+        lower = value.lower()
+        if lower.startswith("internal://"):
+            value = value[len("internal://"):]
+        elif "://" in value or lower.startswith("file:"):
+            return None, f"its file '{path}' is outside the archive; qualcode reads only files inside it"
+        value = value.lstrip("/")
+        if unsafe_reason(value):
+            return None, f"its file path '{path}' is unsafe ({unsafe_reason(value)})"
+        for candidate in (f"sources/{value}", value):
+            if self.box.has(candidate):
+                return candidate, None
+        return None, f"its file '{path}' is missing from the archive"
+
+    def _source_name(self, el: etree._Element, guid: str) -> str:
+        meta = (self.meta or {}).get("sources", {}).get(guid) or {}
+        name = meta.get("name") if isinstance(meta.get("name"), str) else None
+        if not name:
+            name = (el.get("name") or "").strip()
+            if name.lower().endswith(_EXTENSIONS):
+                name = name.rsplit(".", 1)[0]
+        if not name:
+            plain = el.get("plainTextPath") or ""
+            name = Path(plain.split("://")[-1]).stem if plain else ""
+        name = name or guid
+        base, n = name, 1
+        while name in self.names:
+            n += 1
+            name = f"{base} ({n})"
+        if name != base:
+            self.warn(f"two sources are called '{base}'; the second was imported as '{name}'.")
+        self.names.add(name)
+        return name
+
+    def _read_text(self, el: etree._Element, label: str) -> tuple[str | None, bytes, str, str | None]:
+        """(raw text, its bytes, format, why there is none); raw is None when positions do not apply."""
+        content = child_text(el, "PlainTextContent")
+        reasons = []
+        if content is not None and content.strip():
+            return content, content.encode("utf-8"), "txt", None
+        plain = el.get("plainTextPath")
+        if plain:
+            member, why = self._member(plain)
+            if member is not None:
+                data = self.box.read(member) or b""
+                try:
+                    raw = data.decode("utf-8")
+                except UnicodeDecodeError:
+                    try:
+                        _, encoding = decode(data, f"{self.file}:{member}")
+                        raw = data.decode(encoding)
+                        self.warn(f"source '{label}': its text file is not UTF-8; read as {encoding}.")
+                    except QualcodeError as exc:
+                        return None, b"", "txt", f"its text file cannot be read: {exc}"
+                if raw.strip():
+                    return raw, data, "txt", None
+                reasons.append("its plain-text file is empty")
+            else:
+                reasons.append(why)
+        rich = el.get("richTextPath")
+        if rich and rich.lower().endswith(".docx"):
+            member, why = self._member(rich)
+            if member is not None:
+                data = self.box.read(member) or b""
+                try:
+                    text = normalise(documents.docx_text(data, f"{self.file}:{member}"))
+                except QualcodeError as exc:
+                    text, why = "", f"its .docx cannot be read: {exc}"
+                if text.strip():
+                    return None, data, "docx", text
+                reasons.append(why or "its .docx has no text")
+            else:
+                reasons.append(why)
+        if not plain and not rich and content is None:
+            reasons.append("it names no text file and has no text")
+        elif content is not None and not content.strip():
+            reasons.append("its text is empty")
+        return None, b"", "txt", "; ".join(r for r in reasons if r) or "no text"
+
+    def _text_source(self, el: etree._Element, cases_of: dict[str, str],
+                     variables: dict[str, tuple[str, str]]) -> None:
+        guid = norm_guid(el.get("guid")) or el.get("guid") or str(uuid.uuid4())
+        label = el.get("name") or guid
+        raw, data, fmt, docx_or_reason = self._read_text(el, label)
+        if raw is None and fmt != "docx":
+            self.skip("source", label, (docx_or_reason or "no text") + _lost_codings(el))
+            return
+        name = self._source_name(el, guid)
+        meta = (self.meta or {}).get("sources", {}).get(guid) or {}
+        if raw is not None:
+            source = SourceText(raw)
+            text = source.text
+        else:
+            source, text = None, docx_or_reason or ""
+        case = meta.get("case") if isinstance(meta.get("case"), str) else cases_of.get(guid, name)
+        values = self._values(el, variables)
+        if values:
+            self.plan.case_values.setdefault(case, {}).update(values)
+        self.plan.case_values.setdefault(case, {})
+        language = meta.get("language") if meta.get("language") in LANGUAGES else detect_language(text)
+        parsed = ParsedTranscript(
+            name=name, text=text, turns=self._turns(meta, text, name), source_format=str(meta.get("source_format")
+                                                                                         or fmt)[:16],
+            source_name=str(meta.get("source_name") or el.get("name") or name)[:500],
+            sha256=meta.get("sha256") if isinstance(meta.get("sha256"), str) else hashlib.sha256(data).hexdigest(),
+            language=language, case=case, encoding=meta.get("encoding") if "encoding" in meta else "utf_8",
+        )
+        plan = TranscriptPlan(guid, parsed)
+        self.plan.transcripts.append(plan)
+        for ref in children(el, "NoteRef"):
+            self._note_ref(ref, "transcript", name)
+        selections = children(el, "PlainTextSelection")
+        if source is None:
+            for sel in selections:
+                self.skip("selection", f"{name} {sel.get('startPosition')}-{sel.get('endPosition')}",
+                          "its positions refer to the plain-text file, which is missing; the text was read from "
+                          "the .docx, whose characters may differ")
+            return
+        if self.meta is None:
+            spans = []
+            for sel in selections:
+                try:
+                    spans.append((int(sel.get("startPosition")), int(sel.get("endPosition"))))
+                except (TypeError, ValueError):
+                    continue
+            units, newlines = source.choose(spans)
+            if (units, newlines) != ("cp", "raw"):
+                how = {"u16": "UTF-16 code units", "cp": "characters"}[units]
+                nl = " with CRLF line ends counted as two" if newlines == "raw" else " over \\n line ends"
+                self.warn(f"source '{name}': positions are counted in {how}{nl} (as NVivo does), not in "
+                          "characters as the standard says; they were converted.")
+        for sel in selections:
+            self._selection(sel, source, plan)
+        for coding in children(el, "Coding"):  # a coding of the whole document
+            self._coding(coding, None, (0, len(text)), None, None, plan)
+
+    def _turns(self, meta: dict, text: str, name: str) -> list[Turn]:
+        rows = meta.get("turns")
+        if isinstance(rows, list):
+            try:
+                turns = [Turn(int(r[0]), r[1], str(r[2]), int(r[3]), int(r[4]),
+                              None if r[5] is None else float(r[5]), None if r[6] is None else float(r[6]))
+                         for r in rows]
+                if all(t.role in ROLES and 0 <= t.start <= t.end <= len(text) for t in turns):
+                    return turns
+            except (TypeError, ValueError, IndexError):
+                pass
+            self.warn(f"transcript '{name}': the turns recorded in {META_MEMBER} do not fit its text; "
+                      "they were found again from the text.")
+        return parse_text(text)
+
+    def _selection(self, sel: etree._Element, source: SourceText, plan: TranscriptPlan) -> None:
+        name = plan.parsed.name
+        sel_guid = norm_guid(sel.get("guid")) or sel.get("guid") or ""
+        try:
+            start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
+        except (TypeError, ValueError):
+            self.skip("selection", f"{name} {sel_guid}", "its start/end positions are not numbers")
+            return
+        label = f"{name} {start}-{end}"
+        if start > end:
+            self.skip("selection", label, "it starts after it ends")
+            return
+        span = source.map(start, end)
+        if span is None:
+            why = (f"it lies outside the text ({source.length()} characters)" if source.exact else
+                   "positions in this text cannot be followed through Unicode normalisation")
+            self.skip("selection", label, why)
+            return
+        codings = children(sel, "Coding")
+        if not codings:
+            self.skip("selection", label, "it has no coding (qualcode keeps coded segments only)")
+            return
+        tag, rest = parse_tag(child_text(sel, "Description"))
+        for coding in codings:
+            self._coding(coding, sel, span, tag, rest, plan, source)
+        for ref in children(sel, "NoteRef"):
+            self._note_ref(ref, "selection", sel_guid)
+
+    def _coding(self, coding: etree._Element, sel: etree._Element | None, span: tuple[int, int], tag: dict | None,
+                rest: str | None, plan: TranscriptPlan, source: SourceText | None = None) -> None:
+        ref = child(coding, "CodeRef")
+        code_guid = norm_guid(ref.get("targetGUID")) if ref is not None else None
+        label = f"{plan.parsed.name} {span[0]}-{span[1]}"
+        if code_guid not in self.code_of:
+            self.skip("coding", label, f"it refers to code {code_guid}, which is not in the codebook")
+            return
+        user = coding.get("creatingUser") or (sel.get("creatingUser") if sel is not None else None)
+        coder = None
+        if user:
+            key = norm_guid(user) or user
+            coder = self.users.get(key)
+            if coder is None:
+                self.unknown_users.add(key)
+                coder = f"user {key}"
+        created = when(coding.get("creationDateTime")) or (when(sel.get("creationDateTime")) if sel is not None
+                                                           else None)
+        updated = (when(sel.get("modifiedDateTime")) if sel is not None else None) or created
+        item = CodingPlan(self.code_of[code_guid], span[0], span[1], coder, created_at=created, updated_at=updated,
+                          memo=rest, selection=(norm_guid(sel.get("guid")) or sel.get("guid")) if sel is not None
+                          else None)
+        if tag is not None:
+            self._apply_tag(item, tag, source)
+        plan.codings.append(item)
+        if item.selection:
+            self.by_selection.setdefault(item.selection, []).append(item)
+        for note in children(coding, "NoteRef"):
+            self._note_ref(note, "coding", item)
+
+    def _apply_tag(self, item: CodingPlan, tag: dict, source: SourceText | None) -> None:
+        item.origin = tag.get("origin") if tag.get("origin") in ORIGINS else "import"
+        item.status = tag.get("status") if tag.get("status") in STATUSES else "accepted"
+        item.rule = tag.get("rule") if isinstance(tag.get("rule"), str) else None
+        item.model = tag.get("model") if isinstance(tag.get("model"), str) else None
+        confidence = tag.get("confidence")
+        if isinstance(confidence, int | float) and 0 <= confidence <= 1:
+            item.confidence = float(confidence)
+        item.run = tag.get("run") if isinstance(tag.get("run"), int) else None
+        match = tag.get("match")
+        if isinstance(match, list) and len(match) == 2 and all(isinstance(m, int) for m in match) and source:
+            item.match = source.map(match[0], match[1])
+        item.reviewer = tag.get("reviewer") if isinstance(tag.get("reviewer"), str) else None
+        item.reviewed_at = when(tag.get("reviewed_at")) if isinstance(tag.get("reviewed_at"), str) else None
+
+    # --- notes ----------------------------------------------------------------------------------
+
+    def _note_ref(self, ref: etree._Element, kind: str, target: Any) -> None:
+        guid = norm_guid(ref.get("targetGUID"))
+        if guid:
+            self.note_refs.setdefault(guid, []).append((kind, target))
+
+    def _note_text(self, note: etree._Element) -> str | None:
+        content = child_text(note, "PlainTextContent")
+        if content is None and note.get("plainTextPath"):
+            member, _why = self._member(note.get("plainTextPath"))
+            if member is not None:
+                content = (self.box.read(member) or b"").decode("utf-8", errors="replace")
+        return None if content is None else normalise(content)
+
+    def _notes(self) -> None:
+        el = child(self.root, "Notes")
+        known = (self.meta or {}).get("notes", {})
+        for note in children(el, "Note") if el is not None else []:
+            guid = norm_guid(note.get("guid")) or ""
+            text = self._note_text(note)
+            title = note.get("name")
+            if text is None:
+                self.skip("note", title or guid, "it has no text, or its text file is missing")
+                continue
+            user = norm_guid(note.get("creatingUser") or "")
+            coder = self.users.get(user or "")
+            created, updated = when(note.get("creationDateTime")), when(note.get("modifiedDateTime"))
+            info = known.get(guid)
+            self.result.memos += 1
+            if isinstance(info, dict) and info.get("kind") == "code_memo":
+                code = self.codes_by_id.get(info.get("code"))
+                if code is not None:
+                    code.memo = text
+                    continue
+            if isinstance(info, dict) and info.get("kind") == "coding_memo":
+                found = self.by_selection.get(norm_guid(info.get("selection")) or "")
+                if found:
+                    found[0].memo = text
+                    continue
+            if isinstance(info, dict) and info.get("kind") == "memo":
+                target_type, target = info.get("target_type"), info.get("target")
+                if target_type == "coding":
+                    found = self.by_selection.get(norm_guid(target) or "")
+                    target = found[0] if found else None
+                    if found:
+                        found[0].needs_id = True
+                self.plan.notes.append(NotePlan(title, text, coder, created, updated, target_type or "project",
+                                                target))
+                continue
+            description = child_text(note, "Description")
+            if description and description.strip():
+                text = f"{text}\n\n{description.strip()}" if text else description.strip()
+            for kind, target in self.note_refs.get(guid) or [("project", None)]:
+                if kind == "coding" and isinstance(target, CodingPlan):
+                    target.memo = f"{target.memo}\n\n{text}" if target.memo else text
+                elif kind == "selection":
+                    for item in self.by_selection.get(target, []):
+                        item.memo = f"{item.memo}\n\n{text}" if item.memo else text
+                elif kind == "code" and target in self.codes_by_id:
+                    code = self.codes_by_id[target]
+                    code.memo = f"{code.memo}\n\n{text}" if code.memo else text
+                elif kind == "transcript":
+                    self.plan.notes.append(NotePlan(title, text, coder, created, updated, "transcript", target))
+                else:
+                    self.plan.notes.append(NotePlan(title, text, coder, created, updated))

@@ -402,8 +402,10 @@ def codings() -> None:
 @click.option("--status", type=click.Choice(["suggested", "accepted", "rejected"]), multiple=True,
               help="Only codings with this status (repeatable).")
 @OUT
+@click.option("--coder", "coders", multiple=True, help="Only this coder's codings (repeat for several; "
+                                                        "default: every coder's, merged).")
 def codings_export(project: str, fmt: str, transcripts: tuple[str, ...], origin: tuple[str, ...],
-                   status: tuple[str, ...], out: str | None) -> None:
+                   status: tuple[str, ...], coders: tuple[str, ...], out: str | None) -> None:
     """One row per coding: transcript,case,code,start,end,text,speaker,role,coder,origin,rule,status,confidence,run.
 
     `start`/`end` are character offsets into the transcript text and `text` is the
@@ -412,7 +414,8 @@ def codings_export(project: str, fmt: str, transcripts: tuple[str, ...], origin:
     from qualcode.store.coding_queries import CODING_COLUMNS
 
     with Project.open(project) as p:
-        frame = p.codings(_names(transcripts), origin=list(origin) or None, status=list(status) or None)
+        frame = p.codings(_names(transcripts), origin=list(origin) or None, status=list(status) or None,
+                          coder=_names(coders))
     frame = frame[CODING_COLUMNS]
     if len(frame):
         frame = frame.astype({"run": "Int64"})
@@ -422,10 +425,13 @@ def codings_export(project: str, fmt: str, transcripts: tuple[str, ...], origin:
 @codings.command(name="import")
 @click.argument("project", type=click.Path(dir_okay=False))
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--coder", help="Coder name for rows whose coder column is empty.")
+@click.option("--coder", help="CSV: coder name for rows whose coder column is empty. Project file: import "
+                             "only this coder's codings.")
 @click.option("--create-codes", is_flag=True, help="Create codes the project does not have yet.")
 def codings_import(project: str, file: str, coder: str | None, create_codes: bool) -> None:
-    """Import human codings made elsewhere from FILE.csv (the `codings` columns).
+    """Import human codings made elsewhere: FILE.csv / .xlsx (the `codings` columns), or another
+    project file (.qcdb) whose transcripts have the same names and text, e.g. a copy a second
+    coder worked on, to compare coders (`qualcode agreement`).
 
     Each row's `text` must be what the transcript has at start-end. If any row is
     bad, nothing is imported and every bad row is listed.

@@ -356,13 +356,21 @@ class Project:
         *,
         origin: str | Sequence[str] | None = None,
         status: str | Sequence[str] | None = None,
+        coder: str | Sequence[str] | None = None,
     ) -> pd.DataFrame:
         """One row per coding: transcript, case, code, start, end, text, speaker, role, coder,
-        origin, rule, status, confidence, run (then turn, matched words, memo, id)."""
+        origin, rule, status, confidence, run (then turn, matched words, memo, id).
+
+        `coder` keeps one coder's codings or several coders' (rule and model codings have no
+        coder); without it, every coder's codings are merged in one frame."""
         origins = [origin] if isinstance(origin, str) else origin
         statuses = [status] if isinstance(status, str) else status
         with self.engine.connect() as conn:
-            return coding_queries.codings_frame(conn, transcripts, origins, statuses)
+            frame = coding_queries.codings_frame(conn, transcripts, origins, statuses)
+        if coder is not None:
+            wanted = [coder] if isinstance(coder, str) else list(coder)
+            frame = frame[frame["coder"].isin(wanted)].reset_index(drop=True)
+        return frame
 
     def codes(self) -> pd.DataFrame:
         """The project's codes: code (id path), name, parent, description, color."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from qualcode import Project
@@ -151,3 +152,62 @@ def test_gender_crosstab_from_the_cli_and_a_bad_attribute(sample_copy: Path) -> 
     assert values == {"female", "male"}
     bad = runner.invoke(cli, ["matrix", str(sample_copy), "--by", "shoe_size"])
     assert bad.exit_code == 1 and "[E709]" in bad.output and "shoe_size" in bad.output
+
+
+def test_coverage_matches_a_plain_loop_on_random_spans_across_turns() -> None:
+    """The vectorised coverage against the obvious loop (clip to respondent turns, merge the
+    code's spans, count the words in each), on random codings that cross turn borders."""
+    import random
+    import re
+
+    from qualcode.analysis.matrix import case_code_matrix
+
+    rng = random.Random(7)
+    words = "работа жильё job house семья money north юг".split()
+    texts, turns_rows, codings_rows = {}, [], []
+    for t in range(6):
+        name, pos, parts = f"t{t}", 0, []
+        for turn in range(8):
+            turn_text = " ".join(rng.choice(words) for _ in range(rng.randint(3, 12)))
+            role = "interviewer" if turn % 3 == 0 else "respondent"
+            turns_rows.append({"transcript": name, "turn": turn, "role": role, "start": pos,
+                               "end": pos + len(turn_text)})
+            parts.append(turn_text)
+            pos += len(turn_text) + 1
+        texts[name] = "\n".join(parts)
+        for _ in range(15):
+            s = rng.randrange(len(texts[name]) - 1)
+            e = rng.randrange(s + 1, min(len(texts[name]), s + 60) + 1)
+            codings_rows.append({"transcript": name, "case": f"c{t // 2}", "code": rng.choice("AB"),
+                                 "start": s, "end": e, "status": "accepted"})
+    codings, turns = pd.DataFrame(codings_rows), pd.DataFrame(turns_rows)
+    transcripts = pd.DataFrame({"transcript": list(texts), "case": [f"c{t // 2}" for t in range(6)]})
+    got = case_code_matrix(codings, ["c0", "c1", "c2", "c3"], kind="coverage", turns=turns,
+                           transcripts=transcripts, texts=texts)
+
+    word = re.compile(r"\w+")
+    total: dict[str, int] = {}
+    covered: dict[tuple[str, str], int] = {}
+    for name, text in texts.items():
+        case = transcripts.set_index("transcript").loc[name, "case"]
+        spans = [(r.start, r.end) for r in turns[(turns.transcript == name) & (turns.role == "respondent")].itertuples()]
+        total[case] = total.get(case, 0) + sum(len(word.findall(text, s, e)) for s, e in spans)
+        for code in "AB":
+            clipped = sorted((max(c.start, s), min(c.end, e)) for c in codings_rows_of(codings, name, code)
+                             for s, e in spans if c.start < e and c.end > s)
+            merged: list[list[int]] = []
+            for s, e in clipped:
+                if merged and s <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], e)
+                else:
+                    merged.append([s, e])
+            covered[(case, code)] = covered.get((case, code), 0) + sum(len(word.findall(text, s, e))
+                                                                       for s, e in merged)
+    for (case, code), n in covered.items():
+        assert got.loc[case, code] == pytest.approx(round(100 * n / total[case], 2)), (case, code)
+    assert got.loc["c3"].sum() == 0  # a case with no transcript: zeros, not an error
+    assert (got.loc[["c0", "c1", "c2"]].to_numpy() > 0).any()
+
+
+def codings_rows_of(codings: pd.DataFrame, name: str, code: str):
+    return codings[(codings.transcript == name) & (codings.code == code)].itertuples()

@@ -51,6 +51,24 @@ def _norm(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
+def _project_codings(path: Path, coder: str | None) -> str:
+    """Another project's human codings (manual and imported; one coder's if `coder` is given)
+    as a codings table, so they pass the same checks as a CSV: a second coder can code a copy
+    of the project apart, and the two are brought together to compare."""
+    from qualcode.project import Project
+
+    with Project.open(path) as other:
+        frame = other.codings(origin=list(HUMAN_ORIGINS))
+    if coder is not None:
+        if coder not in set(frame["coder"].dropna()):
+            known = ", ".join(sorted(set(frame["coder"].dropna()))) or "(none)"
+            raise QualcodeError("E702", file=str(path), line=1, field="coder", value=coder,
+                                reason="has no codings in that project", fix=f"use one of: {known}")
+        frame = frame[frame["coder"] == coder]
+    columns = ["transcript", "code", "start", "end", "text", "coder", "origin", "status", "confidence", "memo"]
+    return frame[columns].to_csv(index=False)
+
+
 def read_rows(path: str | Path, texts: dict[str, str], codes: set[str], *, coder: str | None,
               create_codes: bool) -> list[CodingRow]:
     """Parse and check a codings CSV against the project's transcripts and codes.
@@ -61,12 +79,15 @@ def read_rows(path: str | Path, texts: dict[str, str], codes: set[str], *, coder
     file = str(path)
     if not path.exists():
         raise QualcodeError("E201", file=file)
-    if path.suffix.lower() not in (".csv", ".tsv", ".txt", ".xlsx"):
-        raise QualcodeError("E202", file=file, ext=path.suffix or "(none)", supported=".csv, .tsv, .xlsx")
+    if path.suffix.lower() not in (".csv", ".tsv", ".txt", ".xlsx", ".qcdb"):
+        raise QualcodeError("E202", file=file, ext=path.suffix or "(none)",
+                            supported=".csv, .tsv, .xlsx, or another project (.qcdb)")
     data = path.read_bytes()
     if not data.strip():
         raise QualcodeError("E203" if not data else "E204", file=file)
-    if path.suffix.lower() == ".xlsx":
+    if path.suffix.lower() == ".qcdb":
+        text, coder = _project_codings(path, coder), None
+    elif path.suffix.lower() == ".xlsx":
         import pandas as pd
 
         text = pd.read_excel(io.BytesIO(data), dtype=str).fillna("").to_csv(index=False)

@@ -29,6 +29,8 @@ def run() -> None:
         st.stop()
     st.sidebar.markdown(f"**Project:** {project.name}")
     st.sidebar.caption(project.location)
+    st.sidebar.text_input("Coder", key="coder", placeholder="your name",
+                          help="Stored with every coding you make, accept or reject in this browser.")
     pages = [
         st.Page(str(VIEWS / "transcripts.py"), title="Transcripts", icon=":material/description:",
                 url_path="transcripts", default=True),

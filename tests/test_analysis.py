@@ -163,7 +163,7 @@ def test_coverage_matches_a_plain_loop_on_random_spans_across_turns() -> None:
     from qualcode.analysis.matrix import case_code_matrix
 
     rng = random.Random(7)
-    words = "работа жильё job house семья money north юг".split()
+    words = ["работа", "жильё", "job", "house", "семья", "money", "north", "юг"]
     texts, turns_rows, codings_rows = {}, [], []
     for t in range(6):
         name, pos, parts = f"t{t}", 0, []
@@ -190,7 +190,8 @@ def test_coverage_matches_a_plain_loop_on_random_spans_across_turns() -> None:
     covered: dict[tuple[str, str], int] = {}
     for name, text in texts.items():
         case = transcripts.set_index("transcript").loc[name, "case"]
-        spans = [(r.start, r.end) for r in turns[(turns.transcript == name) & (turns.role == "respondent")].itertuples()]
+        own = turns[(turns.transcript == name) & (turns.role == "respondent")]
+        spans = [(r.start, r.end) for r in own.itertuples()]
         total[case] = total.get(case, 0) + sum(len(word.findall(text, s, e)) for s, e in spans)
         for code in "AB":
             clipped = sorted((max(c.start, s), min(c.end, e)) for c in codings_rows_of(codings, name, code)

@@ -502,6 +502,46 @@ def matrix(project: str, kind: str, by: str | None, accepted_only: bool, fmt: st
         click.echo(f"{result.missing} case(s) without a value for {by} were left out.", err=True)
 
 
+class _Greedy(click.Command):
+    """Lets `--coders A B C` and `--codes X Y` take several values, as researchers type them:
+    the words after such an option up to the next option are joined with commas. When
+    PROJECT has not been given before the option, the last word is left for it."""
+
+    greedy = ("--coders", "--codes")
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        out: list[str] = []
+        positional = 0
+        i = 0
+        while i < len(args):
+            word = args[i]
+            if word in self.greedy:
+                j = i + 1
+                while j < len(args) and not args[j].startswith("-"):
+                    j += 1
+                values = args[i + 1:j]
+                if positional == 0 and j == len(args) and len(values) > 1:
+                    values, rest = values[:-1], values[-1:]
+                else:
+                    rest = []
+                out += [word, ",".join(values)] if values else [word]
+                out += rest
+                i = j
+                continue
+            if not word.startswith("-") and (not out or not out[-1].startswith("--") or out[-1] in self.greedy
+                                             or self._is_flag(ctx, out[-1])):
+                positional += 1
+            out.append(word)
+            i += 1
+        return super().parse_args(ctx, out)
+
+    def _is_flag(self, ctx: click.Context, name: str) -> bool:
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option) and name in param.opts:
+                return param.is_flag
+        return False
+
+
 class _KChoice(click.ParamType):
     name = "auto|N"
 
@@ -517,7 +557,7 @@ class _KChoice(click.ParamType):
         return k
 
 
-@cli.command()
+@cli.command(cls=_Greedy)
 @click.argument("project", type=click.Path(dir_okay=False))
 @click.option("--codebook", "codebook_file", type=click.Path(dir_okay=False),
               help="The codebook with `profiles` and `types` (default: the one of the last rule run).")
@@ -526,7 +566,7 @@ class _KChoice(click.ParamType):
 @click.option("--k", "k", type=_KChoice(), default="auto", show_default=True,
               help="Number of clusters, or auto: the best silhouette from 2 to 6.")
 @click.option("--codes", multiple=True, metavar="GLOB",
-              help="Codes to cluster on, as glob patterns (push.*, resource*; repeat or comma-separate; "
+              help="Codes to cluster on, as glob patterns (--codes 'push.*' 'resource*'; "
                    "a parent id takes its children). Default: the codes the codebook's profiles weigh.")
 @click.option("--attributes", multiple=True, metavar="NAME",
               help="Case attributes to cluster on too (then distances are Gower's).")
@@ -616,6 +656,67 @@ def _typology_summary(report: TypologyReport, cases_frame: pd.DataFrame, compare
             alike = f"{result.same} of {result.n} cases have {column} == {compare_attr}; " if result.comparable else ""
             lines.append(f"{alike}adjusted Rand index {result.ari:.3f} ({result.n} cases).")
     return lines
+
+
+@cli.command(cls=_Greedy)
+@click.argument("project", type=click.Path(dir_okay=False))
+@click.option("--coders", "coders", multiple=True, required=True, metavar="A B [C...]",
+              help="Two or more coder names; origin:rule (or origin:model) is the machine's codings as one coder.")
+@click.option("--unit", type=click.Choice(["turn", "sentence", "paragraph", "char"]), default="turn",
+              show_default=True, help="What is compared: turns, sentences, paragraphs or single characters.")
+@click.option("--codes", multiple=True, metavar="GLOB...", help="Only these codes (glob patterns: 'push.*').")
+@click.option("--interviewer", is_flag=True, help="Count the interviewer's turns as units too (default: "
+                                                  "respondent turns only).")
+@click.option("--accepted-only", is_flag=True, help="Count accepted codings only (default: suggestions too).")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="Bootstrap resamples for alpha's 95% interval (0: none).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the bootstrap.")
+@click.option("--disagreements", "disagreements_out", type=click.Path(dir_okay=False),
+              help="Write every unit where the coders differ (with its text) to this CSV.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="Output format.")
+@OUT
+def agreement(project: str, coders: tuple[str, ...], unit: str, codes: tuple[str, ...], interviewer: bool,
+              accepted_only: bool, bootstrap: int, seed: int, disagreements_out: str | None, fmt: str,
+              out: str | None) -> None:
+    """Inter-coder agreement per code and overall: percent agreement, Cohen's kappa (2 coders),
+    Fleiss' kappa and Krippendorff's alpha (nominal) with a bootstrap 95% interval.
+
+    Units: only transcripts every coder coded; respondent turns (or all turns with
+    --interviewer), cut into sentences, paragraphs or characters; a unit has a code for a coder
+    when one of the coder's codings of it overlaps the unit. Rejected codings never count.
+    Rules of thumb: kappa/alpha >= 0.6 before accepting a rule's suggestions, >= 0.8 before
+    re-coding without review."""
+    names = _names(coders) or []
+    statuses = ("accepted",) if accepted_only else ("accepted", "suggested")
+    with Project.open(project) as p:
+        result = p.agreement(names, unit=unit, codes=_names(codes), include_interviewer=interviewer,
+                             statuses=statuses, n_boot=bootstrap, random_state=seed)
+    if disagreements_out:
+        result.disagreements.to_csv(disagreements_out, index=False)
+        click.echo(f"Wrote {len(result.disagreements)} disagreements to {disagreements_out}.", err=True)
+    if fmt == "json":
+        text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
+        if out:
+            Path(out).write_text(text, encoding="utf-8")
+        else:
+            click.echo(text, nl=False)
+        return
+    frame = result.per_code
+    if fmt == "table":
+        frame = frame.copy()
+        for col in ("percent", "kappa", "fleiss", "alpha", "alpha_low", "alpha_high"):
+            frame[col] = frame[col].map(lambda v, c=col: "" if pd.isna(v) else
+                                        (f"{v:.1f}" if c == "percent" else f"{v:.3f}"))
+    _emit(frame, fmt, out)
+    o = result.overall
+    lines = [f"\n{', '.join(names)}: {len(result.transcripts)} transcripts, unit {unit}.",
+             "Overall (pooled over codes): " + ", ".join(
+                 f"{k} {v:.3f}" for k, v in o.items() if isinstance(v, float) and not pd.isna(v)),
+             f"{len(result.disagreements)} unit(s) × code where the coders differ"
+             + ("" if disagreements_out else " (list them with --disagreements FILE.csv)") + "."]
+    for line in lines:
+        click.echo(line, err=out is None and fmt != "table")
 
 
 @cli.command(name="runs")

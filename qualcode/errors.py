@@ -170,6 +170,7 @@ class Errors:
     E720 = "Cannot build the cluster typology: {reason}"
     E721 = "The code pattern {pattern!r} matches no code with codings. Codes with codings: {known}."
     E722 = "Unknown case attribute {name!r}. Case attributes: {known}."
+    E723 = "Cannot compute agreement: {reason}"
 
     # Exchange: REFI-QDA (E80x-E81x)
     E801 = "{file}: not a REFI-QDA {kind} file: {reason}. Nothing was imported."

@@ -42,6 +42,7 @@ from qualcode.store.schema import cases, transcripts
 from qualcode.store.schema import codes as codes_table
 
 if TYPE_CHECKING:  # the report pulls in scikit-learn: import it only when a typology is built
+    from qualcode.analysis.agreement import Agreement
     from qualcode.analysis.report import TypologyReport
 
 Progress = Callable[[int, int, str], None]
@@ -513,6 +514,34 @@ class Project:
         used = codings[codings["status"].isin(statuses)]
         return typology_report(self.matrix("presence", statuses=statuses), self.cases(), book=book,
                                method=method, quotes=used, **options)
+
+    def agreement(self, coders: Sequence[str], *, unit: str = "turn", codes: Sequence[str] | None = None,
+                  include_interviewer: bool = False, statuses: Sequence[str] = ("accepted", "suggested"),
+                  n_boot: int = 1000, random_state: int | None = 0) -> Agreement:
+        """Inter-coder agreement per code and overall (see qualcode.analysis.agreement for what
+        is counted). `coders` are coder names, or `origin:rule` / `origin:model` for the
+        machine's codings as one coder. With a machine coder, the transcripts compared are
+        those every human coder among `coders` coded (all transcripts if there is none): the
+        rules look at every transcript, so a transcript where they found nothing is a "no"."""
+        from qualcode.analysis.agreement import agreement
+
+        codings = self.codings()
+        transcripts_frame = self.transcripts()
+        chosen = None
+        if any(":" in c for c in coders):
+            humans = [c for c in coders if ":" not in c]
+            if humans:
+                coded = [set(codings.loc[codings["coder"] == h, "transcript"]) for h in humans]
+                chosen = sorted(set.intersection(*coded))
+            else:
+                chosen = list(transcripts_frame["transcript"])
+        texts = {n: self.transcript_text(n) for n in transcripts_frame["transcript"]}
+        try:
+            return agreement(codings, self.turns(), texts, list(coders), unit=unit, codes=codes,
+                             include_interviewer=include_interviewer, statuses=statuses, n_boot=n_boot,
+                             random_state=random_state, transcripts=chosen)
+        except ValueError as exc:
+            raise QualcodeError("E723", reason=str(exc)) from None
 
     def evaluate_rules(self, coder: str | None = None) -> RuleEvaluation:
         """Rule codings against human codings, per code at turn level (see qualcode.evaluation)."""

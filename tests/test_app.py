@@ -161,3 +161,27 @@ def test_typology_page_clusters_reasons_and_bad_k(coded: AppTest) -> None:
     assert not app.exception, app.exception
     assert "Clusters (k)" not in {m.label for m in app.metric}
     assert "cluster_label" not in frame_with(app, "reason").columns
+
+
+def test_agreement_page_two_coders_per_code_and_disagreements(two_coders: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUALCODE_PROJECT", str(two_coders))
+    monkeypatch.chdir(ROOT)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    app.switch_page("qualcode/ui/views/agreement.py").run()
+    assert not app.exception, app.exception
+    assert app.multiselect(key="agreement_coders").value == ["aigerim", "daniyar"]
+    metrics = {m.label: m.value for m in app.metric}
+    assert 0 < float(metrics["Cohen's kappa"]) < 1 and 0 < float(metrics["Agreement %"]) < 100
+    table = frame_with(app, "verdict")
+    assert {"kappa", "alpha", "alpha_low", "alpha_high", "n_aigerim", "n_daniyar"} <= set(table.columns)
+    differ = frame_with(app, "daniyar")
+    assert len(differ) > 0 and (differ["aigerim"] != differ["daniyar"]).all()
+    # Against the rules, the coder who copied them agrees fully.
+    app.multiselect(key="agreement_coders").set_value(["aigerim", "origin:rule"])
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    assert {m.label: m.value for m in app.metric}["Agreement %"] == "100.0"
+    app.multiselect(key="agreement_coders").set_value(["aigerim"])
+    app.button[0].click().run()
+    assert not app.exception and any("[E723]" in e.value for e in app.error)

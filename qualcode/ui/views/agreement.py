@@ -1,0 +1,81 @@
+"""Agreement page: do coders apply the codebook the same way? Per-code kappa and alpha with
+intervals, and the units where they differ, side by side with the text."""
+
+import pandas as pd
+import streamlit as st
+
+from qualcode.errors import QualcodeError
+from qualcode.ui import state
+
+UNITS = {"turn": "Turns", "sentence": "Sentences", "paragraph": "Paragraphs", "char": "Characters"}
+
+project = state.project()
+st.title("Agreement")
+st.caption("Compare two or more coders (or a coder with the rules) on the transcripts they all coded. "
+           "Rules of thumb: kappa or alpha ≥ 0.6 before accepting a rule's suggestions, ≥ 0.8 before "
+           "re-coding without review.")
+codings = project.codings()
+humans = sorted(set(codings["coder"].dropna()))
+machines = [f"origin:{o}" for o in ("rule", "model") if (codings["origin"] == o).any()]
+options = humans + machines
+if len(options) < 2:
+    st.info("Agreement needs two coders. Import a second coder's codings (`qualcode codings import PROJECT "
+            "their.csv --coder NAME`, or their copy of the project file), or code by hand under another name.")
+    st.stop()
+
+with st.form("agreement_options"):
+    coders = st.multiselect("Coders", options, default=options[:2], key="agreement_coders",
+                            help="origin:rule is every rule coding, as one coder.")
+    a, b, c = st.columns(3)
+    unit = a.radio("Units", list(UNITS), format_func=UNITS.get, key="agreement_unit")
+    interviewer = b.checkbox("Count interviewer turns too", key="agreement_interviewer")
+    accepted_only = b.checkbox("Accepted codings only", key="agreement_accepted")
+    n_boot = c.number_input("Bootstrap resamples (alpha's 95% interval)", 0, 5000, 1000, 100,
+                            key="agreement_boot")
+    codes = st.multiselect("Codes (empty: all)", sorted(set(codings["code"])), key="agreement_codes")
+    st.form_submit_button("Compare", type="primary")
+
+try:
+    with st.spinner("Comparing…"):
+        result = project.agreement(coders, unit=unit, codes=codes or None, include_interviewer=interviewer,
+                                   statuses=("accepted",) if accepted_only else ("accepted", "suggested"),
+                                   n_boot=int(n_boot))
+except QualcodeError as exc:
+    st.error(str(exc))
+    st.stop()
+
+overall = result.overall
+cols = st.columns(4)
+for place, (key, label) in zip(cols, [("percent", "Agreement %"), ("kappa", "Cohen's kappa"),
+                                      ("fleiss", "Fleiss' kappa"), ("alpha", "Krippendorff's alpha")],
+                               strict=True):
+    value = overall.get(key)
+    place.metric(label, "—" if value is None or pd.isna(value) else
+                 (f"{value:.1f}" if key == "percent" else f"{value:.3f}"))
+st.caption(f"{len(result.transcripts)} transcripts coded by every one of {', '.join(coders)}; pooled over codes.")
+
+
+def verdict(row: pd.Series) -> str:
+    value = row["alpha"]
+    if pd.isna(value):
+        return "undefined (a code nobody or everybody used)"
+    return "re-code unsupervised" if value >= 0.8 else "accept with review" if value >= 0.6 else "too low"
+
+
+table = result.per_code.copy()
+table["verdict"] = table.apply(verdict, axis=1)
+st.dataframe(table.round(3), hide_index=True, width="stretch", key="agreement_table")
+st.download_button("Download per code (CSV)", table.to_csv(index=False).encode("utf-8"), "agreement.csv",
+                   "text/csv", key="agreement_csv", on_click="ignore")
+
+st.subheader(f"Where the coders differ ({len(result.disagreements)})")
+if result.disagreements.empty:
+    st.success("No disagreements.")
+else:
+    shown = result.disagreements
+    pick = st.selectbox("Code", ["(all)", *sorted(set(shown["code"]))], key="agreement_pick")
+    if pick != "(all)":
+        shown = shown[shown["code"] == pick]
+    st.dataframe(shown, hide_index=True, width="stretch", key="agreement_disagreements")
+    st.download_button("Download the disagreements (CSV)", shown.to_csv(index=False).encode("utf-8"),
+                       "disagreements.csv", "text/csv", key="agreement_diff_csv", on_click="ignore")

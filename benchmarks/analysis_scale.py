@@ -24,12 +24,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qualcode.analysis import case_code_matrix, code_by_attribute, cooccurrence  # noqa: E402
-from qualcode.analysis.cluster import ClusterTypology  # noqa: E402
-from qualcode.analysis.report import typology_report  # noqa: E402
-from qualcode.codebook import loads  # noqa: E402
+from qualcode.analysis import case_code_matrix, code_by_attribute, cooccurrence
+from qualcode.analysis.cluster import ClusterTypology
+from qualcode.analysis.report import typology_report
+from qualcode.codebook import Codebook, loads
 
-WORDS = "we moved north because work was scarce and the family needed money for the house".split()
+WORDS = "we moved north because work was scarce and the family needed money for the house".split()  # noqa: SIM905
 
 
 def rss_mb() -> float:
@@ -109,43 +109,47 @@ types:
 
 
 def typologies(sizes: list[int], n_codes: int, seed: int, rows: list[dict]) -> None:
-    from scipy.spatial.distance import pdist, squareform
-    from sklearn.cluster import AgglomerativeClustering
-
     groups = sorted({f"g{c // 10}" for c in range(n_codes)})
     listed = [f"  - {{id: {g}, name: {g}}}" for g in groups]
     listed += [f"  - {{id: g{c // 10}.c{c:02d}, name: c{c:02d}}}" for c in range(n_codes)]
     book = loads(BOOK.replace("{codes}", "\n".join(listed)), "bench.yaml")
     for n in sizes:
-        print(f"\n== Typology: {n:,} cases × {n_codes} codes ==")
-        codings, cases, _, _, _, types = synthetic(n, n_codes, seed)
-        presence = case_code_matrix(codings, list(cases["case"]), kind="presence")
-        every = list(presence.columns)
-        if n <= 5000:
-            timed("floor: sklearn Agglomerative, Jaccard, k=3 fixed", lambda: AgglomerativeClustering(
-                n_clusters=3, metric="precomputed", linkage="average").fit(
-                squareform(pdist(presence.to_numpy(bool), "jaccard"))), rows)
-            report = timed("qualcode: rules + agglomerative, k auto 2-6, 50 bootstraps, quotes", lambda:
-                           typology_report(presence, cases, book=book, codes=every, quotes=codings.assign(
-                               text="…")), rows)
-            truth = pd.Series(types, index=presence.index)
-            from sklearn.metrics import adjusted_rand_score
-            print(f"   k={report.model.k_}, silhouette {report.model.silhouette_:.2f}, stability "
-                  f"{report.stability.mean:.2f}, ARI vs latent types "
-                  f"{adjusted_rand_score(truth, report.model.labels_):.2f}")
-        else:
-            def refused() -> str:
-                try:
-                    ClusterTypology("agglomerative", k=3).fit(presence)
-                except ValueError as exc:
-                    return str(exc)
-                return "not refused"
-            message = timed("agglomerative refuses (N × N distances)", refused, rows)
-            print(f"   {message}")
-        timed("qualcode: k-modes, k auto 2-6, 20 bootstraps", lambda: typology_report(
-            presence, cases, book=book, method="cluster", codes=every, algorithm="kmodes", n_bootstrap=20), rows)
-        timed("qualcode: k-means, k auto 2-6, 20 bootstraps", lambda: typology_report(
-            presence, cases, book=book, method="cluster", codes=every, algorithm="kmeans", n_bootstrap=20), rows)
+        one_size(n, n_codes, seed, book, rows)
+
+
+def one_size(n: int, n_codes: int, seed: int, book: Codebook, rows: list[dict]) -> None:
+    from scipy.spatial.distance import pdist, squareform
+    from sklearn.cluster import AgglomerativeClustering
+
+    print(f"\n== Typology: {n:,} cases × {n_codes} codes ==")
+    codings, cases, _, _, _, types = synthetic(n, n_codes, seed)
+    presence = case_code_matrix(codings, list(cases["case"]), kind="presence")
+    every = list(presence.columns)
+    if n <= 5000:
+        timed("floor: sklearn Agglomerative, Jaccard, k=3 fixed", lambda: AgglomerativeClustering(
+            n_clusters=3, metric="precomputed", linkage="average").fit(
+            squareform(pdist(presence.to_numpy(bool), "jaccard"))), rows)
+        report = timed("qualcode: rules + agglomerative, k auto 2-6, 50 bootstraps, quotes", lambda:
+                       typology_report(presence, cases, book=book, codes=every, quotes=codings.assign(
+                           text="…")), rows)
+        truth = pd.Series(types, index=presence.index)
+        from sklearn.metrics import adjusted_rand_score
+        print(f"   k={report.model.k_}, silhouette {report.model.silhouette_:.2f}, stability "
+              f"{report.stability.mean:.2f}, ARI vs latent types "
+              f"{adjusted_rand_score(truth, report.model.labels_):.2f}")
+    else:
+        def refused() -> str:
+            try:
+                ClusterTypology("agglomerative", k=3).fit(presence)
+            except ValueError as exc:
+                return str(exc)
+            return "not refused"
+        message = timed("agglomerative refuses (N × N distances)", refused, rows)
+        print(f"   {message}")
+    timed("qualcode: k-modes, k auto 2-6, 20 bootstraps", lambda: typology_report(
+        presence, cases, book=book, method="cluster", codes=every, algorithm="kmodes", n_bootstrap=20), rows)
+    timed("qualcode: k-means, k auto 2-6, 20 bootstraps", lambda: typology_report(
+        presence, cases, book=book, method="cluster", codes=every, algorithm="kmeans", n_bootstrap=20), rows)
 
 
 def main() -> None:

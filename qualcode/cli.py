@@ -642,6 +642,10 @@ def _typology_summary(report: TypologyReport, cases_frame: pd.DataFrame, compare
             label = frame.loc[frame["cluster"] == c, "cluster_label"].iloc[0]
             marks = ", ".join(f"{r.code} ({r.share_cluster:.0%} vs {r.share_rest:.0%})" for r in rows.itertuples())
             lines.append(f"  cluster {c} '{label}': {marks}")
+            quotes = report.description.quotes
+            for q in quotes[quotes["cluster"] == c].head(2).itertuples():
+                text = " ".join(str(q.text).split())
+                lines.append(f"    “{text[:110]}{'…' if len(text) > 110 else ''}” ({q.case}, {q.code})")
     if report.crosstab is not None:
         lines.append("\ncluster_label × rule_type:")
         lines.append(report.crosstab.to_string())

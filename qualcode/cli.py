@@ -117,9 +117,14 @@ def import_(project: str, paths: tuple[str, ...], attributes: str | None, langua
         table=_table_options(layout, speaker_column, text_column, time_column, transcript_column,
                              id_column, answer_columns, sheet),
     )
+    exchange = [x for x in paths if Path(x).suffix.lower() in REFI_SUFFIXES]
+    paths = tuple(x for x in paths if x not in exchange)
     with Project.open(project) as p:
+        for file in exchange:
+            _import_refi(p, file)
+        if not paths:
+            return
         bar, progress = _progress_bar("Importing", "file")
-
         try:
             report = p.import_files(paths, options, attributes=attributes, progress=progress)
         finally:
@@ -136,6 +141,25 @@ def import_(project: str, paths: tuple[str, ...], attributes: str | None, langua
                f"{len(report.skipped)} skipped, {len(report.failed)} failed.")
     if report.failed:
         sys.exit(1)
+
+
+REFI_SUFFIXES = (".qdpx", ".qde", ".qdc")
+
+
+def _import_refi(project: Project, file: str) -> None:
+    """A REFI-QDA project (.qdpx/.qde) or codebook (.qdc): one transaction each; a bad file
+    raises a numbered error and changes nothing."""
+    if Path(file).suffix.lower() == ".qdc":
+        result = project.import_qdc(file)
+        click.echo(f"ok   {file}: {len(result.codes)} code(s) read, {len(result.created)} added to the project, "
+                   f"{len(result.existing)} already there.")
+    else:
+        result = project.import_qdpx(file)
+        click.echo(f"ok   {result.summary()}")
+        for item in result.skipped:
+            click.echo(f"     skipped {item.kind} {item.name!r}: {item.reason}", err=True)
+    for warning in result.warnings:
+        click.echo(f"     warning: {warning}", err=True)
 
 
 def _progress_bar(desc: str, unit: str):
@@ -721,6 +745,73 @@ def agreement(project: str, coders: tuple[str, ...], unit: str, codes: tuple[str
              + ("" if disagreements_out else " (list them with --disagreements FILE.csv)") + "."]
     for line in lines:
         click.echo(line, err=out is None and fmt != "table")
+
+
+@cli.command()
+@click.argument("project", type=click.Path(dir_okay=False))
+@click.option("--what", type=click.Choice(["segments", "matrix", "typology", "codebook", "project"]),
+              default="segments", show_default=True,
+              help="segments: one row per coding; matrix: case × code with attributes; typology: types per "
+                   "case; codebook: the codes; project: all tables (xlsx) or the whole project (qdpx).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "parquet", "sav", "dta", "qdc", "qdpx"]),
+              help="File format (default: from the --out extension).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The file to write.")
+@click.option("--kind", type=click.Choice(["presence", "count", "coverage"]), default="presence",
+              show_default=True, help="Matrix cells (--what matrix or project).")
+@click.option("--codebook", "codebook_file", type=click.Path(dir_okay=False),
+              help="Codebook with profiles and types for --what typology (default: the last run's).")
+@click.option("--accepted-only", is_flag=True, help="Accepted codings only (default: suggestions too; "
+                                                    "rejected ones never, except in qdpx, which keeps all).")
+@click.option("--bom", is_flag=True, help="CSV for Excel: UTF-8 with a byte-order mark.")
+def export(project: str, what: str, fmt: str | None, out: str, kind: str, codebook_file: str | None,
+           accepted_only: bool, bom: bool) -> None:
+    """Export coded tables for pandas, R, SPSS and Stata, or the project for other QDA tools.
+
+    Tables: csv, xlsx (one sheet per table), parquet, sav (variable and value labels), dta.
+    REFI-QDA: --what codebook --format qdc, --what project --format qdpx (validates against the
+    official schemas; ATLAS.ti, MAXQDA, NVivo, QualCoder import it)."""
+    from qualcode.exchange import tables
+
+    fmt = fmt or Path(out).suffix.lower().lstrip(".")
+    statuses = ("accepted",) if accepted_only else ("accepted", "suggested")
+    with Project.open(project) as p:
+        if fmt == "qdpx":
+            if what != "project":
+                raise click.UsageError("--format qdpx exports the whole project: use --what project.")
+            result = p.export_qdpx(out, statuses=statuses if accepted_only else None)
+            click.echo(f"Wrote {out}: {result.sources} sources, {result.codes} codes, {result.codings} codings, "
+                       f"{result.users} coders, {result.cases} cases.")
+            return
+        if fmt == "qdc":
+            if what != "codebook":
+                raise click.UsageError("--format qdc is a codebook: use --what codebook.")
+            p.export_qdc(out)
+            click.echo(f"Wrote {out}: {len(p.codes())} codes.")
+            return
+        if what == "project":
+            book = codebook_file or p.last_codebook_path()
+            frames = tables.project_tables(p, kind=kind, statuses=statuses,
+                                           codebook=book if book and Path(book).exists() else None)
+        elif what == "segments":
+            frames = {"segments": tables.segments(p, statuses)}
+        elif what == "matrix":
+            frames = {"matrix": tables.matrix_table(p, kind, statuses)}
+        elif what == "codebook":
+            frames = {"codebook": tables.codebook_table(p, statuses)}
+        else:
+            report = p.typology(codebook_file, method="both", statuses=statuses)
+            frames = {"typology": tables.typology_table(report.cases)}
+    result = tables.write(frames, out, fmt, bom=bom)
+    click.echo(f"Wrote {out} ({result.format}): " + ", ".join(f"{name} {rows} rows" for name, rows in
+                                                              result.rows.items()) + ".")
+    for table, renamed in result.renamed.items():
+        if renamed:
+            shown = ", ".join(f"{a} -> {b}" for a, b in list(renamed.items())[:6])
+            click.echo(f"  {table}: {len(renamed)} column(s) renamed for {result.format} ({shown}"
+                       f"{', …' if len(renamed) > 6 else ''}); the original names are the variable labels.",
+                       err=True)
+    for warning in result.warnings:
+        click.echo(f"  warning: {warning}", err=True)
 
 
 @cli.command(name="runs")

@@ -44,6 +44,7 @@ from qualcode.store.schema import codes as codes_table
 if TYPE_CHECKING:  # the report pulls in scikit-learn: import it only when a typology is built
     from qualcode.analysis.agreement import Agreement
     from qualcode.analysis.report import TypologyReport
+    from qualcode.exchange.refi import QdcImport, QdpxExport, QdpxImport
 
 Progress = Callable[[int, int, str], None]
 
@@ -542,6 +543,34 @@ class Project:
                              random_state=random_state, transcripts=chosen)
         except ValueError as exc:
             raise QualcodeError("E723", reason=str(exc)) from None
+
+    # --- exchange ---------------------------------------------------------------------------
+
+    def export_qdpx(self, path: str | Path, *, statuses: Sequence[str] | None = None) -> QdpxExport:
+        """The project as a REFI-QDA project (.qdpx) for ATLAS.ti, MAXQDA, NVivo, QualCoder...;
+        all codings by default, `statuses=("accepted",)` for reviewed ones only."""
+        from qualcode.exchange.refi import export_qdpx
+
+        return export_qdpx(self, path, statuses=statuses)
+
+    def import_qdpx(self, path: str | Path) -> QdpxImport:
+        """Sources, codes, codings, coders, cases and memos of a REFI-QDA project, in one
+        transaction (a bad file changes nothing); non-text sources are reported as skipped."""
+        from qualcode.exchange.refi import import_qdpx
+
+        return import_qdpx(self, path)
+
+    def export_qdc(self, path: str | Path) -> Path:
+        """The project's codes as a REFI-QDA codebook (.qdc)."""
+        from qualcode.exchange.refi import export_qdc
+
+        return export_qdc(self, path)
+
+    def import_qdc(self, path: str | Path) -> QdcImport:
+        """Codes from a REFI-QDA codebook (.qdc); each deviation from the standard is a warning."""
+        from qualcode.exchange.refi import import_qdc
+
+        return import_qdc(path, self)
 
     def evaluate_rules(self, coder: str | None = None) -> RuleEvaluation:
         """Rule codings against human codings, per code at turn level (see qualcode.evaluation)."""

@@ -185,3 +185,31 @@ def test_agreement_page_two_coders_per_code_and_disagreements(two_coders: Path,
     app.multiselect(key="agreement_coders").set_value(["aigerim"])
     app.button[0].click().run()
     assert not app.exception and any("[E723]" in e.value for e in app.error)
+
+
+def test_export_page_prepares_spss_and_qdpx_downloads(coded: AppTest, tmp_path: Path) -> None:
+    import zipfile
+
+    import pyreadstat
+
+    app = coded
+    app.switch_page("qualcode/ui/views/export.py").run()
+    assert not app.exception, app.exception
+    app.radio(key="export_what").set_value("matrix").run()
+    app.selectbox(key="export_format_matrix").set_value("sav").run()
+    app.button(key="export_prepare").click().run()
+    assert not app.exception, app.exception
+    name, data, notes = app.session_state["export_file"]
+    assert name.endswith("-matrix.sav") and "matrix: 24 rows" in notes[0]
+    (tmp_path / name).write_bytes(data)
+    frame, meta = pyreadstat.read_sav(tmp_path / name)
+    assert len(frame) == 24 and meta.variable_value_labels["push_unemployment"] == {0: "absent", 1: "present"}
+    assert len(app.get("download_button")) == 1
+    app.radio(key="export_what").set_value("project").run()
+    app.selectbox(key="export_format_project").set_value("qdpx").run()
+    app.button(key="export_prepare").click().run()
+    assert not app.exception, app.exception
+    name, data, _ = app.session_state["export_file"]
+    (tmp_path / name).write_bytes(data)
+    with zipfile.ZipFile(tmp_path / name) as z:
+        assert "project.qde" in z.namelist() and len([n for n in z.namelist() if n.startswith("sources/")]) == 24

@@ -38,5 +38,6 @@ def run() -> None:
         st.Page(str(VIEWS / "analyze.py"), title="Analyze", icon=":material/analytics:", url_path="analyze"),
         st.Page(str(VIEWS / "typology.py"), title="Typology", icon=":material/hub:", url_path="typology"),
         st.Page(str(VIEWS / "agreement.py"), title="Agreement", icon=":material/group:", url_path="agreement"),
+        st.Page(str(VIEWS / "export.py"), title="Export", icon=":material/download:", url_path="export"),
     ]
     st.navigation(pages).run()

@@ -1,0 +1,81 @@
+"""Export page: coded tables for pandas, R, SPSS and Stata, and the project or codebook for
+other QDA tools (REFI-QDA), as downloads. The same engine as `qualcode export`."""
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from qualcode.errors import QualcodeError
+from qualcode.exchange import tables
+from qualcode.ui import state
+
+WHAT = {"segments": "Coded segments (one row per coding)", "matrix": "Case × code matrix with attributes",
+        "typology": "Typology assignments", "codebook": "Codebook", "project": "The whole project"}
+FORMATS = {"segments": ["csv", "xlsx", "parquet", "sav", "dta"], "matrix": ["csv", "xlsx", "parquet", "sav", "dta"],
+           "typology": ["csv", "xlsx", "parquet", "sav", "dta"], "codebook": ["csv", "xlsx", "qdc"],
+           "project": ["xlsx", "qdpx"]}
+MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "parquet": "application/octet-stream", "sav": "application/x-spss-sav", "dta": "application/x-stata-dta",
+        "qdc": "application/xml", "qdpx": "application/zip"}
+
+project = state.project()
+st.title("Export")
+st.caption("SPSS (.sav) and Stata (.dta) files carry the code names as variable labels and 0/1 value labels. "
+           "QDPX and QDC are the REFI-QDA exchange formats that ATLAS.ti, MAXQDA, NVivo and QualCoder read.")
+
+what = st.radio("What", list(WHAT), format_func=WHAT.get, key="export_what")
+fmt = st.selectbox("Format", FORMATS[what], key=f"export_format_{what}")
+left, right = st.columns(2)
+accepted_only = left.checkbox("Accepted codings only (leave suggestions out)", key="export_accepted")
+kind = right.selectbox("Matrix cells", ["presence", "count", "coverage"], key="export_kind",
+                       disabled=what not in ("matrix", "project") or fmt == "qdpx")
+bom = right.checkbox("CSV for Excel (UTF-8 with BOM)", key="export_bom", disabled=fmt != "csv")
+statuses = ("accepted",) if accepted_only else ("accepted", "suggested")
+name = f"{Path(project.location).stem}-{what}.{fmt}"
+
+
+def build(target: Path) -> list[str]:
+    """Write the chosen export to `target`; return notes for the user."""
+    if fmt == "qdpx":
+        result = project.export_qdpx(target, statuses=statuses if accepted_only else None)
+        return [f"{result.sources} sources, {result.codes} codes, {result.codings} codings, {result.cases} cases."]
+    if fmt == "qdc":
+        project.export_qdc(target)
+        return [f"{len(project.codes())} codes."]
+    if what == "project":
+        book = project.last_codebook_path()
+        frames = tables.project_tables(project, kind=kind, statuses=statuses,
+                                       codebook=book if book and Path(book).exists() else None)
+    elif what == "segments":
+        frames = {"segments": tables.segments(project, statuses)}
+    elif what == "matrix":
+        frames = {"matrix": tables.matrix_table(project, kind, statuses)}
+    elif what == "codebook":
+        frames = {"codebook": tables.codebook_table(project, statuses)}
+    else:
+        frames = {"typology": tables.typology_table(project.typology(method="both", statuses=statuses).cases)}
+    result = tables.write(frames, target, fmt, bom=bom)
+    notes = [", ".join(f"{t}: {n} rows" for t, n in result.rows.items())]
+    notes += [f"{t}: {len(r)} column(s) renamed for {fmt} (original names kept as labels)"
+              for t, r in result.renamed.items() if r]
+    return notes + result.warnings
+
+
+if st.button("Prepare the file", type="primary", key="export_prepare"):
+    try:
+        with tempfile.TemporaryDirectory() as folder, st.spinner("Writing…"):
+            target = Path(folder) / name
+            notes = build(target)
+            st.session_state["export_file"] = (name, target.read_bytes(), notes)
+    except QualcodeError as exc:
+        st.session_state.pop("export_file", None)
+        st.error(str(exc))
+
+ready = st.session_state.get("export_file")
+if ready and ready[0] == name:
+    file_name, data, notes = ready
+    for note in notes:
+        st.caption(note)
+    st.download_button(f"Download {file_name} ({len(data) / 1024:.0f} KB)", data, file_name=file_name,
+                       mime=MIME[fmt], key="export_download", on_click="ignore", icon=":material/download:")

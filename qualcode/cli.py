@@ -801,6 +801,8 @@ def export(project: str, what: str, fmt: str | None, out: str, kind: str, codebo
         else:
             report = p.typology(codebook_file, method="both", statuses=statuses)
             frames = {"typology": tables.typology_table(report.cases)}
+        if fmt == "xlsx" and "codebook" not in frames:  # a workbook always says what the codes mean
+            frames["codebook"] = tables.codebook_table(p, statuses)
     result = tables.write(frames, out, fmt, bom=bom)
     click.echo(f"Wrote {out} ({result.format}): " + ", ".join(f"{name} {rows} rows" for name, rows in
                                                               result.rows.items()) + ".")

@@ -47,6 +47,7 @@ def test_segments_in_every_table_format_read_back_the_same(coded: Path, tmp_path
         if fmt == "csv":
             back = pd.read_csv(out)
         elif fmt == "xlsx":
+            assert pd.ExcelFile(out).sheet_names == ["segments", "codebook"]  # what the codes mean
             back = pd.read_excel(out, sheet_name="segments")
         elif fmt == "parquet":
             back = pd.read_parquet(out)

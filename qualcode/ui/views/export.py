@@ -55,6 +55,8 @@ def build(target: Path) -> list[str]:
         frames = {"codebook": tables.codebook_table(project, statuses)}
     else:
         frames = {"typology": tables.typology_table(project.typology(method="both", statuses=statuses).cases)}
+    if fmt == "xlsx" and "codebook" not in frames:  # a workbook always says what the codes mean
+        frames["codebook"] = tables.codebook_table(project, statuses)
     result = tables.write(frames, target, fmt, bom=bom)
     notes = [", ".join(f"{t}: {n} rows" for t, n in result.rows.items())]
     notes += [f"{t}: {len(r)} column(s) renamed for {fmt} (original names kept as labels)"

@@ -172,6 +172,62 @@ class Errors:
     E722 = "Unknown case attribute {name!r}. Case attributes: {known}."
     E723 = "Cannot compute agreement: {reason}"
 
+    # Coding by hand: the workbench (E73x)
+    E730 = (
+        "No coder name: every coding made, changed, accepted or rejected by hand is stored with its coder. "
+        "Enter your name (Coder, in the sidebar; `coder=` in Python) and try again."
+    )
+    E731 = (
+        "Cannot code {start}-{end} in transcript '{name}': {reason}. Offsets are character positions "
+        "(code points) from 0 to {length}, with start before end."
+    )
+    E732 = (
+        "Coding {coding} was made by {who}, so {coder} cannot {what} it: each coder changes only their own "
+        "codings (agreement compares coders). Code the passage under your own name instead."
+    )
+    E733 = (
+        "Coding {coding} is a {origin} coding ({source}); a re-code would bring it back as it was. "
+        "To change it, {fix}."
+    )
+    E734 = (
+        "The selection does not match the transcript at {start}-{end}: the browser sent {given!r}, the "
+        "transcript has {found!r}. Reload the page and select the passage again."
+    )
+    E735 = "Cannot restore coding {coding}: {reason}."
+    E736 = "Bad workbench action {action!r}: {reason}."
+    E737 = "Nothing to undo in this browser session."
+
+    # Editing codes, case attributes and reviews (E740-E759)
+    E740 = (
+        "Code id {code!r} is not valid: {reason}. Fix: a dot path of names made of letters, digits and _, "
+        "each starting with a letter, e.g. push.housing."
+    )
+    E741 = "Code '{code}' already exists (named {name!r}). Choose another id, or edit that code."
+    E742 = "Cannot move code '{code}' under '{parent}': {reason}. Fix: choose another parent, or none (top level)."
+    E743 = "Cannot merge code '{code}' into itself. Fix: choose another code to merge it into."
+    E744 = (
+        "Code '{code}' has {n} coding(s) ({human} made or reviewed by people){children}: deleting it deletes them. "
+        "Confirm the deletion to go ahead (confirm=True); the snapshot it returns restores everything."
+    )
+    E745 = (
+        "Code '{code}' has sub-codes ({children}). Fix: delete them with it (with_children=True), or move "
+        "or merge them first."
+    )
+    E746 = "Bad colour {value!r} for code '{code}'. Fix: write it as '#rgb' or '#rrggbb', e.g. #d62728."
+    E747 = "Code '{code}': the name is empty. Fix: give the code a name a reader understands."
+    E748 = "Cannot restore code '{code}': {reason}. Nothing was changed."
+    E749 = "Code '{code}' has no rules in codebook {file}{lang}. Codes with rules: {known}."
+    E750 = "The case attributes have {n} problem(s); nothing was saved.\n{details}"
+    E751 = "case '{case}', attribute '{column}': {value!r} is not a {kind}. Fix: {fix}"
+    E752 = "case '{case}' is not in the project (row {row}). Fix: cases come from imports; do not rename them here."
+    E753 = (
+        "Enter your name in the sidebar's Coder field before reviewing: every accept or reject is stored "
+        "with its reviewer."
+    )
+    E754 = "Cannot write the codebook to {file}: {reason}. The file was not changed."
+    E755 = "{file}: the upload could not be saved for import: {reason}."
+    E756 = "Give the path of a project file (e.g. study.qcdb), or a SQLAlchemy URL."
+
     # Exchange: REFI-QDA (E80x-E81x)
     E801 = "{file}: not a REFI-QDA {kind} file: {reason}. Nothing was imported."
     E802 = "{file}: the archive is damaged or not a zip file{where}: {reason}. Nothing was imported."

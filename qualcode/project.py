@@ -44,6 +44,7 @@ from qualcode.store.schema import codes as codes_table
 if TYPE_CHECKING:  # the report pulls in scikit-learn: import it only when a typology is built
     from qualcode.analysis.agreement import Agreement
     from qualcode.analysis.report import TypologyReport
+    from qualcode.codes import DeletedCode, MergeReport
     from qualcode.exchange.refi import QdcImport, QdpxExport, QdpxImport
 
 Progress = Callable[[int, int, str], None]
@@ -385,6 +386,97 @@ class Project:
                               "description": r.description, "color": r.color} for r in rows],
                             columns=["code", "name", "parent", "description", "color"])
 
+    # --- codebook editing and retrieval ---------------------------------------------------------
+    # The work is in qualcode.codes; each write is one transaction.
+
+    def add_code(self, code: str, name: str | None = None, parent: str | None = None,
+                 description: str | None = None, color: str | None = None) -> None:
+        """Add a code (id like `push.housing`, the codebook's rule); E740/E741 if bad or taken."""
+        from qualcode import codes as code_ops
+
+        code_ops.add_code(self.engine, code, name, parent, description, color)
+
+    def rename_code(self, code: str, name: str) -> None:
+        """Change a code's name; its id, which codings and rules point at, stays."""
+        from qualcode import codes as code_ops
+
+        code_ops.rename_code(self.engine, code, name)
+
+    def move_code(self, code: str, parent: str | None) -> None:
+        """Put a code under another parent (None: top level); E742 for a cycle."""
+        from qualcode import codes as code_ops
+
+        code_ops.move_code(self.engine, code, parent)
+
+    def set_code(self, code: str, **fields: str | None) -> None:
+        """Change a code's `name`, `description` or `color` (only the fields given)."""
+        from qualcode import codes as code_ops
+
+        code_ops.set_code(self.engine, code, **fields)
+
+    def merge_codes(self, source: str, target: str) -> MergeReport:
+        """Codings, decisions, memos and sub-codes of `source` go to `target`; `source` is deleted."""
+        from qualcode import codes as code_ops
+
+        return code_ops.merge_codes(self.engine, source, target)
+
+    def delete_code(self, code: str, *, confirm: bool = False, with_children: bool = False) -> DeletedCode:
+        """Delete a code with its codings (E744 unless `confirm` when it has any); returns the
+        snapshot that `restore_code` puts back."""
+        from qualcode import codes as code_ops
+
+        return code_ops.delete_code(self.engine, code, confirm=confirm, with_children=with_children)
+
+    def restore_code(self, snapshot: DeletedCode) -> None:
+        """Undo `delete_code`: the codes, codings, review decisions and memos come back."""
+        from qualcode import codes as code_ops
+
+        code_ops.restore_code(self.engine, snapshot)
+
+    def load_codes(self, codebook: Codebook | str | Path) -> int:
+        """Take a codebook's codes into the project without coding; returns how many."""
+        from qualcode import codes as code_ops
+
+        book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
+        return code_ops.load_codes(self.engine, book)
+
+    def review_codings(self, ids: Sequence[int], status: str, reviewer: str) -> int:
+        """`review_coding` for many codings in one transaction; returns how many."""
+        from qualcode import codes as code_ops
+
+        return code_ops.review_codings(self.engine, ids, status, reviewer)
+
+    def set_case_attributes(self, frame: pd.DataFrame, *, source: str = "edited in qualcode") -> int:
+        """Save an edited `cases()` table, checked against `attribute_types()`: any bad cell
+        (E750 lists each) and nothing is saved. Returns how many values changed."""
+        from qualcode import cases as case_ops
+
+        return case_ops.set_case_attributes(self.engine, frame, source=source)
+
+    def retrieve(self, codes: Sequence[str], *, where: dict[str, object] | None = None,
+                 statuses: Sequence[str] = ("accepted", "suggested"), roles: Sequence[str] | None = None,
+                 context: int = 240) -> pd.DataFrame:
+        """Segments coded with `codes` (a parent code takes its sub-codes), of cases whose
+        attributes pass `where` ({"gender": ["female"]}, {"age": (30, 45)}), with up to `context`
+        characters of their turn before and after, and a `link` to the workbench."""
+        from qualcode import retrieval
+
+        frame = self.codings(status=list(statuses))
+        names = sorted(set(frame["transcript"]))
+        return retrieval.segments(frame, self.codes(), self.cases(), self.attribute_types(),
+                                 self.turns(names),
+                                 {n: self.transcript_text(n) for n in names}, list(codes), where=where,
+                                 statuses=statuses, roles=roles, context=context)
+
+    def rule_hits(self, codebook: Codebook | str | Path, code: str, *, rules: Sequence[str] | None = None,
+                  transcripts: Sequence[str] | None = None) -> pd.DataFrame:
+        """Where one code's rules (or the `rules` named) fire in the corpus, and each match's fate
+        (coded, or why it was dropped); writes nothing."""
+        from qualcode import codes as code_ops
+
+        book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
+        return code_ops.rule_hits(self.engine, book, code, rule_ids=rules, transcripts=transcripts)
+
     def last_codebook_path(self) -> str | None:
         """The codebook file of the last finished rule run (as it was given), or None."""
         import json
@@ -457,6 +549,47 @@ class Project:
             reviewer_id = coding_queries.ensure_coder(conn, reviewer)
             if not coding_queries.record_review(conn, coding_id, status, reviewer_id):
                 raise QualcodeError("E707", coding=coding_id)
+
+    # --- manual coding -----------------------------------------------------------------------
+
+    def add_coding(self, transcript: str, code: str, start: int, end: int, *, coder: str,
+                   memo: str | None = None, status: str = "accepted") -> int:
+        """Code `transcript_text(transcript)[start:end]` by hand (origin `manual`); return the id.
+
+        Offsets are code points into the stored text (as in `turns()` and `codings()`).
+        Raises E730 without a coder, E105 for an unknown transcript, E706 for an unknown
+        code, E731 unless 0 <= start < end <= len(text). One transaction.
+        """
+        from qualcode import coding
+
+        with self.engine.begin() as conn:
+            return coding.add(conn, transcript, code, start, end, coder=coder, memo=memo, status=status)
+
+    def update_coding(self, coding_id: int, *, code: str | None = None, memo: str | None = None,
+                      coder: str) -> dict:
+        """Change a coding's code and/or memo (`memo=""` clears it); return it as it was before,
+        for `restore_coding`. Only the coder of a human coding may change it (E732); the code of
+        a rule or model coding is not changed (E733: reject it and code by hand)."""
+        from qualcode import coding
+
+        with self.engine.begin() as conn:
+            return coding.change(conn, coding_id, code=code, memo=memo, coder=coder)
+
+    def delete_coding(self, coding_id: int, *, coder: str) -> dict:
+        """Delete one of `coder`'s codings and return everything about it (`restore_coding`
+        puts it back). Rule and model codings are rejected instead (E733)."""
+        from qualcode import coding
+
+        with self.engine.begin() as conn:
+            return coding.remove(conn, coding_id, coder=coder)
+
+    def restore_coding(self, snapshot: dict) -> int:
+        """Put a coding back as `delete_coding` or `update_coding` returned it (its review
+        decision too); return its id, the old one unless another coding has taken it."""
+        from qualcode import coding
+
+        with self.engine.begin() as conn:
+            return coding.restore(conn, snapshot)
 
     # --- analysis ----------------------------------------------------------------------------
 

@@ -177,6 +177,7 @@ def test_agreement_page_two_coders_per_code_and_disagreements(two_coders: Path,
     assert {"kappa", "alpha", "alpha_low", "alpha_high", "n_aigerim", "n_daniyar"} <= set(table.columns)
     differ = frame_with(app, "daniyar")
     assert len(differ) > 0 and (differ["aigerim"] != differ["daniyar"]).all()
+    assert (differ["open"] == "/code?transcript=" + differ["transcript"]).all()  # jump to the workbench
     # Against the rules, the coder who copied them agrees fully.
     app.multiselect(key="agreement_coders").set_value(["aigerim", "origin:rule"])
     app.button[0].click().run()

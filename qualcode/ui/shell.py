@@ -32,12 +32,17 @@ def run() -> None:
     st.sidebar.text_input("Coder", key="coder", placeholder="your name",
                           help="Stored with every coding you make, accept or reject in this browser.")
     pages = [
+        st.Page(str(VIEWS / "project.py"), title="Project", icon=":material/folder_open:", url_path="project"),
         st.Page(str(VIEWS / "transcripts.py"), title="Transcripts", icon=":material/description:",
                 url_path="transcripts", default=True),
+        st.Page(str(VIEWS / "code.py"), title="Code", icon=":material/edit_note:", url_path="code"),
         st.Page(str(VIEWS / "autocode.py"), title="Auto-code", icon=":material/rule:", url_path="autocode"),
         st.Page(str(VIEWS / "analyze.py"), title="Analyze", icon=":material/analytics:", url_path="analyze"),
         st.Page(str(VIEWS / "typology.py"), title="Typology", icon=":material/hub:", url_path="typology"),
         st.Page(str(VIEWS / "agreement.py"), title="Agreement", icon=":material/group:", url_path="agreement"),
         st.Page(str(VIEWS / "export.py"), title="Export", icon=":material/download:", url_path="export"),
+        st.Page(str(VIEWS / "codebook.py"), title="Codebook", icon=":material/account_tree:", url_path="codebook"),
+        st.Page(str(VIEWS / "review.py"), title="Review", icon=":material/fact_check:", url_path="review"),
+        st.Page(str(VIEWS / "retrieve.py"), title="Retrieve", icon=":material/manage_search:", url_path="retrieve"),
     ]
     st.navigation(pages).run()

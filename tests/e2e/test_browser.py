@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -53,5 +55,48 @@ def test_auto_code_and_typology_in_chromium(browser, app_server: str, tmp_path) 
     # The grid draws on a canvas; its column headers are in the DOM for screen readers.
     page.locator("th", has_text="% of female").first.wait_for(state="attached", timeout=30_000)
     page.get_by_text("One code's table").wait_for(timeout=30_000)
+    assert errors == []
+    page.close()
+
+
+def test_retrieve_pull_state_program_said_by_women_in_chromium(browser, app_server: str, sample_copy,
+                                                               tmp_path) -> None:
+    from qualcode.codebook import load as load_codebook
+    from qualcode.project import Project
+
+    root = __import__("pathlib").Path(__file__).resolve().parents[2]
+    with Project.open(sample_copy) as p:
+        p.autocode(load_codebook(root / "codebooks" / "migration.yaml"))
+        codings, cases = p.codings(), p.cases()
+    women = set(cases.loc[cases["gender"] == "female", "case"])
+    expected = codings[(codings["code"] == "pull.state_program") & codings["case"].isin(women)
+                       & (codings["status"] != "rejected")]
+    assert len(expected) > 0
+
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{app_server}/retrieve", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Retrieve").wait_for(timeout=60_000)
+
+    def choose(label: str, value: str) -> None:
+        box = page.get_by_role("combobox", name=label)
+        box.click()
+        box.fill(value)
+        # Options may carry a tree indent ("· pull.state_program"): match the value at the end.
+        page.get_by_role("option", name=re.compile(rf"(^|\s){re.escape(value)}$")).click()
+        page.keyboard.press("Escape")
+
+    choose("Codes (a parent code takes its sub-codes)", "pull.state_program")
+    choose("Filter by case attributes", "gender")
+    choose("gender (empty: any)", "female")
+    metric = page.get_by_test_id("stMetric").filter(has_text="Segments")
+    metric.get_by_text(str(len(expected)), exact=True).wait_for(timeout=60_000)
+    page.get_by_test_id("stMetric").filter(has_text="Cases").get_by_text(
+        str(expected["case"].nunique()), exact=True).wait_for(timeout=30_000)
+    body = page.inner_text("body")
+    assert "Open in the workbench" in body
+    assert not any(case in body for case in set(cases["case"]) - women if f"{case} · " in body)
+    page.screenshot(path=str(tmp_path / "retrieve.png"), full_page=True)
     assert errors == []
     page.close()

@@ -1,6 +1,8 @@
 """Agreement page: do coders apply the codebook the same way? Per-code kappa and alpha with
 intervals, and the units where they differ, side by side with the text."""
 
+from urllib.parse import quote
+
 import pandas as pd
 import streamlit as st
 
@@ -76,6 +78,9 @@ else:
     pick = st.selectbox("Code", ["(all)", *sorted(set(shown["code"]))], key="agreement_pick")
     if pick != "(all)":
         shown = shown[shown["code"] == pick]
-    st.dataframe(shown, hide_index=True, width="stretch", key="agreement_disagreements")
+    shown = shown.assign(open=[f"/code?transcript={quote(str(t))}" for t in shown["transcript"]])
+    st.dataframe(shown, hide_index=True, width="stretch", key="agreement_disagreements",
+                 column_config={"open": st.column_config.LinkColumn("open", display_text="workbench",
+                                                                    help="Open the transcript in the Code page")})
     st.download_button("Download the disagreements (CSV)", shown.to_csv(index=False).encode("utf-8"),
                        "disagreements.csv", "text/csv", key="agreement_diff_csv", on_click="ignore")

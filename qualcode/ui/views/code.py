@@ -1,0 +1,131 @@
+"""Code page: the workbench. Read one transcript turn by turn, select a passage and pick a
+code, review the rules' suggestions inline, change, remove or annotate a coding, undo.
+
+Every action goes straight to the store (qualcode.coding, through Project), so a reload or
+a server restart loses nothing, and two tabs coding the same project each add their own
+rows. `/code?transcript=NAME` opens that transcript.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from qualcode import coding as manual
+from qualcode.errors import ProjectError, QualcodeError
+from qualcode.ui import state
+from qualcode.ui.components import transcript as component
+
+ORIGINS = ["manual", "import", "rule", "model"]
+
+project = state.project()
+st.title("Code")
+table = project.transcripts()
+if table.empty:
+    st.info("No transcripts yet. Import some with `qualcode import PROJECT FILES...`.")
+    st.stop()
+names = table["transcript"].tolist()
+info = table.set_index("transcript")
+
+# A deep link chooses the transcript when the link itself changes (not on every rerun, so
+# the chooser still works); the chooser then keeps the link in step, for reloads and sharing.
+linked = st.query_params.get("transcript")
+if linked is not None and linked != st.session_state.get("code_linked"):
+    st.session_state["code_linked"] = linked
+    if linked in names:
+        st.session_state["code_transcript"] = linked
+    else:
+        st.warning(str(ProjectError("E105", name=linked, known=", ".join(names))))
+if "code_transcript" not in st.session_state and st.session_state.get("code_current") in names:
+    st.session_state["code_transcript"] = st.session_state["code_current"]  # back from another page
+if st.session_state.get("code_transcript") not in names:
+    st.session_state.pop("code_transcript", None)
+
+
+def describe(name: str) -> str:
+    row = info.loc[name]
+    return f"{name} · {row['case']} · {row['language']} · {int(row['words']):,} words"
+
+
+name = st.selectbox("Transcript", names, key="code_transcript", format_func=describe)
+st.session_state["code_current"] = name  # widget state is dropped while another page shows
+if st.query_params.get("transcript") != name:
+    st.query_params["transcript"] = name
+    st.session_state["code_linked"] = name
+
+coder = (st.session_state.get("coder") or "").strip()
+codes = project.codes()
+
+
+def on_action() -> None:
+    """The component sent actions: store them before the rerun draws the result."""
+    component.handle(project, component.payload(st.session_state), st.session_state.get("coder"),
+                     st.session_state)
+
+
+def on_undo() -> None:
+    try:
+        st.session_state["code_undone"] = component.undo(project, st.session_state.get("coder"), st.session_state)
+    except QualcodeError as exc:
+        st.session_state[component.ERROR] = str(exc)
+
+
+if not coder:
+    st.warning("Enter your name as **Coder** in the sidebar to code: every coding is stored with its coder. "
+               "You can read and filter without it.")
+if codes.empty:
+    st.info("The project has no codes yet: code it with a codebook first (Auto-code page), which adds the "
+            "codebook's codes.")
+code_names = dict(zip(codes["code"], codes["name"], strict=True))
+left, middle, right = st.columns([2, 2, 1], vertical_alignment="bottom")
+shown_codes = left.multiselect("Show codes", list(codes["code"]), key="code_filter_codes",
+                               format_func=lambda c: f"{code_names.get(c) or c} ({c})", placeholder="all codes",
+                               help="A code shows its sub-codes too.")
+shown_origins = middle.multiselect("Show origins", ORIGINS, key="code_filter_origins", placeholder="all origins")
+suggestions = right.toggle("Show suggestions", value=True, key="code_show_suggested",
+                           help="Rule suggestions have a dashed border; click one to accept or reject it.")
+
+
+def visible(c: dict) -> bool:
+    return (c["status"] != "rejected" and (suggestions or c["status"] != "suggested")
+            and (not shown_origins or c["origin"] in shown_origins)
+            and (not shown_codes or any(c["code"] == s or c["code"].startswith(s + ".") for s in shown_codes)))
+
+
+@st.fragment
+def workbench() -> None:
+    """The transcript and what acts on it. A fragment: an action or an undo reruns only this,
+    not the page and the sidebar, so the highlight is confirmed sooner."""
+    sha = str(info.loc[name, "sha256"])
+    text, offsets, turns = component.layout(project, name, sha)
+    with project.engine.connect() as conn:
+        every = manual.transcript_codings(conn, name)
+    shown = [c for c in every if visible(c)]
+    main, side = st.columns([3, 1], gap="medium")
+    with main:
+        data = component.view_data(text, offsets, turns, transcript=name, sha=sha, codes=codes, codings=shown,
+                                   coder=coder, acks=st.session_state.get(component.DONE, {}),
+                                   with_text=component.text_needed(st.session_state, name, sha))
+        component.show(data, on_action)
+    with side:
+        stack = st.session_state.get(component.UNDO) or []
+        st.button("Undo", key="code_undo_button", on_click=on_undo, disabled=not stack, icon=":material/undo:",
+                  help="Undo your last action in this browser tab.")
+        if stack:
+            st.caption(f"Last: {stack[-1].label}")
+        if "code_undone" in st.session_state:
+            st.success(f"Undone: {st.session_state.pop('code_undone')}")
+        if component.ERROR in st.session_state:
+            st.error(st.session_state.pop(component.ERROR))
+        n_suggested = sum(c["status"] == "suggested" for c in every)
+        st.caption(f"{len(every)} codings in {name} ({n_suggested} suggested), {len(shown)} shown. "
+                   "Select text to code it; click a highlight to see, change or review it.")
+    # The table is opt-in: drawing it costs every rerun (and the grid's script on the first load).
+    if st.toggle("List the codings shown as a table", key="code_table"):
+        frame = pd.DataFrame([{"code": c["code"], "text": text[c["start"]:c["end"]], "coder": c["coder"],
+                               "origin": c["origin"], "status": c["status"], "rule": c["rule"], "memo": c["memo"],
+                               "start": c["start"], "end": c["end"], "id": c["id"]} for c in shown],
+                             columns=["code", "text", "coder", "origin", "status", "rule", "memo", "start", "end",
+                                      "id"])
+        st.dataframe(frame, hide_index=True, width="stretch", key="code_codings")
+
+
+workbench()

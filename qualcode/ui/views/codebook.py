@@ -1,0 +1,250 @@
+"""Codebook page: the project's code tree (add, rename, move, merge, describe, colour, delete
+with confirmation and undo), and a codebook file's rules: edit the YAML (checked before it is
+saved), try the rules on a text, and test one code's rules on the whole corpus."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from qualcode import codes as code_ops
+from qualcode import retrieval
+from qualcode.autocode import explain
+from qualcode.codebook import Codebook, loads
+from qualcode.errors import CodebookError, QualcodeError
+from qualcode.ui import state
+
+CODEBOOKS = Path(__file__).resolve().parents[3] / "codebooks"
+TOP = "(top level)"
+
+project = state.project()
+st.title("Codebook")
+st.caption("Codes from a codebook file come back with its next rule run: to drop one for good, remove it from "
+           "the file too (Rules tab). Renaming changes the name; the id, which codings point at, stays.")
+
+
+@st.cache_resource(max_entries=8, show_spinner="Checking the codebook…")
+def check(text: str, path: str) -> tuple[Codebook | None, list[QualcodeError]]:
+    """The codebook in the text area, or every problem it has (each with its line)."""
+    try:
+        return loads(text, path), []
+    except CodebookError as exc:
+        return None, exc.problems or [exc]
+
+
+def flash(kind: str, message: str) -> None:
+    st.session_state["codebook_flash"] = (kind, message)
+
+
+def act(action, done: str, select: str | None = None) -> None:
+    """Run an edit from a button; say what happened (or the numbered error) on the next run."""
+    try:
+        result = action()
+    except QualcodeError as exc:
+        flash("error", str(exc))
+        return
+    flash("success", str(result) if result is not None and not isinstance(result, int) else done)
+    if select is not None:
+        st.session_state["codebook_code"] = select
+
+
+def delete(code: str, parent: str | None) -> None:
+    checked = st.session_state.get(f"codebook_confirm_{code}", False)
+    try:
+        snapshot = project.delete_code(code, confirm=checked, with_children=checked)
+    except QualcodeError as exc:
+        flash("warning" if exc.code in ("E744", "E745") else "error", str(exc))
+        return
+    st.session_state.setdefault("codebook_undo", []).append(snapshot)
+    flash("success", f"{snapshot} Undo puts it all back.")
+    if parent:
+        st.session_state["codebook_code"] = parent
+    else:
+        st.session_state.pop("codebook_code", None)
+
+
+def undo() -> None:
+    snapshot = st.session_state["codebook_undo"][-1]
+    try:
+        project.restore_code(snapshot)
+    except QualcodeError as exc:
+        flash("error", str(exc))
+        return
+    st.session_state["codebook_undo"].pop()
+    flash("success", f"Restored '{snapshot.code}' with {snapshot.n_codings} coding(s).")
+    st.session_state["codebook_code"] = snapshot.code
+
+
+message = st.session_state.pop("codebook_flash", None)
+if message:
+    getattr(st, message[0])(retrieval.markdown_lines(message[1]))
+if st.session_state.get("codebook_undo"):
+    left, right = st.columns([5, 1])
+    left.info(retrieval.markdown_lines(str(st.session_state["codebook_undo"][-1])))
+    right.button("Undo delete", key="codebook_undo_button", on_click=undo, icon=":material/undo:")
+
+shipped = sorted(str(p) for p in CODEBOOKS.glob("*.yaml")) if CODEBOOKS.exists() else []
+codes = project.codes()
+codings = project.codings()
+per_code = codings.groupby("code").size() if len(codings) else pd.Series(dtype=int)
+tree_tab, add_tab, rules_tab = st.tabs(["Code tree", "Add a code", "Rules"])
+
+with tree_tab:
+    if codes.empty:
+        st.info("No codes yet. Add one (next tab), or take the codes of a codebook file.")
+        book_path = st.selectbox("Codebook", shipped, key="codebook_load_file")
+        st.button("Take its codes (codes nothing)", key="codebook_load", disabled=not book_path,
+                  on_click=lambda: act(lambda: project.load_codes(book_path), f"Codes taken from {book_path}."))
+    else:
+        ordered = code_ops.tree(codes)
+        depth = dict(zip(ordered["code"], ordered["depth"], strict=True))
+        names = dict(zip(ordered["code"], ordered["name"], strict=True))
+        shown = pd.DataFrame({
+            "code": ["\u2003" * d + c for c, d in zip(ordered["code"], ordered["depth"], strict=True)],
+            "name": ordered["name"], "codings": [int(per_code.get(c, 0)) for c in ordered["code"]],
+            "description": ordered["description"], "color": ordered["color"]})
+        st.dataframe(shown, hide_index=True, width="stretch", key="codebook_tree",
+                     column_config={"description": st.column_config.TextColumn(width="large")})
+        if st.session_state.get("codebook_code") not in depth:  # deleted or merged meanwhile
+            st.session_state.pop("codebook_code", None)
+        code = st.selectbox("Code to edit", list(ordered["code"]), key="codebook_code",
+                            format_func=lambda c: "· " * depth[c] + f"{c} — {names[c]}")
+        row = ordered.set_index("code").loc[code]
+        inside = {code, *code_ops.descendants(codes, code)}
+        n_codings = int(sum(per_code.get(c, 0) for c in inside))
+
+        a, b = st.columns(2)
+        a.text_input("Name", value=row["name"], key=f"codebook_name_{code}")
+        a.button("Rename", key="codebook_rename", on_click=lambda: act(
+            lambda: project.rename_code(code, st.session_state[f"codebook_name_{code}"]), f"Renamed '{code}'."))
+        parents = [TOP] + [c for c in ordered["code"] if c not in inside]
+        current = row["parent"] if row["parent"] in parents else TOP
+        b.selectbox("Parent", parents, index=parents.index(current), key=f"codebook_parent_{code}")
+        b.button("Move", key="codebook_move", on_click=lambda: act(
+            lambda: project.move_code(code, None if (p := st.session_state[f"codebook_parent_{code}"]) == TOP else p),
+            f"Moved '{code}'."))
+
+        st.text_area("Description", value=row["description"] or "", key=f"codebook_description_{code}")
+        st.color_picker("Colour", value=row["color"] or "#888888", key=f"codebook_color_{code}")
+        st.button("Save description and colour", key="codebook_describe", on_click=lambda: act(
+            lambda: project.set_code(code, description=st.session_state[f"codebook_description_{code}"],
+                                     color=st.session_state[f"codebook_color_{code}"]), f"Saved '{code}'."))
+
+        c, d = st.columns(2)
+        others = [x for x in ordered["code"] if x != code]
+        c.selectbox("Merge into", others, key=f"codebook_merge_{code}",
+                    help="Its codings, review decisions and sub-codes go to that code; this code is deleted.")
+        c.button("Merge", key="codebook_merge", disabled=not others, on_click=lambda: act(
+            lambda: project.merge_codes(code, st.session_state[f"codebook_merge_{code}"]), "Merged.",
+            select=st.session_state.get(f"codebook_merge_{code}")))
+        if n_codings or len(inside) > 1:
+            subs = f", its {len(inside) - 1} sub-code(s)" if len(inside) > 1 else ""
+            d.checkbox(f"Yes, delete '{code}'{subs} and {n_codings} coding(s)", key=f"codebook_confirm_{code}")
+        d.button("Delete", key="codebook_delete", icon=":material/delete:",
+                 on_click=lambda: delete(code, row["parent"] if isinstance(row["parent"], str) else None))
+
+with add_tab, st.form("codebook_add_form", clear_on_submit=True):
+    st.text_input("Id", key="codebook_new_id", placeholder="push.debts",
+                  help="A dot path of names (letters, digits, _), each starting with a letter.")
+    st.text_input("Name", key="codebook_new_name", placeholder="Debts at origin")
+    st.selectbox("Parent", [TOP, *codes["code"]], key="codebook_new_parent")
+    st.text_area("Description", key="codebook_new_description")
+    st.color_picker("Colour", value="#1f77b4", key="codebook_new_color")
+
+    def add() -> None:
+        s = st.session_state
+        new = s["codebook_new_id"].strip()
+        act(lambda: project.add_code(new, s["codebook_new_name"], None if s["codebook_new_parent"] == TOP
+                                     else s["codebook_new_parent"], s["codebook_new_description"],
+                                     s["codebook_new_color"]), f"Added '{new}'.", select=new)
+
+    st.form_submit_button("Add code", type="primary", key="codebook_add", on_click=add)
+
+with rules_tab:
+    last = project.last_codebook_path()
+    last = str(Path(last).resolve()) if last else None
+    choice = st.selectbox("Codebook file", shipped, index=shipped.index(last) if last in shipped else
+                          (0 if shipped else None), key="codebook_rules_file")
+    path = st.text_input("…or the path of your own codebook (YAML)", key="codebook_rules_path").strip() or choice
+    if not path:
+        st.stop()
+    if st.session_state.get("codebook_yaml_for") != path:
+        try:
+            st.session_state["codebook_yaml"] = Path(path).read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            st.error(retrieval.markdown_lines(f"{path}: cannot read it ({exc.strerror or exc})."))
+            st.stop()
+        st.session_state["codebook_yaml_for"] = path
+    text = st.text_area("Codebook (YAML): edit the rules here, test them below, save when they work",
+                        key="codebook_yaml", height=320)
+    book, problems = check(text, path)
+    if problems:
+        st.error(retrieval.markdown_lines(f"{len(problems)} problem(s); the codebook cannot be saved or tested "
+                                         "until they are fixed:\n" + "\n".join(f"- {p}" for p in problems)))
+    if st.button("Save the codebook", key="codebook_save", icon=":material/save:"):
+        if problems:
+            st.error(f"Not saved: the codebook has {len(problems)} problem(s) (above).")
+        else:
+            try:
+                Path(path).write_text(text, encoding="utf-8")
+            except OSError as exc:
+                st.error(retrieval.markdown_lines(str(QualcodeError("E754", file=path,
+                                                                   reason=exc.strerror or exc))))
+            else:
+                st.success(retrieval.markdown_lines(f"Saved {path}. Re-code the project (Auto-code page) to apply it."))
+    if book is None:
+        st.stop()
+
+    with_rules = [c.id for c in book.codes if c.rules]
+    if not with_rules:
+        st.info("This codebook has no rules yet.")
+        st.stop()
+    picked = st.session_state.get("codebook_code")
+    rule_code = st.selectbox("Code", with_rules, key="codebook_rules_code",
+                             index=with_rules.index(picked) if picked in with_rules else 0)
+    rules = book.code(rule_code).rules if rule_code else []
+    st.dataframe(pd.DataFrame([{
+        "rule": r.id, "lang": r.lang, "kind": r.kind,
+        "pattern": r.regex if r.kind == "regex" else json.dumps(r.tokens, ensure_ascii=False)
+        if r.kind == "tokens" else " | ".join(r.patterns),
+        "within": r.within if r.kind == "near" else None, "unit": r.unit, "speakers": ", ".join(r.speakers),
+        "negation": r.negation, "unless": ", ".join(r.unless), "note": r.note} for r in rules]),
+        hide_index=True, width="stretch", key="codebook_rules")
+    chosen = st.multiselect("Rules to try (empty: all of this code's)", [r.id for r in rules],
+                            key=f"codebook_rule_pick_{rule_code}")
+
+    st.markdown("**Try the rules on a text**")
+    a, b = st.columns([1, 1])
+    lang = a.selectbox("Language", book.languages, key="codebook_try_lang")
+    role = b.selectbox("Said by", ["respondent", "interviewer", "other"], key="codebook_try_role")
+    sample = st.text_area("Text", key="codebook_try_text", placeholder="Работы в ауле не было, поэтому мы переехали.")
+    every = st.checkbox("Show every code's rules, not only these", key="codebook_try_every")
+    if sample.strip():
+        result = explain(book, lang, sample, role)
+        fired = [m for m in result.matches if every or (m.code == rule_code and (not chosen or m.rule in chosen))]
+        if not fired:
+            st.info("No rule fired on this text.")
+        else:
+            tried = pd.DataFrame([{"code": m.code, "rule": m.rule, "words": result.text[m.start:m.end],
+                                   "fate": m.dropped or "coded"} for m in fired])
+            st.dataframe(tried, hide_index=True, width="stretch", key="codebook_try_matches")
+
+    st.markdown(f"**Test the rules of `{rule_code}` on the corpus** (nothing is written)")
+    if st.button("Test on the corpus", key="codebook_test_corpus", disabled=not rules):
+        with st.spinner("Matching…"):
+            try:
+                st.session_state["codebook_hits"] = (book.sha256, rule_code, chosen,
+                                                     project.rule_hits(book, rule_code, rules=chosen or None))
+            except QualcodeError as exc:
+                st.error(retrieval.markdown_lines(str(exc)))
+    stored = st.session_state.get("codebook_hits")
+    if stored and stored[:3] == (book.sha256, rule_code, chosen):
+        hits = stored[3]
+        coded = hits[hits["fate"] == "coded"]
+        st.caption(f"{len(hits)} match(es) in {hits['transcript'].nunique()} transcript(s): {len(coded)} would code, "
+                   f"{len(hits) - len(coded)} dropped (and why).")
+        fates = st.multiselect("Show", ["coded", "dropped"], default=["coded", "dropped"], key="codebook_hits_fates")
+        keep = hits["fate"].eq("coded").map({True: "coded", False: "dropped"}).isin(fates)
+        st.dataframe(hits[keep].drop(columns=["start", "end"]), hide_index=True, width="stretch",
+                     key="codebook_hits_table")

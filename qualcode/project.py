@@ -477,6 +477,13 @@ class Project:
         book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
         return code_ops.rule_hits(self.engine, book, code, rule_ids=rules, transcripts=transcripts)
 
+    def coders(self) -> list[str]:
+        """The names of everyone who coded or reviewed in this project, sorted."""
+        from qualcode.store.schema import coders as coders_table
+
+        with self.engine.connect() as conn:
+            return sorted(conn.execute(select(coders_table.c.name)).scalars())
+
     def last_codebook_path(self) -> str | None:
         """The codebook file of the last finished rule run (as it was given), or None."""
         import json

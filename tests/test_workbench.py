@@ -439,6 +439,21 @@ def test_filters_by_code_origin_and_suggestions(page: AppTest) -> None:
     assert {c["status"] for c in component_data(page)["codings"]} == {"accepted"}
 
 
+def test_show_one_coder_several_or_all_merged(page: AppTest) -> None:
+    with project_of(page) as p:
+        text = p.transcript_text("kz03")
+        mine = p.add_coding("kz03", "push", *span(text, "Ну, давайте."), coder="aigerim")
+        theirs = p.add_coding("kz03", "push", *span(text, "Ну, давайте."), coder="dana")
+    page.run()
+    assert page.multiselect(key="code_filter_coders").options == ["aigerim", "dana"]
+    manual_ids = {c["id"] for c in component_data(page)["codings"] if c["origin"] == "manual"}
+    assert manual_ids == {mine, theirs}  # merged: everyone's codings
+    page.multiselect(key="code_filter_coders").set_value(["dana"]).run()
+    assert {c["id"] for c in component_data(page)["codings"]} == {theirs}
+    page.multiselect(key="code_filter_coders").set_value(["aigerim", "dana"]).run()
+    assert {c["id"] for c in component_data(page)["codings"]} == {mine, theirs}
+
+
 def test_the_text_goes_once_per_session_and_again_when_the_component_asks(page: AppTest) -> None:
     (element,) = page.get("bidi_component")
     assert "text" in json.loads(element.proto.bytes)  # the first run of the session sends it

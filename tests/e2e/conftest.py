@@ -7,6 +7,7 @@ script installs Chromium, so a missing browser there is a broken set-up.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -60,37 +61,51 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def app_server(sample_copy: Path, tmp_path: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free local port, on a copy of the sample project."""
+@contextlib.contextmanager
+def serve(project: Path, log_path: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free local port for `project`; yields its URL and stops it."""
     port = _free_port()
-    env = {**os.environ, "QUALCODE_PROJECT": str(sample_copy), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    log = (tmp_path / "streamlit.log").open("w")
+    env = {**os.environ, "QUALCODE_PROJECT": str(project), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-        if proc.poll() is not None:
-            break
-    else:
-        proc.kill()
-        pytest.fail(f"Streamlit did not start: {(tmp_path / 'streamlit.log').read_text()}")
-    if proc.poll() is not None:
-        pytest.fail(f"Streamlit exited: {(tmp_path / 'streamlit.log').read_text()}")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+            if proc.poll() is not None:
+                break
+        else:
+            pytest.fail(f"Streamlit did not start: {log_path.read_text()}")
+        if proc.poll() is not None:
+            pytest.fail(f"Streamlit exited: {log_path.read_text()}")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture
+def app_server(sample_copy: Path, tmp_path: Path) -> Iterator[str]:
+    """The app on a copy of the sample project."""
+    with serve(sample_copy, tmp_path / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture
+def serve_app():
+    """`serve` itself, for tests that start and stop the app (a server restart)."""
+    return serve

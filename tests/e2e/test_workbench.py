@@ -291,3 +291,22 @@ def test_click_a_highlight_to_write_a_memo_change_the_code_and_remove_it(browser
     confirmed(page)
     assert manual_codings(sample_copy, "kz03")[1].empty
     assert page.qc_errors == []
+
+
+def test_a_coding_survives_a_server_restart(browser, sample_copy: Path, pages, tmp_path: Path, serve_app) -> None:
+    serve = serve_app
+    words = "недалеко от Тараза"
+    with serve(sample_copy, tmp_path / "first.log") as url:
+        page = open_code(browser, pages, f"{url}/code?transcript=kz03")
+        set_coder(page, "aigerim")
+        drag_select(page, words)
+        page.keyboard.type("no work")
+        page.keyboard.press("Enter")
+        confirmed(page)
+    # The first server is gone; a new one on the same project file draws the coding again.
+    with serve(sample_copy, tmp_path / "second.log") as url:
+        page = open_code(browser, pages, f"{url}/code?transcript=kz03")
+        page.locator(f"{ROOT_SEL} mark[data-code-ids~='push.unemployment']").first.wait_for(timeout=60_000)
+        assert marked_text(page, "push.unemployment") == words
+    _, rows = manual_codings(sample_copy, "kz03")
+    assert rows[["code", "text", "coder"]].values.tolist() == [["push.unemployment", words, "aigerim"]]

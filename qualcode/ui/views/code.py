@@ -75,11 +75,14 @@ if codes.empty:
     st.info("The project has no codes yet: code it with a codebook first (Auto-code page), which adds the "
             "codebook's codes.")
 code_names = dict(zip(codes["code"], codes["name"], strict=True))
-left, middle, right = st.columns([2, 2, 1], vertical_alignment="bottom")
+left, middle, coders_column, right = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
 shown_codes = left.multiselect("Show codes", list(codes["code"]), key="code_filter_codes",
                                format_func=lambda c: f"{code_names.get(c) or c} ({c})", placeholder="all codes",
                                help="A code shows its sub-codes too.")
 shown_origins = middle.multiselect("Show origins", ORIGINS, key="code_filter_origins", placeholder="all origins")
+shown_coders = coders_column.multiselect("Show coders", project.coders(), key="code_filter_coders",
+                                         placeholder="all coders, merged",
+                                         help="One coder, several, or (empty) everyone's codings together.")
 suggestions = right.toggle("Show suggestions", value=True, key="code_show_suggested",
                            help="Rule suggestions have a dashed border; click one to accept or reject it.")
 
@@ -87,6 +90,7 @@ suggestions = right.toggle("Show suggestions", value=True, key="code_show_sugges
 def visible(c: dict) -> bool:
     return (c["status"] != "rejected" and (suggestions or c["status"] != "suggested")
             and (not shown_origins or c["origin"] in shown_origins)
+            and (not shown_coders or c["coder"] in shown_coders)
             and (not shown_codes or any(c["code"] == s or c["code"].startswith(s + ".") for s in shown_codes)))
 
 

@@ -788,21 +788,7 @@ def export(project: str, what: str, fmt: str | None, out: str, kind: str, codebo
             p.export_qdc(out)
             click.echo(f"Wrote {out}: {len(p.codes())} codes.")
             return
-        if what == "project":
-            book = codebook_file or p.last_codebook_path()
-            frames = tables.project_tables(p, kind=kind, statuses=statuses,
-                                           codebook=book if book and Path(book).exists() else None)
-        elif what == "segments":
-            frames = {"segments": tables.segments(p, statuses)}
-        elif what == "matrix":
-            frames = {"matrix": tables.matrix_table(p, kind, statuses)}
-        elif what == "codebook":
-            frames = {"codebook": tables.codebook_table(p, statuses)}
-        else:
-            report = p.typology(codebook_file, method="both", statuses=statuses)
-            frames = {"typology": tables.typology_table(report.cases)}
-        if fmt == "xlsx" and "codebook" not in frames:  # a workbook always says what the codes mean
-            frames["codebook"] = tables.codebook_table(p, statuses)
+        frames = tables.tables_for(p, what, fmt=fmt, kind=kind, statuses=statuses, codebook=codebook_file)
     result = tables.write(frames, out, fmt, bom=bom)
     click.echo(f"Wrote {out} ({result.format}): " + ", ".join(f"{name} {rows} rows" for name, rows in
                                                               result.rows.items()) + ".")

@@ -239,6 +239,34 @@ def project_tables(project, *, kind: str = "presence", statuses: Sequence[str] =
     return out
 
 
+WHAT = ("segments", "matrix", "typology", "codebook", "project")
+
+
+def tables_for(project, what: str, *, fmt: str, kind: str = "presence",
+               statuses: Sequence[str] = DEFAULT_STATUSES, codebook=None) -> dict[str, pd.DataFrame]:
+    """The tables of one export, as `qualcode export` and the Export page make it: `what` is
+    segments, matrix, typology (rule types and clusters; `codebook` defaults to the last
+    run's), codebook, or project (all of them). An xlsx workbook always gets a codebook sheet,
+    so the file says what its codes mean."""
+    if what not in WHAT:
+        raise ValueError(f"what must be one of {', '.join(WHAT)}, not {what!r}")
+    if what == "project":
+        book = codebook or project.last_codebook_path()
+        frames = project_tables(project, kind=kind, statuses=statuses,
+                                codebook=book if book and Path(book).exists() else None)
+    elif what == "segments":
+        frames = {"segments": segments(project, statuses)}
+    elif what == "matrix":
+        frames = {"matrix": matrix_table(project, kind, statuses)}
+    elif what == "codebook":
+        frames = {"codebook": codebook_table(project, statuses)}
+    else:
+        frames = {"typology": typology_table(project.typology(codebook, method="both", statuses=statuses).cases)}
+    if fmt == "xlsx" and "codebook" not in frames:
+        frames["codebook"] = codebook_table(project, statuses)
+    return frames
+
+
 # --- writing -------------------------------------------------------------------------------
 
 def write(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, path: str | Path, fmt: str | None = None, *,

@@ -43,20 +43,7 @@ def build(target: Path) -> list[str]:
     if fmt == "qdc":
         project.export_qdc(target)
         return [f"{len(project.codes())} codes."]
-    if what == "project":
-        book = project.last_codebook_path()
-        frames = tables.project_tables(project, kind=kind, statuses=statuses,
-                                       codebook=book if book and Path(book).exists() else None)
-    elif what == "segments":
-        frames = {"segments": tables.segments(project, statuses)}
-    elif what == "matrix":
-        frames = {"matrix": tables.matrix_table(project, kind, statuses)}
-    elif what == "codebook":
-        frames = {"codebook": tables.codebook_table(project, statuses)}
-    else:
-        frames = {"typology": tables.typology_table(project.typology(method="both", statuses=statuses).cases)}
-    if fmt == "xlsx" and "codebook" not in frames:  # a workbook always says what the codes mean
-        frames["codebook"] = tables.codebook_table(project, statuses)
+    frames = tables.tables_for(project, what, fmt=fmt, kind=kind, statuses=statuses)
     result = tables.write(frames, target, fmt, bom=bom)
     notes = [", ".join(f"{t}: {n} rows" for t, n in result.rows.items())]
     notes += [f"{t}: {len(r)} column(s) renamed for {fmt} (original names kept as labels)"

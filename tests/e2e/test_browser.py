@@ -96,7 +96,11 @@ def test_retrieve_pull_state_program_said_by_women_in_chromium(browser, app_serv
         str(expected["case"].nunique()), exact=True).wait_for(timeout=30_000)
     body = page.inner_text("body")
     assert "Open in the workbench" in body
-    assert not any(case in body for case in set(cases["case"]) - women if f"{case} · " in body)
+    page.get_by_text(" · turn ", exact=False).first.wait_for(timeout=30_000)  # the segment cards are drawn
+    body = page.inner_text("body")
+    men_shown = [case for case in set(cases["case"]) - women if f"{case} · " in body]
+    assert men_shown == []
+    assert any(f"{case} · " in body for case in women)
     page.screenshot(path=str(tmp_path / "retrieve.png"), full_page=True)
     assert errors == []
     page.close()

@@ -506,11 +506,14 @@ def rules_evaluate(project: str, coder: str | None, examples: int, fmt: str, out
 @click.option("--kind", type=click.Choice(["presence", "count", "coverage"]), default="presence", show_default=True,
               help="1/0 per case and code, number of codings, or % of the case's respondent words coded.")
 @click.option("--by", "by", help="A case attribute (e.g. gender): a code × attribute cross-tab with tests instead.")
+@click.option("--bins", help="With --by a numeric attribute (age): a number of equal-width groups (4), or the "
+                             "edges (18,30,45,65).")
 @click.option("--accepted-only", is_flag=True, help="Count accepted codings only (default: suggestions too).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "table"]), default="csv", show_default=True,
               help="Output format.")
 @OUT
-def matrix(project: str, kind: str, by: str | None, accepted_only: bool, fmt: str, out: str | None) -> None:
+def matrix(project: str, kind: str, by: str | None, bins: str | None, accepted_only: bool, fmt: str,
+           out: str | None) -> None:
     """Case × code matrix of PROJECT (rows: cases, columns: codes), or with --by a code × attribute
     cross-tab: cases with each code per attribute value, row %, and Fisher's exact test (2×2) or
     chi-square (exact Monte Carlo p-value when cells are small), with warnings for small N."""
@@ -519,7 +522,15 @@ def matrix(project: str, kind: str, by: str | None, accepted_only: bool, fmt: st
         if by is None:
             _emit(p.matrix(kind, statuses=statuses).reset_index(), fmt, out)
             return
-        result = p.crosstab(by, statuses=statuses)
+        edges: int | list[float] | None = None
+        if bins:
+            try:
+                parts = [float(b) for b in bins.split(",")]
+            except ValueError:
+                raise click.BadParameter(f"{bins!r} is not a number of groups (4) or edges (18,30,45)",
+                                         param_hint="--bins") from None
+            edges = int(parts[0]) if len(parts) == 1 else parts
+        result = p.crosstab(by, statuses=statuses, bins=edges)
     frame = result.table.merge(result.tests, on="code", how="left")
     _emit(frame, fmt, out)
     if result.missing:
@@ -657,6 +668,9 @@ def _typology_summary(report: TypologyReport, cases_frame: pd.DataFrame, compare
                      f"{model.silhouette_:.2f}; features: {len(report.features.columns)} "
                      f"({', '.join(report.features.columns[:8])}{', …' if len(report.features.columns) > 8 else ''})")
         lines.append("  sizes: " + ", ".join(f"{t} {n}" for t, n in sizes.items()))
+        if report.weak:
+            lines.append(f"  weak structure: a mean silhouette of {model.silhouette_:.2f} is below 0.25, so these "
+                         "clusters may change with a few codings; read them as tentative, and compare --k values.")
         if report.stability is not None:
             st = report.stability
             lines.append(f"  bootstrap stability (mean ARI over {len(st.scores)} resamples): {st.mean:.2f} "

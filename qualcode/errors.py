@@ -171,6 +171,11 @@ class Errors:
     E721 = "The code pattern {pattern!r} matches no code with codings. Codes with codings: {known}."
     E722 = "Unknown case attribute {name!r}. Case attributes: {known}."
     E723 = "Cannot compute agreement: {reason}"
+    E724 = "Unknown coder {name!r}. Coders in this project: {known}."
+    E725 = (
+        "Cannot cross-tabulate by {name!r}: {reason} "
+        "(CLI: `--bins 4` for four groups of equal width, or `--bins 18,30,45,65` for the edges.)"
+    )
 
     # Coding by hand: the workbench (E73x)
     E730 = (

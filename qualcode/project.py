@@ -372,6 +372,9 @@ class Project:
             frame = coding_queries.codings_frame(conn, transcripts, origins, statuses)
         if coder is not None:
             wanted = [coder] if isinstance(coder, str) else list(coder)
+            known = self.coders()
+            if unknown := [c for c in wanted if c not in known]:
+                raise QualcodeError("E724", name=", ".join(unknown), known=", ".join(known) or "(none)")
             frame = frame[frame["coder"].isin(wanted)].reset_index(drop=True)
         return frame
 
@@ -623,11 +626,15 @@ class Project:
         Monte Carlo when cells are small) per code. See qualcode.analysis.crosstab."""
         from qualcode.analysis import code_by_attribute
 
+        cases_frame = self.cases()
+        if attribute not in cases_frame.columns or attribute == "case":
+            raise QualcodeError("E722", name=attribute,
+                                known=", ".join(c for c in cases_frame.columns if c != "case") or "(none)")
         try:
-            return code_by_attribute(self.matrix("presence", statuses=statuses, codes=codes), self.cases(),
+            return code_by_attribute(self.matrix("presence", statuses=statuses, codes=codes), cases_frame,
                                      attribute, bins=bins)
         except ValueError as exc:
-            raise QualcodeError("E709", key="attribute", value=attribute, hint=str(exc)) from None
+            raise QualcodeError("E725", name=attribute, reason=str(exc)) from None
 
     def rule_typology(self, codebook: Codebook | str | Path, *,
                       statuses: Sequence[str] = ("accepted", "suggested")) -> RuleTypology:
@@ -678,11 +685,18 @@ class Project:
                 chosen = list(transcripts_frame["transcript"])
         texts = {n: self.transcript_text(n) for n in transcripts_frame["transcript"]}
         try:
-            return agreement(codings, self.turns(), texts, list(coders), unit=unit, codes=codes,
-                             include_interviewer=include_interviewer, statuses=statuses, n_boot=n_boot,
-                             random_state=random_state, transcripts=chosen)
+            result = agreement(codings, self.turns(), texts, list(coders), unit=unit, codes=codes,
+                               include_interviewer=include_interviewer, statuses=statuses, n_boot=n_boot,
+                               random_state=random_state, transcripts=chosen)
         except ValueError as exc:
             raise QualcodeError("E723", reason=str(exc)) from None
+        if result.per_code.empty:
+            which = "accepted codings" if tuple(statuses) == ("accepted",) else "codings"
+            raise QualcodeError("E723", reason=f"none of {', '.join(coders)} has {which} to compare in the "
+                                               f"{len(result.transcripts)} transcript(s) they all coded"
+                                               + (" (drop --accepted-only to count suggestions)"
+                                                  if which == "accepted codings" else "") + ".")
+        return result
 
     # --- exchange ---------------------------------------------------------------------------
 

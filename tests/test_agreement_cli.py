@@ -88,3 +88,25 @@ def test_bad_agreement_requests(two_coders: Path) -> None:
     assert one.exit_code == 1 and "[E723]" in one.output
     bad_unit = runner.invoke(cli, ["agreement", str(two_coders), "--coders", "aigerim", "daniyar", "--unit", "word"])
     assert bad_unit.exit_code == 2
+
+
+def test_nothing_to_compare_is_an_error_not_a_silent_empty_table(two_coders: Path, tmp_path: Path) -> None:
+    """Two coders whose codings are all suggestions, compared on accepted codings only."""
+    with Project.open(two_coders) as p:
+        rows = p.codings(["kz01"], coder="aigerim")[["transcript", "code", "start", "end", "text"]]
+    for coder in ("cat", "dog"):
+        rows.assign(coder=coder, status="suggested").to_csv(tmp_path / f"{coder}.csv", index=False)
+        assert CliRunner().invoke(cli, ["codings", "import", str(two_coders),
+                                        str(tmp_path / f"{coder}.csv")]).exit_code == 0
+    runner = CliRunner()
+    counted = runner.invoke(cli, ["agreement", str(two_coders), "--coders", "cat", "dog", "--bootstrap", "0"])
+    assert counted.exit_code == 0, counted.output  # with suggestions there is something to compare
+    result = runner.invoke(cli, ["agreement", str(two_coders), "--coders", "cat", "dog", "--accepted-only",
+                                 "--bootstrap", "0"])
+    assert result.exit_code == 1 and "[E723]" in result.output and "accepted codings" in result.output
+    assert "drop --accepted-only" in result.output
+
+
+def test_codings_of_an_unknown_coder_is_an_error(two_coders: Path) -> None:
+    result = CliRunner().invoke(cli, ["codings", str(two_coders), "--coder", "nobody"])
+    assert result.exit_code == 1 and "[E724]" in result.output and "aigerim" in result.output

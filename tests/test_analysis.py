@@ -151,7 +151,15 @@ def test_gender_crosstab_from_the_cli_and_a_bad_attribute(sample_copy: Path) -> 
     values = {line.split(",")[1] for line in lines[1:]}
     assert values == {"female", "male"}
     bad = runner.invoke(cli, ["matrix", str(sample_copy), "--by", "shoe_size"])
-    assert bad.exit_code == 1 and "[E709]" in bad.output and "shoe_size" in bad.output
+    assert bad.exit_code == 1 and "[E722]" in bad.output and "shoe_size" in bad.output and "gender" in bad.output
+    numeric = runner.invoke(cli, ["matrix", str(sample_copy), "--by", "age"])
+    assert numeric.exit_code == 1 and "[E725]" in numeric.output and "--bins" in numeric.output
+    binned = runner.invoke(cli, ["matrix", str(sample_copy), "--by", "age", "--bins", "18,30,45,65",
+                                 "--format", "csv"])
+    assert binned.exit_code == 0, binned.output
+    assert {line.split('"')[1] for line in binned.stdout.splitlines()[1:]} == {"[18, 30]", "(30, 45]", "(45, 65]"}
+    bad_bins = runner.invoke(cli, ["matrix", str(sample_copy), "--by", "age", "--bins", "young"])
+    assert bad_bins.exit_code == 2 and "--bins" in bad_bins.output
 
 
 def test_coverage_matches_a_plain_loop_on_random_spans_across_turns() -> None:

@@ -128,7 +128,7 @@ def test_analyze_page_gender_crosstab_matrix_and_charts(coded: AppTest) -> None:
     assert int(contingency["with code"].sum() + contingency["without code"].sum()) == 24
     matrix = frame_with(app, "push.unemployment")
     assert matrix.shape[0] == 24 and set(matrix.stack().unique()) <= {0, 1}
-    assert len(app.get("vega_lite_chart")) == 3  # frequencies, heatmap, co-occurrence
+    assert len(app.get("vega_lite_chart")) == 4  # frequencies, heatmap, cross-tab, co-occurrence
     # Accepted only: nothing is accepted yet, so every count is 0 and nothing breaks.
     app.toggle(key="analyze_accepted").set_value(True).run()
     assert not app.exception, app.exception

@@ -19,6 +19,8 @@ from scipy.cluster.hierarchy import dendrogram as scipy_dendrogram
 from qualcode.analysis.report import TypologyReport
 
 FORMATS = ("png", "svg")
+# Every label shown in full: a code id is the point of the axis, so none may be skipped or cut.
+LABELS = {"labelOverlap": False, "labelLimit": 400}
 # A categorical palette that stays readable for the colour-blind (Tableau 10).
 PALETTE = "tableau10"
 
@@ -46,23 +48,29 @@ def code_frequencies(freq: pd.DataFrame, *, top: int | None = None) -> alt.Chart
     long = long.merge(shown[["n_cases"]].reset_index(), on="code")
     order = list(shown.index)
     return alt.Chart(long, title="Codings per code").mark_bar().encode(
-        y=alt.Y("code:N", sort=order, title=None),
+        y=alt.Y("code:N", sort=order, title=None, axis=alt.Axis(**LABELS)),
         x=alt.X("codings:Q", title="codings"),
         color=alt.Color(f"{by}:N", scale=alt.Scale(scheme=PALETTE)),
         tooltip=["code", by, "codings", alt.Tooltip("n_cases", title="cases with the code")],
-    ).properties(height=alt.Step(14))
+    ).properties(height=alt.Step(16))
 
 
 def case_code_heatmap(matrix: pd.DataFrame, *, kind: str = "presence") -> alt.Chart:
     """The case × code matrix as a heatmap (cases down, codes across)."""
     long = matrix.rename_axis("case").reset_index().melt(id_vars="case", var_name="code", value_name="value")
     title = {"presence": "has the code", "count": "codings", "coverage": "% of words"}.get(kind, kind)
-    return alt.Chart(long, title=f"Cases × codes ({kind})").mark_rect().encode(
-        x=alt.X("code:N", title=None, sort=list(matrix.columns), axis=alt.Axis(labelAngle=-60)),
-        y=alt.Y("case:N", title=None, sort=list(matrix.index)),
-        color=alt.Color("value:Q", title=title, scale=alt.Scale(scheme="blues")),
-        tooltip=["case", "code", alt.Tooltip("value:Q", title=title)],
-    ).properties(width=alt.Step(14), height=alt.Step(14))
+    if kind == "presence":  # two values, two colours: not a continuous scale
+        long["value"] = long["value"].map({1: "has the code", 0: "does not"})
+        color = alt.Color("value:N", title=None, scale=alt.Scale(domain=["has the code", "does not"],
+                                                                 range=["#2b6cb0", "#edf2f7"]))
+    else:
+        color = alt.Color("value:Q", title=title, scale=alt.Scale(scheme="blues"))
+    return alt.Chart(long, title=f"Cases × codes ({kind})").mark_rect(stroke="white", strokeWidth=0.5).encode(
+        x=alt.X("code:N", title=None, sort=list(matrix.columns), axis=alt.Axis(labelAngle=-60, **LABELS)),
+        y=alt.Y("case:N", title=None, sort=list(matrix.index), axis=alt.Axis(**LABELS)),
+        color=color,
+        tooltip=["case", "code", alt.Tooltip("value", title=title)],
+    ).properties(width=alt.Step(16), height=alt.Step(16))
 
 
 def cooccurrence_heatmap(counts: pd.DataFrame, jaccard: pd.DataFrame, *, measure: str = "jaccard") -> alt.Chart:
@@ -70,13 +78,30 @@ def cooccurrence_heatmap(counts: pd.DataFrame, jaccard: pd.DataFrame, *, measure
     long = counts.rename_axis(index="code_a", columns="code_b").stack().rename("count").reset_index()
     long["jaccard"] = jaccard.rename_axis(index="code_a", columns="code_b").stack().reindex(
         pd.MultiIndex.from_frame(long[["code_a", "code_b"]])).to_numpy()
+    # A code with itself (count = its units, Jaccard = 1) would take the whole colour scale and
+    # wash out the pairs: the diagonal is left blank.
+    long = long[long["code_a"] != long["code_b"]]
     order = list(counts.index)
-    return alt.Chart(long, title=f"Code co-occurrence ({measure})").mark_rect().encode(
-        x=alt.X("code_b:N", sort=order, title=None, axis=alt.Axis(labelAngle=-60)),
-        y=alt.Y("code_a:N", sort=order, title=None),
+    return alt.Chart(long, title=f"Code co-occurrence ({measure}; a code with itself left blank)").mark_rect(
+        stroke="white", strokeWidth=0.5).encode(
+        x=alt.X("code_b:N", sort=order, title=None, axis=alt.Axis(labelAngle=-60, **LABELS)),
+        y=alt.Y("code_a:N", sort=order, title=None, axis=alt.Axis(**LABELS)),
         color=alt.Color(f"{measure}:Q", scale=alt.Scale(scheme="oranges")),
         tooltip=["code_a", "code_b", "count", alt.Tooltip("jaccard:Q", format=".2f")],
-    ).properties(width=alt.Step(14), height=alt.Step(14))
+    ).properties(width=alt.Step(16), height=alt.Step(16))
+
+
+def crosstab_bars(table: pd.DataFrame, attribute: str, *, codes: list[str] | None = None) -> alt.Chart:
+    """% of each attribute value's cases that have each code (from `CrossTab.table`), side by side."""
+    shown = table if codes is None else table[table["code"].isin(codes)]
+    return alt.Chart(shown, title=f"Cases with each code, by {attribute}").mark_bar().encode(
+        y=alt.Y("value:N", title=None, axis=alt.Axis(**LABELS)),
+        x=alt.X("row_pct:Q", title=f"% of the {attribute} group's cases", scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("value:N", title=attribute, scale=alt.Scale(scheme=PALETTE)),
+        row=alt.Row("code:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelLimit=400)),
+        tooltip=["code", alt.Tooltip("value:N", title=attribute), "n_with_code", "n_cases",
+                 alt.Tooltip("row_pct:Q", title="%", format=".1f")],
+    ).properties(width=320, height=alt.Step(12))
 
 
 def case_coordinates(report: TypologyReport, random_state: int = 0) -> pd.DataFrame:

@@ -364,11 +364,17 @@ def _quotes(codings: pd.DataFrame | None, codes: pd.DataFrame, typical: pd.DataF
         if chosen.empty:
             continue
         chosen["_rank"] = chosen["case"].map(ranks)
-        chosen = chosen.sort_values(["_rank", *[e for e in ("transcript", "start") if e in extra]], kind="mergesort")
+        # Quotes a person coded or accepted come before the rules' unreviewed suggestions.
+        column = chosen.get
+        human = column("origin", pd.Series("manual", index=chosen.index)).isin(["manual", "import"])
+        accepted = column("status", pd.Series("accepted", index=chosen.index)).eq("accepted")
+        chosen["_trust"] = 2 - (human & accepted).astype(int) - accepted.astype(int)
+        chosen = chosen.sort_values(["_trust", "_rank", *[e for e in ("transcript", "start") if e in extra]],
+                                    kind="mergesort")
         # Round-robin over cases: the second quote of a code comes from another typical case
         # when there is one, rather than from the same case again.
         chosen["_turn"] = chosen.groupby(["code", "case"]).cumcount()
-        chosen = chosen.sort_values(["_turn", "_rank"], kind="mergesort").groupby("code").head(per_code)
+        chosen = chosen.sort_values(["_turn", "_trust", "_rank"], kind="mergesort").groupby("code").head(per_code)
         order = {code: i for i, code in enumerate(top["code"])}
         chosen = chosen.assign(cluster=c, _code=chosen["code"].map(order))
         out.append(chosen.sort_values(["_code", "_turn", "_rank"], kind="mergesort")[[*base, *extra]])
@@ -722,10 +728,11 @@ class ClusterTypology(ClusterMixin, BaseEstimator):
                          scores=values, k=self.k_)
 
     def describe(self, X: pd.DataFrame, quotes: pd.DataFrame | None = None, *, codes: Sequence[str] | None = None,
-                 n_typical: int = 3, top_codes: int = 5, per_code: int = 2) -> ClusterDescription:
+                 n_typical: int = 3, top_codes: int = 5, per_code: int = 2, min_cases: int = 2) -> ClusterDescription:
         """What each cluster is about: its over-represented codes (0/1 columns of X, or
         `codes`), its most typical cases, and quotes from those cases (`quotes`: a codings
-        frame with case, code, text; rejected codings are left out)."""
+        frame with case, code, text; rejected codings are left out). A code counts as
+        over-represented only if at least `min_cases` of the cluster's cases have it."""
         frame = self._check_same(X)
         labels = self.labels_
         columns = list(codes) if codes is not None else self.schema_.of(BINARY)
@@ -738,7 +745,8 @@ class ClusterTypology(ClusterMixin, BaseEstimator):
                 cc, d = int(values[~inside].sum()), int((~inside).sum() - values[~inside].sum())
                 share_in = a / (a + b)
                 share_rest = cc / (cc + d) if cc + d else 0.0
-                if share_in <= share_rest:
+                # One case is an anecdote, not a mark of the cluster (unless the cluster is one case).
+                if share_in <= share_rest or a < min(min_cases, int(inside.sum())):
                     continue
                 log_odds = math.log((a + 0.5) * (d + 0.5) / ((b + 0.5) * (cc + 0.5)))
                 rows.append({"cluster": c, "code": code, "n_cluster": a, "share_cluster": share_in,

@@ -26,6 +26,7 @@ from qualcode.codebook import Codebook
 from qualcode.errors import QualcodeError
 
 METHODS = ("rules", "cluster", "both")
+WEAK = 0.25  # mean silhouette below this: no substantial structure (Kaufman & Rousseeuw's rule of thumb)
 COLUMNS = ["case", "rule_type", "cluster", "cluster_label", "silhouette"]
 
 
@@ -53,6 +54,11 @@ class TypologyReport:
         table.index = [self.names.mapping[int(c)] for c in table.index]
         table.index.name = "cluster_label"
         return table
+
+    @property
+    def weak(self) -> bool:
+        """The clusters are weak: mean silhouette below WEAK, so treat them as tentative."""
+        return self.model is not None and self.model.silhouette_ < WEAK
 
     @property
     def ari(self) -> float | None:

@@ -52,14 +52,19 @@ def rule_typology(book: Codebook, presence: pd.DataFrame) -> RuleTypology:
             contributions[case][profile.id] = made
         chosen, reason = UNASSIGNED, "no type's condition held"
         tried: list[str] = []
+        seen: set[str] = set()  # the names the conditions tried so far looked at
         for t in book.types:
+            used = condition_names(t.when)
             if evaluate(t.when, values):
                 chosen = t.id
-                used = sorted(condition_names(t.when))
-                shown = ", ".join(f"{n}={_fmt(values.get(n, 0))}" for n in used)
-                reason = f"{t.when} ({shown})" if shown else f"{t.when}: none of {', '.join(tried)} held"
+                # A catch-all ("true") shows the values that kept the earlier types out.
+                names = sorted(used) or sorted(seen)
+                shown = ", ".join(f"{n}={_fmt(values.get(n, 0))}" for n in names)
+                reason = f"{t.when} ({shown})" if used else (
+                    f"{t.when}: none of {', '.join(tried)} held" + (f" ({shown})" if shown else ""))
                 break
             tried.append(t.id)
+            seen |= used
         rows.append({"case": case, **{p.id: values[p.id] for p in book.profiles}, "rule_type": chosen,
                      "reason": reason})
     columns = ["case", *[p.id for p in book.profiles], "rule_type", "reason"]

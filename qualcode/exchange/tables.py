@@ -233,13 +233,23 @@ def project_tables(project, *, kind: str = "presence", statuses: Sequence[str] =
     `write(tables, "project.xlsx")`."""
     out = {"segments": segments(project, statuses), "matrix": matrix_table(project, kind, statuses)}
     if codebook is not None:
-        typology = project.rule_typology(codebook, statuses=statuses)
-        out["typology"] = typology_table(typology)
+        out["typology"] = _typology_frame(project, codebook, statuses)
     out["codebook"] = codebook_table(project, statuses)
     return out
 
 
 WHAT = ("segments", "matrix", "typology", "codebook", "project")
+
+
+def _typology_frame(project, codebook, statuses: Sequence[str]) -> pd.DataFrame:
+    """Rule types and clusters per case; rule types alone when the cases cannot be clustered
+    (too few, or all alike), so an export never fails for want of clusters."""
+    try:
+        return typology_table(project.typology(codebook, method="both", statuses=statuses).cases)
+    except QualcodeError as exc:
+        if exc.code != "E720":
+            raise
+        return typology_table(project.typology(codebook, method="rules", statuses=statuses).cases)
 
 
 def tables_for(project, what: str, *, fmt: str, kind: str = "presence",
@@ -261,7 +271,7 @@ def tables_for(project, what: str, *, fmt: str, kind: str = "presence",
     elif what == "codebook":
         frames = {"codebook": codebook_table(project, statuses)}
     else:
-        frames = {"typology": typology_table(project.typology(codebook, method="both", statuses=statuses).cases)}
+        frames = {"typology": _typology_frame(project, codebook, statuses)}
     if fmt == "xlsx" and "codebook" not in frames:
         frames["codebook"] = codebook_table(project, statuses)
     return frames

@@ -29,8 +29,17 @@ def run() -> None:
         st.stop()
     st.sidebar.markdown(f"**Project:** {project.name}")
     st.sidebar.caption(project.location)
+    # The coder's name rides in the URL (?coder=NAME), so a reload or a bookmark keeps it:
+    # session state alone is lost when the browser reconnects.
+    if not st.session_state.get("coder") and st.query_params.get("coder"):
+        st.session_state["coder"] = st.query_params["coder"]
     st.sidebar.text_input("Coder", key="coder", placeholder="your name",
                           help="Stored with every coding you make, accept or reject in this browser.")
+    coder = (st.session_state.get("coder") or "").strip()
+    if coder and st.query_params.get("coder") != coder:
+        st.query_params["coder"] = coder
+    elif not coder and "coder" in st.query_params:
+        del st.query_params["coder"]
     pages = [
         st.Page(str(VIEWS / "project.py"), title="Project", icon=":material/folder_open:", url_path="project"),
         st.Page(str(VIEWS / "transcripts.py"), title="Transcripts", icon=":material/description:",

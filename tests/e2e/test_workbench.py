@@ -168,6 +168,9 @@ def test_code_a_russian_span_by_mouse_and_keyboard_and_it_survives_a_reload(brow
     page.reload(wait_until="domcontentloaded")
     page.locator(f"{ROOT_SEL} mark[data-code-ids~='push.unemployment']").first.wait_for(timeout=60_000)
     assert marked_text(page, "push.unemployment") == words
+    # The coder's name survives the reload too (it rides in the URL), so coding can go on.
+    page.locator(f"{ROOT_SEL}[data-coder='aigerim']").wait_for(timeout=30_000)
+    assert page.get_by_role("textbox", name="Coder").input_value() == "aigerim"
     assert page.qc_errors == []
 
 

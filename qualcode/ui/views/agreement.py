@@ -57,15 +57,29 @@ for place, (key, label) in zip(cols, [("percent", "Agreement %"), ("kappa", "Coh
 st.caption(f"{len(result.transcripts)} transcripts coded by every one of {', '.join(coders)}; pooled over codes.")
 
 
+machine = any(":" in c for c in coders)
+
+
 def verdict(row: pd.Series) -> str:
-    value = row["alpha"]
+    """Judged on the interval's lower end, so a code marked in a handful of units cannot pass."""
+    value, low = row["alpha"], row["alpha_low"]
     if pd.isna(value):
         return "undefined (a code nobody or everybody used)"
-    return "re-code unsupervised" if value >= 0.8 else "accept with review" if value >= 0.6 else "too low"
+    basis = value if pd.isna(low) else low
+    if basis >= 0.8:
+        return "re-code unsupervised" if machine else "reliable"
+    if basis >= 0.6:
+        return "accept with review" if machine else "tentative"
+    if value >= 0.6:
+        return "too few units to tell (the interval reaches below 0.6)"
+    return "too low"
 
 
 table = result.per_code.copy()
 table["verdict"] = table.apply(verdict, axis=1)
+st.caption("Verdicts use the lower end of alpha's 95% interval: ≥ 0.8 " +
+           ("re-code without review" if machine else "reliable") + ", ≥ 0.6 " +
+           ("accept with review" if machine else "tentative") + " (Krippendorff's thresholds).")
 st.dataframe(table.round(3), hide_index=True, width="stretch", key="agreement_table")
 st.download_button("Download per code (CSV)", table.to_csv(index=False).encode("utf-8"), "agreement.csv",
                    "text/csv", key="agreement_csv", on_click="ignore")

@@ -77,6 +77,7 @@ with cross_tab:
                 st.caption("p < 0.05 (uncorrected for the number of codes): " + ", ".join(small["code"]))
             code = st.selectbox("One code's table", list(wide.index), key="analyze_crosstab_code")
             st.dataframe(result.contingency(code), key="analyze_contingency")
+            show(charts.crosstab_bars(result.table, attribute), f"crosstab-{attribute}", "analyze_crosstab")
 
 with co_tab:
     scope = st.radio("Co-occur when", ["unit", "distance", "case"], horizontal=True, key="analyze_scope",

@@ -67,7 +67,7 @@ if result.empty:
 st.download_button("Download the segments (CSV)", result.to_csv(index=False).encode("utf-8"),
                    file_name="segments.csv", mime="text/csv", key="retrieve_csv", on_click="ignore",
                    icon=":material/download:")
-first = ["case", "transcript", "turn", "speaker", "code", "status", "text", "link", *where]
+first = ["case", "transcript", "turn", "speaker", "code", "coder", "origin", "status", "text", "link", *where]
 st.dataframe(result.drop(columns=["id"]), hide_index=True, width="stretch", key="retrieve_table",
              column_order=[*first, *(c for c in result.columns if c not in first and c != "id")],
              column_config={"link": st.column_config.LinkColumn("open", display_text="workbench"),
@@ -94,7 +94,10 @@ page = st.number_input(f"Page (of {pages}, {PER_PAGE} segments each)", 1, pages,
     if pages > 1 else 1
 for row in result.iloc[(page - 1) * PER_PAGE:page * PER_PAGE].itertuples():
     with st.container(border=True):
+        who = row.coder if isinstance(row.coder, str) and row.coder else f"{row.origin}" + (
+            f" ({row.rule})" if isinstance(row.rule, str) and row.rule else "")
         st.caption(retrieval.markdown_text(f"{row.case} · {row.transcript} · turn {row.turn} · "
-                                          f"{row.speaker or row.role or '—'} · {row.code} · {row.status}"))
+                                          f"{row.speaker or row.role or '—'} · {row.code} · {row.status} · "
+                                          f"coded by {who}"))
         st.markdown(retrieval.segment_markdown(row.before, row.text, row.after))
         workbench_link(row.transcript)

@@ -103,6 +103,7 @@ st.caption("The ticked suggestions" if picked else "The first suggestions shown;
 for coding_id in focus[:50]:
     row = context.loc[coding_id]
     with st.container(border=True):
+        source = row["rule"] if isinstance(row["rule"], str) else (row["coder"] or row["origin"])
         st.caption(retrieval.markdown_text(f"{row['transcript']} · turn {row['turn']} · {row['speaker'] or '—'} · "
-                                          f"{row['code']} · {row['rule'] or ''}"))
+                                          f"{row['code']} · {source}"))
         st.markdown(retrieval.segment_markdown(row["before"], row["text"], row["after"]))

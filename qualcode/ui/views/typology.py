@@ -99,6 +99,9 @@ if report.model is not None:
         summary[3].metric("Bootstrap stability (ARI)", f"{report.stability.mean:.2f}",
                           help=f"Mean adjusted Rand index over {len(report.stability.scores)} resamples; "
                                f"95% range {report.stability.low:.2f} to {report.stability.high:.2f}.")
+if report.weak:
+    st.warning(f"Weak structure: the mean silhouette ({report.model.silhouette_:.2f}) is below 0.25, so these "
+               "clusters may change with a few codings. Read them as tentative and compare other k.")
 shown = frame.drop(columns=[c for c in ("cluster", "cluster_label", "silhouette") if report.model is None] +
                    (["rule_type", "reason"] if report.rule is None else []))
 st.dataframe(shown, hide_index=True, width="stretch", key="typology_table")

@@ -816,6 +816,34 @@ def export(project: str, what: str, fmt: str | None, out: str, kind: str, codebo
         click.echo(f"  warning: {warning}", err=True)
 
 
+@cli.command()
+@click.argument("project", required=False, type=click.Path(dir_okay=False))
+@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True, help="The port to serve on.")
+@click.option("--address", default="127.0.0.1", show_default=True,
+              help="The address to bind: this machine only by default; 0.0.0.0 opens it to the network.")
+def serve(project: str | None, port: int, address: str) -> None:
+    """Open PROJECT in the browser app (default: the bundled sample project, built on first run).
+
+    The same as `streamlit run app.py` with QUALCODE_PROJECT=PROJECT. Stop it with Ctrl+C."""
+    import os
+    import subprocess
+
+    env = dict(os.environ)
+    if project:
+        if not Path(project).exists():
+            raise QualcodeError("E101", path=project)
+        env["QUALCODE_PROJECT"] = str(Path(project).resolve())
+    script = Path(__file__).resolve().parent / "ui" / "main.py"
+    click.echo(f"qualcode: http://{address}:{port} (Ctrl+C stops it)", err=True)
+    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", address,
+               "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--client.toolbarMode", "viewer", "--server.maxUploadSize", "500"]
+    try:
+        sys.exit(subprocess.call(command, env=env))
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
 @cli.command(name="runs")
 @click.argument("project", type=click.Path(dir_okay=False))
 @FORMAT

@@ -110,3 +110,16 @@ def test_nothing_to_compare_is_an_error_not_a_silent_empty_table(two_coders: Pat
 def test_codings_of_an_unknown_coder_is_an_error(two_coders: Path) -> None:
     result = CliRunner().invoke(cli, ["codings", str(two_coders), "--coder", "nobody"])
     assert result.exit_code == 1 and "[E724]" in result.output and "aigerim" in result.output
+
+
+def test_reimporting_rule_codings_as_a_coder_says_so_once(two_coders: Path, tmp_path: Path) -> None:
+    """The mistake a new user makes: `qualcode codings` output (origin=rule) fed back as a coder."""
+    out = tmp_path / "rules.csv"
+    assert CliRunner().invoke(cli, ["codings", str(two_coders), "--origin", "rule", "--transcripts", "kz01",
+                                    "--format", "csv", "--out", str(out)]).exit_code == 0
+    n = len(pd.read_csv(out))
+    assert n > 5
+    result = CliRunner().invoke(cli, ["codings", "import", str(two_coders), str(out), "--coder", "ann"])
+    assert result.exit_code == 1 and "[E708]" in result.output
+    assert result.output.count("cannot be imported as a human coding") == 4  # three shown, then the count
+    assert f"... and {n - 3} more row(s) where origin cannot be imported as a human coding" in result.output

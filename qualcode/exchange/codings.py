@@ -69,6 +69,21 @@ def _project_codings(path: Path, coder: str | None) -> str:
     return frame[columns].to_csv(index=False)
 
 
+def _fold(problems: list[str], kinds: list[tuple[str, str]], shown: int = 3, limit: int = 25) -> str:
+    """The problems as lines, with a repeated kind (every row's origin is 'rule', say) shown
+    three times and then counted, so one mistake in a whole column reads as one message."""
+    lines: list[str] = []
+    seen: dict[tuple[str, str], int] = {}
+    for problem, kind in zip(problems, kinds, strict=True):
+        seen[kind] = seen.get(kind, 0) + 1
+        if seen[kind] <= shown and len(lines) < limit:
+            lines.append(f"  - {problem}")
+    for (fld, reason), n in seen.items():
+        if n > shown:
+            lines.append(f"  - ... and {n - shown} more row(s) where {fld} {reason}")
+    return "\n".join(lines)
+
+
 def read_rows(path: str | Path, texts: dict[str, str], codes: set[str], *, coder: str | None,
               create_codes: bool) -> list[CodingRow]:
     """Parse and check a codings CSV against the project's transcripts and codes.
@@ -104,11 +119,13 @@ def read_rows(path: str | Path, texts: dict[str, str], codes: set[str], *, coder
             raise QualcodeError("E701", file=file, line=1, column=column,
                                 expected=",".join(REQUIRED) + " (and optionally coder,origin,status,confidence)")
     problems: list[str] = []
+    kinds: list[tuple[str, str]] = []  # (field, reason) of each problem, to fold repeats
     rows: list[CodingRow] = []
 
     def bad(line: int, fld: str, value: object, reason: str, fix: str) -> None:
         problems.append(str(QualcodeError("E702", file=file, line=line, field=fld, value=value, reason=reason,
                                           fix=fix)))
+        kinds.append((fld, reason))
 
     for line, rec in enumerate(reader, start=2):
         rec = {k: (v or "").strip() if k != "text" else (v or "") for k, v in rec.items() if k}
@@ -142,6 +159,7 @@ def read_rows(path: str | Path, texts: dict[str, str], codes: set[str], *, coder
                     if at >= 0 else "The table may have been made against another version of the transcript.")
             problems.append(str(QualcodeError("E703", file=file, line=line, start=start, end=end,
                                               given=rec["text"][:80], found=full[start:end][:80], hint=hint)))
+            kinds.append(("text", "does not match"))
             continue
         who = rec.get("coder") or coder
         if not who:
@@ -150,7 +168,8 @@ def read_rows(path: str | Path, texts: dict[str, str], codes: set[str], *, coder
         origin = rec.get("origin") or "import"
         if origin not in HUMAN_ORIGINS:
             bad(line, "origin", origin, "cannot be imported as a human coding",
-                "leave it empty (import), or write manual; rule codings are made by `qualcode code`")
+                "leave it empty (import), or write manual; rule codings are made by `qualcode code` (from a "
+                "`qualcode codings` export, drop the origin, status and rule columns)")
             continue
         status = rec.get("status") or "accepted"
         if status not in STATUSES:
@@ -168,8 +187,6 @@ def read_rows(path: str | Path, texts: dict[str, str], codes: set[str], *, coder
                 continue
         rows.append(CodingRow(line, name, code_id, start, end, who, origin, status, confidence,
                               rec.get("memo") or None))
-        if len(problems) >= 25:
-            break
     if problems:
-        raise QualcodeError("E708", file=file, n=len(problems), details="\n".join(f"  - {p}" for p in problems))
+        raise QualcodeError("E708", file=file, n=len(problems), details=_fold(problems, kinds))
     return rows

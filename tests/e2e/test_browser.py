@@ -104,3 +104,43 @@ def test_retrieve_pull_state_program_said_by_women_in_chromium(browser, app_serv
     page.screenshot(path=str(tmp_path / "retrieve.png"), full_page=True)
     assert errors == []
     page.close()
+
+
+def test_qualcode_serve_opens_a_project_on_localhost(browser, sample_copy, tmp_path) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = (tmp_path / "serve.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "qualcode", "serve", str(sample_copy), "--port", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "QUALCODE_PROJECT": ""})
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.3)
+        assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+        page = browser.new_page()
+        page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
+        page.get_by_text(str(sample_copy), exact=False).first.wait_for(timeout=60_000)  # the project named
+        page.get_by_role("heading", name="Transcripts").wait_for(timeout=60_000)
+        page.close()
+        # Bound to this machine only: nothing listens on the other addresses.
+        other = socket.gethostbyname(socket.gethostname())
+        if other != "127.0.0.1" and not other.startswith("127."):
+            with socket.socket() as s, pytest.raises(OSError):
+                s.settimeout(2)
+                s.connect((other, port))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()

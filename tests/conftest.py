@@ -78,3 +78,15 @@ def two_coders(sample_copy: Path, tmp_path: Path) -> Path:
     assert result.exit_code == 0, result.output
     assert f"Imported {len(second) + len(extra)} codings" in result.output
     return sample_copy
+
+
+@pytest.fixture(scope="session")
+def coded_sample(sample_project_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample project plus the HTML/emoji/CRLF transcript of tests/data/workbench, auto-coded
+    with the shipped codebook (codes and suggestions): what the workbench tests start from."""
+    path = tmp_path_factory.mktemp("coded") / "sample.qcdb"
+    shutil.copy(sample_project_file, path)
+    with Project.open(path) as p:
+        assert p.import_files([DATA / "workbench" / "xss_ru.txt"]).ok
+        p.autocode(ROOT / "codebooks" / "migration.yaml")
+    return path

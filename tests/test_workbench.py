@@ -244,16 +244,6 @@ def test_recoding_a_suggestion_rejects_it_and_codes_the_span_by_hand(small: Proj
 
 # --- the Code page (AppTest) -----------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def coded_sample(sample_project_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("coded") / "sample.qcdb"
-    shutil.copy(sample_project_file, path)
-    with Project.open(path) as p:
-        assert p.import_files([XSS]).ok
-        p.autocode(ROOT / "codebooks" / "migration.yaml")
-    return path
-
-
 @pytest.fixture
 def page(coded_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     dest = tmp_path / "sample.qcdb"

@@ -47,17 +47,6 @@ LOCATE = """(words) => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def coded_sample(sample_project_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample project with the XSS/emoji/CRLF transcript, auto-coded (codes and suggestions)."""
-    path = tmp_path_factory.mktemp("coded") / "sample.qcdb"
-    shutil.copy(sample_project_file, path)
-    with Project.open(path) as p:
-        assert p.import_files([XSS]).ok
-        p.autocode(ROOT / "codebooks" / "migration.yaml")
-    return path
-
-
 @pytest.fixture
 def sample_copy(coded_sample: Path, tmp_path: Path) -> Path:
     """What `app_server` serves (overrides the conftest fixture of the same name)."""

@@ -22,7 +22,8 @@ st.title("Typology")
 st.caption("**Rule types** come from the codebook: each case's profiles (weighted sums of its codes) and the "
            "first type whose condition holds, with the values that made it hold. **Clusters** are the groups "
            "the codings themselves form. Where they agree, the typology has support in the data.")
-if project.codings().empty:
+codings = project.codings()
+if codings.empty:
     st.info("No codings yet: code the project first (Auto-code page, or `qualcode code`).")
     st.stop()
 
@@ -39,7 +40,9 @@ except QualcodeError as exc:
     st.error(str(exc))
     st.stop()
 
-presence_columns = list(project.matrix("presence").columns)
+# The presence matrix's columns are exactly the codes with a coding; project.typology builds the
+# matrix itself, so it is not built twice on every rerun.
+presence_columns = sorted(set(codings["code"]))
 profile_codes = [c for c in presence_columns if any(c in p.weights for p in book.profiles)]
 groups = sorted({c.split(".")[0] for c in presence_columns})
 cases = project.cases()

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 import pandas as pd
@@ -95,12 +96,17 @@ def _table_options(layout: str, speaker_column: str | None, text_column: str | N
 @click.option("--id-column", help="Table column with the respondent id (survey layout).")
 @click.option("--answer-columns", help="Comma-separated answer columns (survey layout).")
 @click.option("--sheet", help="XLSX sheet name or number (default: the first).")
+@click.option("--update-cases", is_flag=True,
+              help="Let front matter change the attributes of a case already in the project (else refused, E954).")
+@click.option("--max-attributes", type=click.IntRange(min=0), default=200, show_default=True,
+              help="Refuse a front matter with more case attributes than this (E955).")
 @click.option("-q", "--quiet", is_flag=True, help="Print failures and the summary only.")
 def import_(project: str, paths: tuple[str, ...], attributes: str | None, language: str,
             speaker_map: str | None, encoding: str | None, max_bytes: int, name: str | None,
             new_version: bool, layout: str, speaker_column: str | None, text_column: str | None,
             time_column: str | None, transcript_column: str | None, id_column: str | None,
-            answer_columns: str | None, sheet: str | None, quiet: bool) -> None:
+            answer_columns: str | None, sheet: str | None, update_cases: bool, max_attributes: int,
+            quiet: bool) -> None:
     """Import transcripts (txt, md, docx, odt, pdf, vtt, srt, csv, xlsx) into PROJECT.
 
     PATHS may be files or folders. A cases table among them (a .csv/.xlsx with a
@@ -113,6 +119,7 @@ def import_(project: str, paths: tuple[str, ...], attributes: str | None, langua
         raise click.UsageError("--name works with a single file only.")
     options = ImportOptions(
         language=language, encoding=encoding, max_bytes=max_bytes, name=name, new_version=new_version,
+        update_cases=update_cases, max_attributes=max_attributes,
         speaker_map=load_speaker_map(speaker_map) if speaker_map else {},
         table=_table_options(layout, speaker_column, text_column, time_column, transcript_column,
                              id_column, answer_columns, sheet),
@@ -178,8 +185,13 @@ def _progress_bar(desc: str, unit: str):
 
 
 def _emit(frame: pd.DataFrame, fmt: str, out: str | None) -> None:
+    """Print `frame`, or write it to `out` atomically (`qualcode.files`); CSV cells are made safe
+    for spreadsheets unless --raw (`qualcode.exchange.safe_csv`)."""
+    from qualcode import files
+    from qualcode.exchange import safe_csv
+
     if fmt == "csv":
-        text = frame.to_csv(index=False)
+        text = safe_csv.to_csv(frame, raw=_raw())
     elif fmt == "json":
         # Through the json module: pandas escapes "/" (rule ids read "push.x\/en\/1").
         records = json.loads(frame.to_json(orient="records", date_format="iso"))
@@ -187,7 +199,7 @@ def _emit(frame: pd.DataFrame, fmt: str, out: str | None) -> None:
     else:
         text = _table(frame)
     if out:
-        Path(out).write_text(text, encoding="utf-8")
+        files.write_bytes(out, text)
         click.echo(f"Wrote {len(frame)} rows to {out}.", err=True)
     else:
         click.echo(text, nl=False)
@@ -213,7 +225,30 @@ def _table(frame: pd.DataFrame, width: int = 70) -> str:
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
                       show_default=True, help="Output format.")
-OUT = click.option("--out", type=click.Path(dir_okay=False), help="Write to this file instead of the screen.")
+_OUT = click.option("--out", type=click.Path(dir_okay=False), help="Write to this file instead of the screen "
+                   "(whole or not at all: a temporary file beside it is renamed over it).")
+
+
+def _remember_raw(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    ctx.meta["qualcode.raw"] = value
+    return value
+
+
+RAW = click.option("--raw", is_flag=True, expose_value=False, callback=_remember_raw,
+                   help="CSV: write text cells as they are. By default a cell starting with = + - @ (or a tab) "
+                        "gets a ' in front, so a spreadsheet shows it instead of running it as a formula.")
+
+
+_F = TypeVar("_F", bound=Callable[..., object])
+
+
+def _raw() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.meta.get("qualcode.raw"))
+
+
+def OUT(command: _F) -> _F:  # used as @OUT: every table command that writes --out can write CSV
+    return _OUT(RAW(command))
 
 
 @cli.command()
@@ -254,8 +289,10 @@ def turns(project: str, transcript: str | None, fmt: str, out: str | None) -> No
 @OUT
 def cases(project: str, fmt: str, out: str | None) -> None:
     """List the cases in PROJECT with their attributes."""
+    from qualcode.exchange.tables import whole_numbers
+
     with Project.open(project) as p:
-        frame = p.cases()
+        frame = whole_numbers(p.cases())  # 29, not 29.0, when another case has no age
     _emit(frame, fmt, out)
 
 
@@ -735,12 +772,17 @@ def agreement(project: str, coders: tuple[str, ...], unit: str, codes: tuple[str
         result = p.agreement(names, unit=unit, codes=_names(codes), include_interviewer=interviewer,
                              statuses=statuses, n_boot=bootstrap, random_state=seed)
     if disagreements_out:
-        result.disagreements.to_csv(disagreements_out, index=False)
+        from qualcode import files
+        from qualcode.exchange import safe_csv
+
+        files.write_bytes(disagreements_out, safe_csv.to_csv(result.disagreements, raw=_raw()))
         click.echo(f"Wrote {len(result.disagreements)} disagreements to {disagreements_out}.", err=True)
     if fmt == "json":
         text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
         if out:
-            Path(out).write_text(text, encoding="utf-8")
+            from qualcode import files
+
+            files.write_bytes(out, text)
         else:
             click.echo(text, nl=False)
         return
@@ -777,6 +819,7 @@ def agreement(project: str, coders: tuple[str, ...], unit: str, codes: tuple[str
 @click.option("--accepted-only", is_flag=True, help="Accepted codings only (default: suggestions too; "
                                                     "rejected ones never, except in qdpx, which keeps all).")
 @click.option("--bom", is_flag=True, help="CSV for Excel: UTF-8 with a byte-order mark.")
+@RAW
 def export(project: str, what: str, fmt: str | None, out: str, kind: str, codebook_file: str | None,
            accepted_only: bool, bom: bool) -> None:
     """Export coded tables for pandas, R, SPSS and Stata, or the project for other QDA tools.
@@ -803,7 +846,7 @@ def export(project: str, what: str, fmt: str | None, out: str, kind: str, codebo
             click.echo(f"Wrote {out}: {len(p.codes())} codes.")
             return
         frames = tables.tables_for(p, what, fmt=fmt, kind=kind, statuses=statuses, codebook=codebook_file)
-    result = tables.write(frames, out, fmt, bom=bom)
+    result = tables.write(frames, out, fmt, bom=bom, raw=_raw())
     click.echo(f"Wrote {out} ({result.format}): " + ", ".join(f"{name} {rows} rows" for name, rows in
                                                               result.rows.items()) + ".")
     for table, renamed in result.renamed.items():
@@ -821,27 +864,18 @@ def export(project: str, what: str, fmt: str | None, out: str, kind: str, codebo
 @click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True, help="The port to serve on.")
 @click.option("--address", default="127.0.0.1", show_default=True,
               help="The address to bind: this machine only by default; 0.0.0.0 opens it to the network.")
-def serve(project: str | None, port: int, address: str) -> None:
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="Also accept requests naming this host (e.g. the machine's DNS name); repeatable. "
+                   "localhost, 127.0.0.1, [::1] and --address are always accepted.")
+def serve(project: str | None, port: int, address: str, allow_hosts: tuple[str, ...]) -> None:
     """Open PROJECT in the browser app (default: the bundled sample project, built on first run).
 
-    The same as `streamlit run app.py` with QUALCODE_PROJECT=PROJECT. Stop it with Ctrl+C."""
-    import os
-    import subprocess
+    Prints the address to open, with a random token (?token=...): a browser without it sees only
+    a refusal. Requests naming a foreign host are refused (DNS rebinding). Ctrl+C or SIGTERM stops
+    the app and frees the port. Set QUALCODE_TOKEN to keep one token across restarts."""
+    from qualcode.serve import serve as run_server
 
-    env = dict(os.environ)
-    if project:
-        if not Path(project).exists():
-            raise QualcodeError("E101", path=project)
-        env["QUALCODE_PROJECT"] = str(Path(project).resolve())
-    script = Path(__file__).resolve().parent / "ui" / "main.py"
-    click.echo(f"qualcode: http://{address}:{port} (Ctrl+C stops it)", err=True)
-    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", address,
-               "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--client.toolbarMode", "viewer", "--server.maxUploadSize", "500"]
-    try:
-        sys.exit(subprocess.call(command, env=env))
-    except KeyboardInterrupt:
-        sys.exit(0)
+    sys.exit(run_server(project, port, address, allow_hosts, echo=lambda line: click.echo(line, err=True)))
 
 
 @cli.command(name="runs")

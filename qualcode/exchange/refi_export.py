@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import re
-import tempfile
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ from sqlalchemy import Connection, select
 from qualcode import __version__
 from qualcode.codebook import Codebook
 from qualcode.exchange.refi_safe import RefiError
+from qualcode.files import atomic_path
 from qualcode.store import queries
 from qualcode.store.schema import codes
 
@@ -220,21 +219,11 @@ def serialise(root: etree._Element) -> bytes:
 
 
 def write_atomically(path: Path, write: Any) -> None:
-    """Write next to the target and rename, so a failed export never leaves half a file."""
+    """Write next to the target and rename (`qualcode.files.atomic_path`), so a failed or killed
+    export never leaves half a file, and the file gets the same mode as every other export."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as exc:
-        raise RefiError("E811", file=str(path), reason=str(exc)) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             write(fh)
-        os.replace(tmp, path)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise RefiError("E811", file=str(path), reason=str(exc)) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-

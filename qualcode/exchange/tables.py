@@ -20,9 +20,7 @@ Builders attach variable and value labels in `frame.attrs["labels"]` and
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import uuid
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +30,8 @@ import numpy as np
 import pandas as pd
 
 from qualcode.errors import QualcodeError
+from qualcode.exchange import safe_csv
+from qualcode.files import atomic_path
 from qualcode.model import STATUSES
 
 FORMATS = ("csv", "xlsx", "parquet", "sav", "dta")
@@ -101,9 +101,24 @@ def _code_path(code: str, parent: Mapping[str, str | None], name: Mapping[str, s
     return " > ".join(name.get(c, c.rsplit(".", 1)[-1]) for c in _ancestry(code, parent))
 
 
+def whole_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with each float column whose values are all whole numbers as nullable Int64, so
+    an age of 29 is written 29, not 29.0, when another case has no age (pandas turns a column
+    of ints with a gap into floats)."""
+    out = frame.copy()
+    for i in range(out.shape[1]):
+        series = out.iloc[:, i]
+        if series.dtype.kind == "f":
+            values = series.dropna()
+            if not values.empty and np.isfinite(values).all() and (values == values.round()).all() \
+                    and values.abs().max() < 2**53:
+                out.isetitem(i, series.astype("Int64"))
+    return out
+
+
 def _attributes(project, taken: set[str]) -> tuple[pd.DataFrame, dict[str, str]]:
     """The cases frame with clashing attribute names prefixed; returns it and {new: original}."""
-    cases = project.cases()
+    cases = whole_numbers(project.cases())
     renames: dict[str, str] = {}
     used = set(taken) | set(cases.columns)
     for column in cases.columns[1:]:
@@ -280,14 +295,17 @@ def tables_for(project, what: str, *, fmt: str, kind: str = "presence",
 # --- writing -------------------------------------------------------------------------------
 
 def write(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, path: str | Path, fmt: str | None = None, *,
-          bom: bool = False, labels: Mapping[str, str] | None = None,
+          bom: bool = False, raw: bool = False, labels: Mapping[str, str] | None = None,
           value_labels: Mapping[str, Mapping[object, str]] | None = None) -> WriteResult:
     """Write tables to `path` as csv, xlsx, parquet, sav or dta (`fmt`, else the extension).
 
     csv, parquet, sav and dta hold one table; xlsx writes one sheet per table. `bom` writes
     CSV as UTF-8 with a BOM, which Excel needs to show Cyrillic. `labels` (column → variable
     label) and `value_labels` (column → {value: label}) add to those the builders attached;
-    SPSS and Stata use them. The file appears complete or not at all.
+    SPSS and Stata use them. CSV text cells that a spreadsheet would run as a formula get a
+    `'` in front (`qualcode.exchange.safe_csv`); `raw` writes them as they are. The file
+    appears complete or not at all (`qualcode.files.atomic_path`), with the mode of any other
+    file written there.
     """
     path = Path(path)
     if isinstance(tables, pd.DataFrame):
@@ -306,30 +324,27 @@ def write(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, path: str | Path, f
     for name, frame in tables.items():
         frames[str(name)] = _tidy(frame, path, str(name))
     result = WriteResult(path, fmt, list(frames), {n: len(f) for n, f in frames.items()})
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        if fmt == "xlsx":
-            _write_xlsx(frames, tmp, result)
-        else:
-            (name, frame), = frames.items()
-            _labels = {**frame.attrs.get("labels", {}), **(labels or {})}
-            _values = {**frame.attrs.get("value_labels", {}), **(value_labels or {})}
-            if fmt == "csv":
-                frame.to_csv(tmp, index=False, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\n")
-            elif fmt == "parquet":
-                frame.attrs = {}
-                frame.to_parquet(tmp, index=False)
-            elif fmt == "sav":
-                result.renamed[name] = _write_sav(frame, tmp, _labels, _values, name, result)
+        with atomic_path(path) as tmp:
+            if fmt == "xlsx":
+                _write_xlsx(frames, tmp, result)
             else:
-                result.renamed[name] = _write_dta(frame, tmp, _labels, _values, name, result)
-        os.replace(tmp, path)
+                (name, frame), = frames.items()
+                _labels = {**frame.attrs.get("labels", {}), **(labels or {})}
+                _values = {**frame.attrs.get("value_labels", {}), **(value_labels or {})}
+                if fmt == "csv":
+                    tmp.write_text(safe_csv.to_csv(frame, raw=raw, bom=bom), encoding="utf-8", newline="")
+                elif fmt == "parquet":
+                    frame.attrs = {}
+                    frame.to_parquet(tmp, index=False)
+                elif fmt == "sav":
+                    result.renamed[name] = _write_sav(frame, tmp, _labels, _values, name, result)
+                else:
+                    result.renamed[name] = _write_dta(frame, tmp, _labels, _values, name, result)
     except OSError as exc:
         raise TableError("E853", path=path, reason=exc.strerror or str(exc),
                          fix="Check that the folder is writable and the file is not open in another "
                              "program.") from None
-    finally:
-        tmp.unlink(missing_ok=True)
     result.renamed = {k: v for k, v in result.renamed.items() if v}
     return result
 

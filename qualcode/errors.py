@@ -275,6 +275,9 @@ class Errors:
         "Write it as csv or parquet."
     )
 
+    # Safe files out: atomic writes, CSV cells (E870-E879)
+    E870 = "{path}: cannot write the file: {reason}. {fix} An earlier file of that name is unchanged."
+
     # CLI and options (E5xx)
     E501 = "Unknown output format '{value}'. Use one of: {supported}."
     E502 = "No files matched {pattern}."

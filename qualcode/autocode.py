@@ -27,6 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from qualcode import safe_regex
 from qualcode.codebook import Codebook, Negation, Rule
 from qualcode.nlp import Analysis, PatternWord, Pipeline, pipeline
 
@@ -182,7 +183,7 @@ class Matcher:
             elif rule.kind == "near":
                 self.near.append((rule, [[add(p) for p in item if self.nlp.pattern(p)] for item in rule.near]))
             elif rule.kind == "regex" and rule.regex:
-                self.regex.append((rule, re.compile(rule.regex, re.IGNORECASE)))
+                self.regex.append((rule, safe_regex.compile_rule(rule)))  # time-bounded (E951)
             elif rule.kind == "tokens" and rule.tokens:
                 self.tokens.append(rule)
             if rule.unless:

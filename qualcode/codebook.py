@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from qualcode import safe_regex, safe_yaml
 from qualcode.errors import CodebookError, QualcodeError
 from qualcode.model import ROLES
 
@@ -62,7 +63,7 @@ class _Seq(list):
     item_lines: list[int]
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(safe_yaml.BoundedComposer, yaml.SafeLoader):  # no aliases, no deep nesting (E952/E953)
     duplicates: list[tuple[int, Any, int, int]]  # (mapping line, key, first line, second line)
 
 
@@ -255,6 +256,12 @@ def loads(data: bytes | str, file: str = "<codebook>") -> Codebook:
     loader.duplicates = []
     try:
         doc = loader.get_single_data()
+    except safe_yaml.Refused as exc:
+        problems.add(exc.code, line=exc.line, kind="codebooks", **exc.fields)
+        problems.raise_if_any()
+    except RecursionError:
+        problems.add("E953", line=1, kind="codebooks", limit=safe_yaml.MAX_DEPTH)
+        problems.raise_if_any()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.add("E602", line=(mark.line + 1) if mark else 1, where="file",
@@ -593,6 +600,9 @@ class _Builder:
                         self.p.add("E613", line=_line(spec, "regex"), where=where,
                                    reason=f"the regex {rule.regex!r} matches empty text, so it marks nothing",
                                    fix="make at least one character required (e.g. + instead of *)")
+                    elif why := safe_regex.catastrophic(rule.regex):
+                        self.p.add("E950", line=_line(spec, "regex"), where=where, pattern=rule.regex,
+                                   reason=why, fix=safe_regex.FIX)
         else:
             rule.tokens = spec.get("tokens")
             self._check_tokens(rule, spec, where)

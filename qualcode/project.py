@@ -37,7 +37,7 @@ from qualcode.ingest import (
 )
 from qualcode.ingest.attributes import CasesTable
 from qualcode.model import ImportReport, ImportResult, Run
-from qualcode.store import coding_queries, current_revision, open_engine, queries
+from qualcode.store import case_changes, coding_queries, current_revision, open_engine, queries
 from qualcode.store.schema import cases, transcripts
 from qualcode.store.schema import codes as codes_table
 
@@ -210,6 +210,7 @@ class Project:
                     previous = queries.current_version(conn, parsed.name)
                     if previous is not None and not options.new_version:
                         raise ImportFileError("E211", file=file, name=parsed.name)
+                    case_changes.guard(conn, parsed, file, options.update_cases, warnings)  # E954
                     tid = queries.insert_transcript(conn, parsed, previous)
                     stored.append(parsed.name)
                 result = _summary(file, parsed_list, stored, skipped, warnings)

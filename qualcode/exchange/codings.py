@@ -84,6 +84,40 @@ def _fold(problems: list[str], kinds: list[tuple[str, str]], shown: int = 3, lim
     return "\n".join(lines)
 
 
+def _xlsx_text(data: bytes, file: str) -> str:
+    """An .xlsx codings table as CSV text; a damaged file or a zip bomb is a numbered error
+    (E208, E804), not a BadZipFile traceback."""
+    import pandas as pd
+
+    from qualcode.exchange import refi_safe
+
+    problem = refi_safe.zip_limits_problem(data)
+    if problem:
+        raise QualcodeError("E804", file=file, reason=problem)
+    try:
+        return pd.read_excel(io.BytesIO(data), dtype=str).fillna("").to_csv(index=False)
+    except Exception as exc:  # openpyxl and zipfile raise many kinds for a broken workbook
+        raise QualcodeError("E208", file=file, kind="XLSX", reason=f"{type(exc).__name__}: {exc}") from None
+
+
+def _records(reader: csv.DictReader, file: str):
+    """(line, row) of a codings table; a cell over the csv module's limit (131,072 characters,
+    usually a lost closing quote that swallows the rest of the file) is E956, not a traceback."""
+    rows = iter(reader)
+    line = 1  # the header; rows are numbered as before (one per record), a spreadsheet's row numbers
+    while True:
+        try:
+            rec = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise QualcodeError("E956", file=file, line=reader.line_num, limit=csv.field_size_limit()) from None
+            raise QualcodeError("E406", file=file, reason=f"line {reader.line_num}: {exc}") from None
+        line += 1
+        yield line, rec
+
+
 def read_rows(path: str | Path, texts: dict[str, str], codes: set[str], *, coder: str | None,
               create_codes: bool) -> list[CodingRow]:
     """Parse and check a codings CSV against the project's transcripts and codes.
@@ -103,9 +137,7 @@ def read_rows(path: str | Path, texts: dict[str, str], codes: set[str], *, coder
     if path.suffix.lower() == ".qcdb":
         text, coder = _project_codings(path, coder), None
     elif path.suffix.lower() == ".xlsx":
-        import pandas as pd
-
-        text = pd.read_excel(io.BytesIO(data), dtype=str).fillna("").to_csv(index=False)
+        text = _xlsx_text(data, file)
     else:
         text, _enc = decode(data, file)
     # Excel in a Russian (or German, ...) locale writes `;`-separated files.
@@ -127,7 +159,7 @@ def read_rows(path: str | Path, texts: dict[str, str], codes: set[str], *, coder
                                           fix=fix)))
         kinds.append((fld, reason))
 
-    for line, rec in enumerate(reader, start=2):
+    for line, rec in _records(reader, file):
         rec = {k: (v or "").strip() if k != "text" else (v or "") for k, v in rec.items() if k}
         name, code_id = rec["transcript"], rec["code"]
         if name not in texts:

@@ -200,29 +200,57 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str) -> bytes
     return data
 
 
+def limits_problem(infos: list[zipfile.ZipInfo]) -> str | None:
+    """Why an archive's table of contents breaks a size limit (member count, one member's unpacked
+    size, its compression ratio, the total), or None. Read from the central directory only, so it
+    costs nothing; the same limits guard .qdpx projects and .docx/.odt documents."""
+    if len(infos) > MAX_MEMBERS:
+        return f"{len(infos)} members (the limit is {MAX_MEMBERS})"
+    total = 0
+    for info in infos:
+        if info.file_size > MAX_MEMBER_BYTES:
+            return f"member '{info.filename}' unpacks to {info.file_size:,} bytes (the limit is {MAX_MEMBER_BYTES:,})"
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            ratio = info.file_size // max(info.compress_size, 1)
+            return f"member '{info.filename}' is compressed {ratio:,}:1 (the limit is {MAX_RATIO}:1), as in a zip bomb"
+        total += info.file_size
+        if total > MAX_TOTAL_BYTES:
+            return f"the members unpack to more than {MAX_TOTAL_BYTES:,} bytes"
+    return None
+
+
+def zip_limits_problem(data: bytes) -> str | None:
+    """`limits_problem` for the bytes of a zip-based file (.xlsx, .docx); None when they are not a zip,
+    so the file's own reader reports that."""
+    import io
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return limits_problem(zf.infolist())
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return None
+
+
+def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str) -> bytes:
+    """One member's bytes, never more than it declares (a lying header fails with E804)."""
+    return _read_member(zf, info, file)
+
+
 def check_archive(zf: zipfile.ZipFile, file: str) -> dict[str, zipfile.ZipInfo]:
     """Check every member name and the size limits before anything is unpacked."""
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
         raise RefiError("E804", file=file, reason=f"{len(infos)} members (the limit is {MAX_MEMBERS})")
-    total = 0
     members: dict[str, zipfile.ZipInfo] = {}
     for info in infos:
         reason = unsafe_reason(info.filename)
         if reason:
             raise RefiError("E803", file=file, member=info.filename, reason=reason)
-        if info.file_size > MAX_MEMBER_BYTES:
-            raise RefiError("E804", file=file, reason=f"member '{info.filename}' unpacks to {info.file_size:,} "
-                            f"bytes (the limit is {MAX_MEMBER_BYTES:,})")
-        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            ratio = info.file_size // max(info.compress_size, 1)
-            raise RefiError("E804", file=file, reason=f"member '{info.filename}' is compressed {ratio:,}:1 "
-                            f"(the limit is {MAX_RATIO}:1), as in a zip bomb")
-        total += info.file_size
-        if total > MAX_TOTAL_BYTES:
-            raise RefiError("E804", file=file, reason=f"the members unpack to more than {MAX_TOTAL_BYTES:,} bytes")
         if not info.is_dir():
             members.setdefault(member_key(info.filename), info)
+    problem = limits_problem(infos)
+    if problem:
+        raise RefiError("E804", file=file, reason=problem)
     return members
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from qualcode.errors import ImportFileError
 from qualcode.ingest import captions, documents, tables
 from qualcode.ingest.attributes import CasesTable, load_cases_table
-from qualcode.ingest.encoding import decode, normalise
-from qualcode.ingest.frontmatter import split_front_matter
+from qualcode.ingest.encoding import decode_reporting, normalise
+from qualcode.ingest.frontmatter import MAX_ATTRIBUTES, split_front_matter
 from qualcode.ingest.language import detect_language
 from qualcode.ingest.speakers import load_speaker_map
 from qualcode.ingest.tables import TableOptions
@@ -45,6 +45,9 @@ class ImportOptions:
     name: str | None = None
     new_version: bool = False
     table: TableOptions = field(default_factory=TableOptions)
+    # Change a stored case's attributes from a transcript's front matter (else: E954, nothing stored).
+    update_cases: bool = False
+    max_attributes: int = MAX_ATTRIBUTES  # front-matter keys per file (E955 above it)
 
     @classmethod
     def with_speaker_map_file(cls, path: str | Path, **kwargs: object) -> ImportOptions:
@@ -117,12 +120,13 @@ def read_file(path: str | Path, options: ImportOptions | None = None,
     fmt = SUPPORTED[suffix]
     file = str(path)
     encoding: str | None = None
+    warnings: list[str] = []
 
     if fmt in ("csv", "xlsx"):
         return _read_table_file(path, data, fmt, options, cases)
 
     if fmt in ("txt", "md", "vtt", "srt"):
-        text, encoding = decode(data, file, options.encoding)
+        text, encoding, warnings = decode_reporting(data, file, options.encoding)
     elif fmt == "docx":
         text = normalise(documents.docx_text(data, file))
     elif fmt == "odt":
@@ -134,11 +138,13 @@ def read_file(path: str | Path, options: ImportOptions | None = None,
             raise ImportFileError("E204", file=file)
         raise ImportFileError("E215", file=file, kind=fmt.upper())
 
-    fm = split_front_matter(text, file) if fmt in ("txt", "md") else None
+    fm = split_front_matter(text, file, options.max_attributes) if fmt in ("txt", "md") else None
     roles = {**(fm.speaker_roles if fm else {})}
     speaker_map = options.speaker_map
     if fmt in ("vtt", "srt"):
-        blocks = captions.vtt_blocks(text) if fmt == "vtt" else captions.srt_blocks(text)
+        cue_warnings: list[str] = []
+        blocks = (captions.vtt_blocks if fmt == "vtt" else captions.srt_blocks)(text, cue_warnings)
+        warnings += [f"{file}: {w}" for w in cue_warnings]
         if not blocks:
             raise ImportFileError("E215", file=file, kind=fmt.upper())
         body, turns = compose(blocks, speaker_map=speaker_map, role_hints=roles)
@@ -151,7 +157,6 @@ def read_file(path: str | Path, options: ImportOptions | None = None,
     name = options.name or path.stem
     case = fm.case if fm else None
     attributes: dict[str, object] = dict(fm.attributes) if fm else {}
-    warnings: list[str] = []
     if cases is not None:
         case_found, table_attrs = cases.lookup(path.name, case)
         for key, value in table_attrs.items():

@@ -28,22 +28,55 @@ def _seconds(value: str) -> float:
     return seconds
 
 
-def _cues(text: str) -> list[tuple[float, float, str]]:
-    """(start, end, raw text) of each cue; headers, NOTE, STYLE and REGION blocks are skipped."""
-    cues = []
+def _cue_name(n: int, timing: str, body: str) -> str:
+    words = " ".join(TAG.sub("", body).split())
+    return f"cue {n} ('{timing.strip()}', \"{words[:40]}{'…' if len(words) > 40 else ''}\")"
+
+
+def _cues(text: str, warnings: list[str] | None = None
+          ) -> list[tuple[float | None, float | None, str]]:
+    """(start, end, raw text) of each cue; headers, NOTE, STYLE and REGION blocks are skipped.
+
+    A cue whose timing line is broken (a negative time, a missing part, an end before the
+    start) is kept, with the times it lacks as None and a warning naming it: a caption
+    file's timings are often edited by hand, and its words are the interview."""
+    cues: list[tuple[float | None, float | None, str]] = []
     for block in re.split(r"\n\s*\n", text):
         lines = [ln for ln in block.strip("\n").split("\n")]
+        if not any("-->" in ln for ln in lines):
+            # No timing line at all: a header, a NOTE/STYLE/REGION block, or a cue whose
+            # timing was deleted; the last is speech and is kept, with a warning.
+            words = [ln for ln in lines if ln.strip()]
+            if words and re.fullmatch(r"\s*\d+\s*", words[0]):
+                words = words[1:]  # an SRT cue number
+            head = words[0].strip().split(" ", 1)[0] if words else ""
+            if words and head not in ("WEBVTT", "NOTE", "STYLE", "REGION") and not head.startswith("\ufeff"):
+                body = "\n".join(words).strip()
+                if warnings is not None:
+                    warnings.append(f"{_cue_name(len(cues) + 1, '(no timing line)', body)}: it has no timing "
+                                    "line; the cue was kept without its times.")
+                cues.append((None, None, body))
+            continue
         for i, line in enumerate(lines):
             m = TIMING.match(line)
-            if m:
-                body = "\n".join(lines[i + 1 :]).strip()
-                if body:
-                    cues.append((_seconds(m.group("start")), _seconds(m.group("end")), body))
-                break
+            if m is None and "-->" not in line:
+                continue
+            body = "\n".join(lines[i + 1 :]).strip()
+            if body:
+                start = _seconds(m.group("start")) if m else None
+                end = _seconds(m.group("end")) if m else None
+                problem = None if m else "its timing line cannot be read"
+                if start is not None and end is not None and end < start:
+                    problem, end = "it ends before it starts", None
+                if problem and warnings is not None:
+                    warnings.append(f"{_cue_name(len(cues) + 1, line, body)}: {problem}; the cue was kept "
+                                    f"{'without its times' if start is None else 'without its end time'}.")
+                cues.append((start, end, body))
+            break
     return cues
 
 
-def _label_blocks(raw: list[tuple[float, float, str, str | None]]) -> list[Block]:
+def _label_blocks(raw: list[tuple[float | None, float | None, str, str | None]]) -> list[Block]:
     """Turn (start, end, text, voice) cues into blocks, reading `NAME:` labels where there is no voice."""
     counts: dict[str, int] = {}
     for _, _, text, voice in raw:
@@ -71,9 +104,9 @@ def _label_blocks(raw: list[tuple[float, float, str, str | None]]) -> list[Block
     return merge_blocks(blocks)
 
 
-def vtt_blocks(text: str) -> list[Block]:
+def vtt_blocks(text: str, warnings: list[str] | None = None) -> list[Block]:
     raw = []
-    for start, end, body in _cues(text):
+    for start, end, body in _cues(text, warnings):
         voice = VOICE.search(body)
         name = voice.group("name").strip() if voice else None
         clean = TAG.sub("", body)
@@ -81,9 +114,9 @@ def vtt_blocks(text: str) -> list[Block]:
     return _label_blocks(raw)
 
 
-def srt_blocks(text: str) -> list[Block]:
+def srt_blocks(text: str, warnings: list[str] | None = None) -> list[Block]:
     raw = []
-    for start, end, body in _cues(text):
+    for start, end, body in _cues(text, warnings):
         clean = TAG.sub("", body)  # SubRip allows <i>, <b>, <font>
         clean = re.sub(r"\{\\[^}]*\}", "", clean)  # and ASS-style {\an8} overrides
         raw.append((start, end, clean, None))

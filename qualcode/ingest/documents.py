@@ -17,7 +17,8 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
-from qualcode.errors import ImportFileError
+from qualcode.errors import ImportFileError, QualcodeError
+from qualcode.exchange import refi_safe
 from qualcode.ingest.speakers import known_role, plausible_name
 from qualcode.ingest.turns import format_timestamp, parse_timestamp
 
@@ -27,11 +28,17 @@ _TS_CELL = re.compile(r"^\[?\(?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\)?\]?$")
 
 
 def _read_zip_member(data: bytes, member: str, file: str, kind: str) -> bytes:
+    """One member of a .docx/.odt, under the same limits as a .qdpx (refi_safe): member count,
+    unpacked size and compression ratio are checked from the table of contents before anything is
+    unpacked, so a 572 KB file that unpacks to 190 MB is refused (E804) instead of read."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise ImportFileError("E208", file=file, kind=kind, reason="it is not a valid zip archive") from exc
     with zf:
+        problem = refi_safe.limits_problem(zf.infolist())
+        if problem:
+            raise ImportFileError("E804", file=file, reason=problem)
         try:
             info = zf.getinfo(member)
         except KeyError as exc:
@@ -41,9 +48,9 @@ def _read_zip_member(data: bytes, member: str, file: str, kind: str) -> bytes:
                 "E208", file=file, kind=kind, reason=f"'{member}' unpacks to {info.file_size} bytes"
             )
         try:
-            return zf.read(member)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise ImportFileError("E208", file=file, kind=kind, reason=f"'{member}' is damaged ({exc})") from exc
+            return refi_safe.read_member(zf, info, file)
+        except QualcodeError as exc:
+            raise ImportFileError("E208", file=file, kind=kind, reason=f"'{member}' is damaged ({exc})") from None
 
 
 def _parse_xml(raw: bytes, file: str, kind: str) -> Element:

@@ -114,10 +114,47 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return codec
 
 
+def _mostly_utf8(data: bytes) -> tuple[str, int] | None:
+    """UTF-8 with a few bad bytes: (text with U+FFFD for each, how many), or None.
+
+    A file in a legacy code page almost never holds a valid multi-byte UTF-8 sequence
+    (Cyrillic in cp1251 is one byte per letter, and the bytes after a lead byte are
+    letters, not continuation bytes), so a file whose valid non-ASCII characters are at
+    least as many as its bad bytes is UTF-8 that was damaged, not another encoding:
+    reading it as cp1251 turns every good letter into mojibake ("РџСЂРёРІРµС‚").
+    """
+    text = data.decode("utf_8", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    good = sum(1 for ch in text if ch >= "\x80" and ch != "\ufffd")
+    if bad > 0 and good >= bad:
+        return text, bad
+    return None
+
+
+def decode_reporting(data: bytes, file: str, encoding: str | None = None) -> tuple[str, str, list[str]]:
+    """`decode`, and the warnings a user must see (bad bytes replaced, with their count)."""
+    if not encoding and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and b"\x00" not in data:
+        try:
+            data.decode("utf_8")
+        except UnicodeDecodeError:
+            damaged = _mostly_utf8(data.removeprefix(codecs.BOM_UTF8))
+            if damaged is not None:
+                text, bad = damaged
+                return normalise(text), "utf_8", [
+                    f"{file}: {bad} byte sequence(s) are not valid UTF-8; they were stored as the replacement "
+                    "character \ufffd and the rest as UTF-8. If the whole file is in another encoding, import it "
+                    "again with `--encoding NAME` (e.g. cp1251)."
+                ]
+    text, name = decode(data, file, encoding)
+    return text, name, []
+
+
 def decode(data: bytes, file: str, encoding: str | None = None) -> tuple[str, str]:
     """Decode `data` (the bytes of `file`) and normalise it. Returns (text, encoding name).
 
     Raises ImportFileError E206 for binary data and E207 for text it cannot decode.
+    UTF-8 with a few bad bytes is read as UTF-8 with replacement characters (see
+    `decode_reporting`, which also returns the warning), never as another encoding.
     """
     if encoding:
         try:
@@ -160,7 +197,9 @@ def decode(data: bytes, file: str, encoding: str | None = None) -> tuple[str, st
     try:
         return normalise(data.decode("utf_8")), "utf_8"
     except UnicodeDecodeError:
-        pass
+        damaged = _mostly_utf8(data)
+        if damaged is not None:
+            return normalise(damaged[0]), "utf_8"
 
     candidates: dict[str, str] = {}
     for match in from_bytes(data):

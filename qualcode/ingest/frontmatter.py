@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from qualcode import safe_yaml
 from qualcode.errors import ImportFileError
 from qualcode.ingest.speakers import validate_speaker_map
 
@@ -18,6 +19,9 @@ FRONT = re.compile(r"\A---[ \t]*\n(?P<body>.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)"
 CASE_KEYS = ("case", "case_id", "respondent", "participant")
 RESERVED = {"case", "case_id", "language", "lang", "title", "name", "interviewer", "interviewers",
             "speakers", "speaker_map", "respondent", "participant"}
+# More keys than any interview has attributes: 10,000 keys are a generated file or an attack,
+# and each would become a column of every case table (`--max-attributes` raises it).
+MAX_ATTRIBUTES = 200
 
 
 @dataclass
@@ -30,13 +34,17 @@ class FrontMatter:
     end: int = 0  # where the transcript proper starts in the text
 
 
-def split_front_matter(text: str, file: str) -> FrontMatter:
+def split_front_matter(text: str, file: str, max_attributes: int = MAX_ATTRIBUTES) -> FrontMatter:
     m = FRONT.match(text)
     if not m:
         return FrontMatter()
     body = m.group("body") or ""
     try:
-        data = yaml.safe_load(body) or {}
+        data = safe_yaml.safe_load(body) or {}
+    except safe_yaml.Refused as exc:  # aliases, deep nesting: refused before anything is built
+        raise ImportFileError(exc.code, file=file, line=exc.line + 1, kind="front matter", **exc.fields) from None
+    except RecursionError:  # a belt to the braces of the depth limit
+        raise ImportFileError("E953", file=file, line=2, limit=safe_yaml.MAX_DEPTH, kind="front matter") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark is not None else 2  # +1 for 1-based, +1 for the opening ---
@@ -60,4 +68,6 @@ def split_front_matter(text: str, file: str) -> FrontMatter:
     if isinstance(speakers, dict):
         fm.speaker_roles.update(validate_speaker_map(speakers, f"{file} (front matter 'speakers')"))
     fm.attributes = {str(k): v for k, v in data.items() if str(k).lower() not in RESERVED}
+    if len(fm.attributes) > max_attributes:
+        raise ImportFileError("E955", file=file, n=len(fm.attributes), limit=max_attributes)
     return fm

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from qualcode import safe_yaml
 from qualcode.errors import ImportFileError
 from qualcode.model import ROLES
 
@@ -178,22 +179,36 @@ def load_speaker_map(path: str | Path) -> dict[str, str]:
     path = Path(path)
     if not path.exists():
         raise ImportFileError("E201", file=path)
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError("E207", file=path,
+                              reason=f"a speaker map must be UTF-8; byte {exc.start} is not") from None
+    except OSError as exc:
+        raise ImportFileError("E406", file=path, reason=exc.strerror or str(exc)) from None
     data: object
     if path.suffix.lower() == ".csv":
         reader = csv.DictReader(io.StringIO(text))
-        fields = [f.strip().lower() for f in (reader.fieldnames or [])]
-        if "speaker" not in fields or "role" not in fields:
-            raise ImportFileError("E405", file=path, found=f"columns {fields}")
-        data = {row["speaker"]: row["role"] for row in ({k.strip().lower(): v for k, v in r.items()} for r in reader)}
+        try:
+            fields = [f.strip().lower() for f in (reader.fieldnames or [])]
+            if "speaker" not in fields or "role" not in fields:
+                raise ImportFileError("E405", file=path, found=f"columns {fields}")
+            data = {row["speaker"]: row["role"]
+                    for row in ({(k or "").strip().lower(): v for k, v in r.items()} for r in reader)}
+        except csv.Error as exc:  # e.g. a cell over the csv module's 131,072-character limit
+            raise ImportFileError("E405", file=path, found=f"a broken CSV at line {reader.line_num} ({exc})") from None
     elif path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ImportFileError("E405", file=path, found=f"invalid JSON ({exc})") from exc
+        except RecursionError:
+            raise ImportFileError("E953", file=path, line=1, limit=safe_yaml.MAX_DEPTH, kind="speaker maps") from None
     else:
         try:
-            data = yaml.safe_load(text)
+            data = safe_yaml.safe_load(text)
+        except safe_yaml.Refused as exc:
+            raise ImportFileError(exc.code, file=path, line=exc.line, kind="speaker maps", **exc.fields) from None
         except yaml.YAMLError as exc:
             raise ImportFileError("E405", file=path, found=f"invalid YAML ({exc})") from exc
     if not isinstance(data, dict):

@@ -22,6 +22,7 @@ from typing import Literal
 import pandas as pd
 
 from qualcode.errors import ImportFileError
+from qualcode.exchange import refi_safe
 from qualcode.ingest.encoding import decode
 from qualcode.ingest.turns import Block, parse_timestamp
 
@@ -57,6 +58,8 @@ class TableTranscript:
 
 def read_table(data: bytes, file: str, suffix: str, sheet: str | int = 0) -> pd.DataFrame:
     """Read CSV (encoding and delimiter detected) or the first sheet of an XLSX, all as text."""
+    if suffix == ".xlsx" and (problem := refi_safe.zip_limits_problem(data)):
+        raise ImportFileError("E804", file=file, reason=problem)  # the same zip-bomb limits as a .qdpx
     try:
         if suffix == ".xlsx":
             frame = pd.read_excel(io.BytesIO(data), sheet_name=sheet, dtype=object)

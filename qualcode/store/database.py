@@ -11,15 +11,18 @@ limited ALTER TABLE, which a hand-rolled scheme would have to reimplement.
 from __future__ import annotations
 
 import sqlite3
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, inspect
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
 from qualcode.errors import ProjectError
 
@@ -37,18 +40,108 @@ def to_url(location: str | Path) -> str:
     return f"sqlite:///{Path(location).expanduser().resolve()}"
 
 
+# A write waits this long inside SQLite for another writer (another tab, a batch script, a long
+# re-code) before SQLite gives up; qualcode then says so and tries again, LOCK_TRIES times in all.
+BUSY_TIMEOUT_MS = 10_000
+LOCK_TRIES = 6
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# Where "waiting for the lock" messages go (the CLI's stderr by default; the browser may set its own).
+lock_progress: Callable[[str], None] = _stderr
+
+
+def _locked(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+class _RetryingCursor(sqlite3.Cursor):
+    """Retries a statement that found the project locked, when that is safe.
+
+    Safe means the statement opens its transaction: Python's sqlite3 starts a transaction only
+    at the first write, so nothing of it is stored yet and its read snapshot can be dropped. A
+    statement inside a transaction that already wrote is not retried (the transaction fails as
+    a whole, as before), but it still ends in the numbered error, never in a traceback.
+    """
+
+    def _retry(self, run: Callable[[], sqlite3.Cursor]) -> sqlite3.Cursor:
+        conn = self.connection
+        fresh = not conn.in_transaction
+        waited = 0.0
+        for attempt in range(1, LOCK_TRIES + 1):
+            try:
+                return run()
+            except sqlite3.OperationalError as exc:
+                if not _locked(exc):
+                    raise
+                waited += BUSY_TIMEOUT_MS / 1000
+                if not fresh or attempt == LOCK_TRIES:
+                    raise ProjectError("E957", path=getattr(conn, "path", "?"), seconds=waited,
+                                       tries=attempt) from None
+                if conn.in_transaction:
+                    conn.rollback()  # nothing was written: drop the stale snapshot before the next try
+                lock_progress(f"Project '{getattr(conn, 'path', '?')}' is locked by another writer; waited "
+                              f"{waited:g} s, trying again ({attempt + 1} of {LOCK_TRIES})...")
+        raise AssertionError("unreachable")
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:  # type: ignore[override]
+        return self._retry(lambda: super(_RetryingCursor, self).execute(sql, parameters))
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:  # type: ignore[override]
+        rows = list(parameters)  # an iterator would be used up by a failed try
+        return self._retry(lambda: super(_RetryingCursor, self).executemany(sql, rows))
+
+
+class _RetryingConnection(sqlite3.Connection):
+    """An sqlite3 connection whose cursors wait for a locked project (see _RetryingCursor)."""
+
+    def __init__(self, database: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(database, *args, **kwargs)
+        self.path = str(database)
+
+    def cursor(self, factory: Any = None) -> sqlite3.Cursor:  # type: ignore[override]
+        return super().cursor(factory or _RetryingCursor)
+
+
 def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     # Wait for a concurrent writer (another tab, a batch script) instead of failing at once.
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
     cursor.close()
+
+
+# The pip package that provides each database driver module SQLAlchemy may ask for.
+DRIVER_PACKAGES = {"psycopg": "'psycopg[binary]'", "psycopg2": "psycopg2-binary", "pg8000": "pg8000",
+                   "asyncpg": "asyncpg", "pymysql": "PyMySQL", "MySQLdb": "mysqlclient"}
+
+
+def _shown(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
 
 
 def make_engine(location: str | Path) -> Engine:
     url = to_url(location)
-    engine = create_engine(url, future=True)
+    kwargs: dict[str, Any] = {"future": True}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"factory": _RetryingConnection}
+    try:
+        engine = create_engine(url, **kwargs)
+    except ModuleNotFoundError as exc:  # e.g. postgresql+psycopg:// without psycopg installed
+        module = (exc.name or "?").split(".")[0]
+        raise ProjectError("E958", url=_shown(url), module=module,
+                           package=DRIVER_PACKAGES.get(module, module)) from None
+    except (NoSuchModuleError, ArgumentError) as exc:
+        raise ProjectError("E106", path=_shown(url), reason=str(exc)) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

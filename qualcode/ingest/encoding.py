@@ -187,9 +187,14 @@ def decode(data: bytes, file: str, encoding: str | None = None) -> tuple[str, st
         codec = _utf16_without_bom(data)
         if codec:
             try:
-                return normalise(data.decode(codec)), codec
+                text = data.decode(codec)
             except UnicodeDecodeError:
                 pass
+            else:
+                # NULs every other byte are also what a run of binary control codes looks like.
+                if _control_ratio(text[:65536].encode("utf-8", "replace")) > 0.02:
+                    raise ImportFileError("E206", file=file, reason=f"read as {codec}, it is control characters")
+                return normalise(text), codec
         raise ImportFileError("E206", file=file, reason="it contains NUL bytes")
     if _control_ratio(data) > 0.02:
         raise ImportFileError("E206", file=file, reason="it contains many control characters")

@@ -8,8 +8,9 @@ How a run works (see ARCHITECTURE.md, "Analyse once, re-code many times"):
    one index keyed by their first word. Per transcript, numpy finds the tokens that
    can start a pattern; only those are checked in Python. spaCy's token `Matcher`
    runs only for `tokens:` rules, which need it.
-3. Each match is checked against the rule's speakers, negation window and `unless`
-   patterns, widened to its unit (match, sentence or turn), and matches of one code
+3. Each match is checked against the rule's speakers, the clause around it (negation,
+   question, hypothetical, reported speech, whose situation: `qualcode.clauses`), its
+   `unless` and `sense` patterns, widened to its unit (match, sentence or turn), and matches of one code
    in one unit are merged. The result is sorted, so the same input always gives
    the same codings.
 """
@@ -28,6 +29,7 @@ from functools import lru_cache
 import numpy as np
 
 from qualcode import safe_regex
+from qualcode.clauses import Clauses, grammar
 from qualcode.codebook import Codebook, Negation, Rule
 from qualcode.nlp import Analysis, PatternWord, Pipeline, pipeline
 
@@ -140,6 +142,7 @@ class Matcher:
     phrase: list[tuple[Rule, list[int]]] = field(default_factory=list)
     near: list[tuple[Rule, list[list[int]]]] = field(default_factory=list)
     unless: dict[str, list[int]] = field(default_factory=dict)
+    sense: dict[str, list[int]] = field(default_factory=dict)
     regex: list[tuple[Rule, re.Pattern]] = field(default_factory=list)
     tokens: list[Rule] = field(default_factory=list)
     only: frozenset[str] | None = None  # compile just these rule ids (re-matching changed rules)
@@ -150,6 +153,7 @@ class Matcher:
         self.fingerprints = {r.id: rule_fingerprint(r, self.negation, self.nlp.version) for r in self.rules}
         self._subsets: dict[frozenset[str], Matcher] = {}
         self._compiled = False
+        self._clause_of: Clauses | None = None
 
     def _compile(self) -> None:
         """Build the pattern index on first use: a re-code whose rules all come from the
@@ -188,6 +192,8 @@ class Matcher:
                 self.tokens.append(rule)
             if rule.unless:
                 self.unless[rule.id] = [add(p) for p in rule.unless if self.nlp.pattern(p)]
+            if rule.sense:
+                self.sense[rule.id] = [add(p) for p in rule.sense if self.nlp.pattern(p)]
         self._after_neg = [add(p) for p in self.book.negation[self.lang].after_phrases if self.nlp.pattern(p)]
         self._anchor_syms = frozenset(self.anchors)
         self._min_prefix = min((len(p) for p in self._prefixes), default=1)
@@ -412,14 +418,46 @@ class Matcher:
                 return f"speaker: {'an' if role[0] in 'aeiou' else 'a'} {role} turn; the rule codes " \
                        f"{', '.join(rule.speakers)} turns"
         sent = a.sent[s]
-        if not rule.questions:
-            last = a.sentence_tokens(int(sent))[1] - 1
-            if a.strings[a.lower[last]].endswith("?"):
-                return "question: the sentence asks, it does not tell"
-        if rule.negation:
+        clauses = self._clauses(a)
+        if not rule.questions and (why := clauses.question(s, t)):
+            return why
+        if rule.negation and (why := self._negated(rule, s, t, a, occ, clauses)):
+            return why
+        if not rule.hypotheticals and (why := clauses.hypothetical(s, t)):
+            return why
+        if not rule.reported and (why := clauses.reported(s, t)):
+            return why
+        if rule.scope == "self" and (why := clauses.other_person(s, t)):
+            return why
+        for e in self.unless.get(rule.id, ()):
+            for us, _ut in occ.get(e, ()):
+                if a.sent[us] == sent:
+                    words = " ".join(w.describe() for w in self.entries[e].words)
+                    return f"unless: '{words}' in the same sentence"
+        senses = self.sense.get(rule.id)
+        if senses is not None and not any(a.sent[us] == sent for e in senses for us, _ut in occ.get(e, ())):
+            return "sense: none of the `sense` words in the same sentence"
+        return None
+
+    def _clauses(self, a: Analysis) -> Clauses:
+        """The clause helper of this analysis (kept for the matches of one transcript)."""
+        if self._clause_of is None or self._clause_of.a is not a:
+            self._clause_of = Clauses(a, self.lang)
+        return self._clause_of
+
+    def _negated(self, rule: Rule, s: int, t: int, a: Analysis, occ, clauses: Clauses) -> str | None:
+        """A negation cue in scope of the match: anywhere before it in its clause (en, ru; or
+        within `before` tokens with `scope: window`, and always in Kazakh, which has no clause
+        grammar here), within `after` tokens after it, or an `after_phrases` phrase after it."""
+        neg = self.negation
+        sent = a.sent[s]
+        if neg.scope == "clause" and grammar(self.lang) is not None:
+            why = clauses.negation(s, t, self._cues, neg.after)
+            if why:
+                return why
+        else:
             # The cue must be in the window and in the same clause: the scope of a negation
             # ends at punctuation ("Работы не было, работу искали" is not negated).
-            neg = self.negation
             for window in (range(s - 1, max(-1, s - 1 - neg.before), -1), range(t, min(len(a), t + neg.after))):
                 for j in window:
                     form = a.strings[a.lower[j]]
@@ -427,17 +465,12 @@ class Matcher:
                         break
                     if form in self._cues or a.strings[a.lemma[j]].split("|", 1)[0] in self._cues:
                         return f"negation: '{form}' {'before' if j < s else 'after'} the match"
-            for e in self._after_neg:
-                for ns, nt in occ.get(e, ()):
-                    if t <= ns < t + neg.after_window and a.sent[ns] == sent and not any(
-                            not _is_word(a.strings[a.lower[j]]) for j in range(t, ns)):
-                        words = " ".join(a.strings[a.lower[j]] for j in range(ns, nt))
-                        return f"negation: '{words}' after the match"
-        for e in self.unless.get(rule.id, ()):
-            for us, _ut in occ.get(e, ()):
-                if a.sent[us] == sent:
-                    words = " ".join(w.describe() for w in self.entries[e].words)
-                    return f"unless: '{words}' in the same sentence"
+        for e in self._after_neg:
+            for ns, nt in occ.get(e, ()):
+                if t <= ns < t + neg.after_window and a.sent[ns] == sent and not any(
+                        not _is_word(a.strings[a.lower[j]]) for j in range(t, ns)):
+                    words = " ".join(a.strings[a.lower[j]] for j in range(ns, nt))
+                    return f"negation: '{words}' after the match"
         return None
 
     # --- units ------------------------------------------------------------------------------
@@ -482,7 +515,7 @@ class Matcher:
 
 
 # Bump when matching changes in a way the rule fingerprint does not show.
-MATCHER_VERSION = "1"
+MATCHER_VERSION = "2"  # 2: clause-scoped negation, questions, hypotheticals, reported speech, scope, sense
 
 
 def rule_fingerprint(rule: Rule, negation: Negation, pipeline_version: str) -> str:
@@ -490,8 +523,8 @@ def rule_fingerprint(rule: Rule, negation: Negation, pipeline_version: str) -> s
     except that `near` stays in one sentence unless the unit is turn)."""
     spec = [MATCHER_VERSION, pipeline_version, rule.lang, rule.kind, rule.patterns, rule.near, rule.within,
             rule.regex, rule.tokens, rule.negation, rule.unless, rule.unit == "turn" if rule.kind == "near" else None,
-            rule.questions,
-            sorted(negation.cues), negation.before, negation.after, list(negation.after_phrases),
+            rule.questions, rule.hypotheticals, rule.reported, rule.scope, rule.sense,
+            sorted(negation.cues), negation.scope, negation.before, negation.after, list(negation.after_phrases),
             negation.after_window]
     return hashlib.sha1(json.dumps(spec, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()[:16]
 

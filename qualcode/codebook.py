@@ -30,11 +30,17 @@ COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 # Letters, digits and _ only: ids are used as names in type conditions ("a-b" would subtract).
 CODE_ID = re.compile(r"^[^\W\d]\w*(?:\.[^\W\d]\w*)*$")
 
+# What a match's clause must not be for it to code (qualcode/clauses.py); set in defaults,
+# on a code (for its rules) or on a rule. `scope: self` marks codes about the respondent's own
+# household: a match whose subject is someone else ("my cousin", "они", "сосед") does not code.
+CONTEXT_KEYS = ("questions", "hypotheticals", "reported", "scope")
 TOP_KEYS = ("name", "version", "languages", "description", "defaults", "negation", "codes", "profiles", "types")
 CODE_KEYS = ("id", "name", "parent", "description", "include", "exclude", "examples", "color", "colour",
-             "memo", "unit", "speakers", "rules")
-RULE_KEYS = (*RULE_KINDS, "id", "within", "negation", "unless", "unit", "speakers", "questions", "note")
-NEGATION_KEYS = ("cues", "before", "after", "after_phrases", "after_window")
+             "memo", "unit", "speakers", *CONTEXT_KEYS, "rules")
+RULE_KEYS = (*RULE_KINDS, "id", "within", "negation", "unless", "sense", "unit", "speakers", *CONTEXT_KEYS, "note")
+NEGATION_KEYS = ("cues", "before", "after", "after_phrases", "after_window", "scope")
+NEGATION_SCOPES = ("clause", "window")
+SCOPES = ("any", "self")
 
 # Words that negate what follows (or, in Kazakh, what precedes) and the window, in tokens.
 DEFAULT_NEGATION: dict[str, dict[str, Any]] = {
@@ -48,6 +54,16 @@ DEFAULT_NEGATION: dict[str, dict[str, Any]] = {
            "after_window": 4},
     "kk": {"cues": ["жоқ", "емес", "ешқандай", "ешқашан", "ешкім", "ештеңе"], "before": 1, "after": 2,
            "after_phrases": [], "after_window": 0},
+}
+
+
+# questions None: a rule codes questions only if it codes interviewer turns (whose questions
+# are the point); a respondent's "Will I go back to Shymkent?" tells nothing.
+CONTEXT_DEFAULTS: dict[str, Any] = {"questions": None, "hypotheticals": False, "reported": False, "scope": "any"}
+CONTEXT_FIX = {
+    "questions": "`questions: true` codes matches in questions too",
+    "hypotheticals": "`hypotheticals: true` codes matches under 'if', 'would have', 'если бы' too (goals)",
+    "reported": "`reported: true` codes matches in what others are said to say ('people say', 'говорят') too",
 }
 
 
@@ -119,7 +135,11 @@ class Rule:
     speakers: tuple[str, ...] = ("respondent",)
     note: str | None = None
     line: int = 0
-    questions: bool = True  # False: a match in a sentence ending with "?" does not code
+    questions: bool = False  # True: a match in a question codes too (default: rules for interviewer turns)
+    hypotheticals: bool = False  # True: a match under "if", "would have", "если бы" codes too
+    reported: bool = False  # True: a match in others' reported words ("people say", "говорят") codes too
+    scope: str = "any"  # self: a match whose subject is another person does not code
+    sense: list[str] = field(default_factory=list)  # one of these must be in the sentence
 
 
 @dataclass
@@ -137,6 +157,7 @@ class Code:
     speakers: tuple[str, ...] = ("respondent",)
     rules: list[Rule] = field(default_factory=list)
     line: int = 0
+    context: dict[str, Any] = field(default_factory=dict)  # CONTEXT_KEYS for this code's rules
 
 
 @dataclass
@@ -164,6 +185,7 @@ class Negation:
     after: int
     after_phrases: tuple[str, ...] = ()
     after_window: int = 0
+    scope: str = "clause"  # clause: a cue anywhere before the match in its clause; window: `before` tokens
 
 
 @dataclass
@@ -370,14 +392,9 @@ class _Builder:
             self.p.add("E604", line=_line(doc, "defaults"), where="defaults", key="defaults",
                        expected="a mapping", found=defaults, fix="e.g. `defaults: {unit: sentence}`")
             defaults = _Map()
-        self._keys(defaults, ("unit", "speakers", "questions"), "defaults")
+        self._keys(defaults, ("unit", "speakers", *CONTEXT_KEYS), "defaults")
         self.unit = self._unit(defaults, "defaults", "sentence")
-        self.questions = defaults.get("questions", True)
-        if not isinstance(self.questions, bool):
-            self.p.add("E604", line=_line(defaults, "questions"), where="defaults", key="questions",
-                       expected="true or false", found=self.questions,
-                       fix="`questions: false` leaves matches in sentences that end with '?' uncoded")
-            self.questions = True
+        self.context = self._context(defaults, "defaults", CONTEXT_DEFAULTS)
         self.speakers = self._speakers(defaults, "defaults", ("respondent",))
         negation = self._negation(doc.get("negation"))
 
@@ -390,6 +407,25 @@ class _Builder:
         book.profiles = self._profiles(doc, book)
         book.types = self._types(doc, book)
         return book
+
+    def _context(self, obj: _Map, where: str, inherited: dict[str, Any]) -> dict[str, Any]:
+        """The CONTEXT_KEYS of defaults, a code or a rule, each falling back to `inherited`."""
+        out = dict(inherited)
+        for key in CONTEXT_KEYS:
+            if key not in obj:
+                continue
+            value = obj[key]
+            if key == "scope":
+                if value not in SCOPES:
+                    self.p.add("E604", line=_line(obj, key), where=where, key=key, expected=" or ".join(SCOPES),
+                               found=value, fix="`scope: self` for codes about the respondent's own household")
+                    continue
+            elif not isinstance(value, bool):
+                self.p.add("E604", line=_line(obj, key), where=where, key=key, expected="true or false",
+                           found=value, fix=CONTEXT_FIX[key])
+                continue
+            out[key] = value
+        return out
 
     def _negation(self, raw: Any) -> dict[str, Negation]:
         out = {lang: Negation(frozenset(v["cues"]), v["before"], v["after"], tuple(v["after_phrases"]),
@@ -423,8 +459,15 @@ class _Builder:
                     value = base[key]
                 window[key] = value
             phrases = self._str_list(spec, "after_phrases", where) if "after_phrases" in spec else base["after_phrases"]
+            scope = spec.get("scope", "clause")
+            if scope not in NEGATION_SCOPES:
+                self.p.add("E604", line=_line(spec, "scope"), where=where, key="scope",
+                           expected=" or ".join(NEGATION_SCOPES), found=scope,
+                           fix="`scope: clause` (a cue anywhere before the match in its clause) or `scope: window` "
+                               "(only `before` tokens)")
+                scope = "clause"
             out[lang] = Negation(frozenset(c.lower() for c in cues), window["before"], window["after"],
-                                 tuple(phrases), window["after_window"])
+                                 tuple(phrases), window["after_window"], scope)
         return out
 
     def _codes(self, doc: _Map) -> list[Code]:
@@ -488,6 +531,7 @@ class _Builder:
             unit=self._unit(item, where, self.unit),
             speakers=self._speakers(item, where, self.speakers),
             line=line,
+            context=self._context(item, where, self.context),
         )
         code.rules = self._rules(item, code)
         return code
@@ -545,14 +589,14 @@ class _Builder:
             self.p.add("E604", line=_line(spec, "negation"), where=where, key="negation", expected="true or false",
                        found=negation, fix="write `negation: false` to keep negated matches")
             negation = True
-        questions = spec.get("questions", self.questions)
-        if not isinstance(questions, bool):
-            self.p.add("E604", line=_line(spec, "questions"), where=where, key="questions", expected="true or false",
-                       found=questions, fix="`questions: true` codes matches in questions too")
-            questions = self.questions
-        rule = Rule(id=rule_id, code=code.id, lang=lang, kind=kind, negation=negation, questions=questions,
+        context = self._context(spec, where, code.context)
+        speakers = self._speakers(spec, where, code.speakers)
+        if context["questions"] is None:
+            context["questions"] = "interviewer" in speakers
+        rule = Rule(id=rule_id, code=code.id, lang=lang, kind=kind, negation=negation, **context,
+                    sense=self._str_list(spec, "sense", where),
                     unless=self._str_list(spec, "unless", where), unit=self._unit(spec, where, code.unit),
-                    speakers=self._speakers(spec, where, code.speakers), note=self._str(spec, "note", where),
+                    speakers=speakers, note=self._str(spec, "note", where),
                     line=line)
         if kind == "phrase":
             rule.patterns = self._str_list(spec, "phrase", where)

@@ -397,7 +397,8 @@ def test_units_match_sentence_and_turn_give_the_exact_spans(corpus: Project) -> 
 
 
 def test_a_sentence_on_the_next_line_of_a_turn_is_its_own_unit(corpus: Project) -> None:
-    b = multi_code_book({"phrase": "find work", "negation": False})
+    # (the brother's words: `reported: true` keeps them, this test is about the unit)
+    b = multi_code_book({"phrase": "find work", "negation": False, "reported": True})
     corpus.autocode(b, transcripts=["en_worker"])
     assert corpus.codings()["text"].tolist() == ["My brother said there was no problem finding work in Kostanay."]
 
@@ -458,9 +459,9 @@ def test_questions_false_leaves_asking_sentences_uncoded() -> None:
 
     text = "Will I go back to Shymkent? Maybe. I want to go back."
     spec = "name: q\nversion: 1\nlanguages: [en]\n{defaults}codes:\n  - id: back\n    name: B\n    rules:\n" \
-           "      en:\n        - phrase: go back\n          unit: match\n"
-    asks = explain(loads(spec.format(defaults="")), "en", text)
+           "      en:\n        - phrase: go back\n          unit: match\n          hypotheticals: true\n"
+    asks = explain(loads(spec.format(defaults="defaults: {questions: true}\n")), "en", text)
     assert [text[c.start:c.end] for c in asks.codings] == ["go back", "go back"]
-    tells = explain(loads(spec.format(defaults="defaults: {questions: false}\n")), "en", text)
+    tells = explain(loads(spec.format(defaults="")), "en", text)  # questions: false is the default
     assert [c.start for c in tells.codings] == [text.rindex("go back")]
     assert any(m.dropped and m.dropped.startswith("question") for m in tells.matches)

@@ -1,0 +1,332 @@
+"""Clauses, and what the clause around a rule match says about it.
+
+A phrase can be in the text without being said of the respondent's life: "we did not take
+anything in credit" (negated five words away), "Will I go back to Shymkent?" (asked),
+"people expect me to say there was no work" (others' words), "if there had been work"
+(hypothetical), "my cousin lost his job" (someone else's situation). The rule engine
+(`qualcode.autocode`) asks this module about each match, in its clause.
+
+A clause here is cheap and rule-based, no parser: a sentence is cut at punctuation
+(, ; : dashes, brackets, quotes), before subordinators and contrastive conjunctions
+(because, if, which, but; потому, если, который, но, а) and before "and"/"и" when a
+subject follows ("and we", "и мы"). natasha's syntax parser was measured as the
+alternative for Russian (BENCHMARKS.md): about 7,500 words/s, eight times slower than
+first coding, and its trees attach "а у нас работы не было" under "говорит" in "брат
+говорит, что…, а у нас…", which is the very distinction needed here.
+
+Everything works on an `Analysis` (tokens, lowercase forms, lemmas, sentences) and is
+computed only around matches, so it adds nothing to analysing a corpus.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from qualcode.nlp import Analysis
+
+
+def _w(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """The closed word classes one language needs for clauses and their roles."""
+
+    starters: frozenset[str]  # always begin a clause (lowercase forms)
+    joiners: frozenset[str]  # begin a clause only when a subject-like word follows
+    subject_like: frozenset[str]  # what makes a joiner start a clause
+    contrast: frozenset[str]  # a clause starting with these is not governed by the one before
+    not_negating: frozenset[str]  # a cue followed by these does not negate ("not only")
+    question_words: frozenset[str]  # a sentence ending in "?" and starting with these is a question
+    question_particles: frozenset[str]  # anywhere in the clause: a question ("ли")
+    conditional: frozenset[str]  # open a hypothetical clause ("if", "если")
+    not_conditional: frozenset[str]  # after a conditional, a set phrase ("если честно": honestly)
+    modal: frozenset[str]  # a main clause after "if…" is hypothetical only with one ("would", "бы")
+    irrealis: frozenset[str]  # mark the clause they are in as unreal ("бы", "wish")
+    irrealis_pairs: tuple[tuple[str, str], ...]  # two-word markers ("would have", "as if")
+    hearsay: frozenset[str]  # words that mark reported speech by themselves ("якобы", "supposedly")
+    speech_lemmas: frozenset[str]  # verbs of saying and expecting: reported unless "I" or "we" say it
+    speech_skip: frozenset[str]  # between a subject and its verb ("my cousin keeps saying")
+    first_person_endings: tuple[str, ...]  # a speech verb form without a subject that is "I" or "we"
+    past_endings: tuple[str, ...]  # past forms, which do not show the person (думал: I or he)
+    self_words: frozenset[str]  # the respondent and their household (lemmas)
+    self_subjects: frozenset[str]  # "I", "we" (forms): the respondent's own statement begins here
+    other_words: frozenset[str]  # other people (lemmas)
+    transparent: frozenset[str]  # he/she: refers back to the nearest person named before
+    companions: frozenset[str]  # "with": "мы с братом" is still "мы"
+
+
+GRAMMARS: dict[str, Grammar] = {
+    "en": Grammar(
+        starters=_w("because but although though whereas while unless if whether why where when how which who "
+                    "whom whose however cause 'cause"),
+        joiners=_w("and or so then that"),
+        subject_like=_w("i we you he she it they there the a an my our his her their this these those people "
+                        "everyone nobody someone everybody somebody"),
+        contrast=_w("but however although though whereas"),
+        not_negating=_w("only just even"),
+        question_words=_w("what why how when where who whom which whose will would shall should can could do does "
+                          "did is are was were have has had am may might must"),
+        question_particles=frozenset(),
+        conditional=_w("if unless whether"),
+        not_conditional=_w("anything"),
+        modal=_w("would 'd will 'll might could should"),
+        irrealis=_w("wish imagine suppose supposing pretend"),
+        irrealis_pairs=(("would", "have"), ("would", "'ve"), ("could", "have"), ("could", "'ve"),
+                        ("should", "have"), ("should", "'ve"), ("as", "if"), ("as", "though"), ("'d", "have"),
+                        ("would", "be"), ("'d", "be"), ("would", "like"), ("'d", "like"), ("would", "love"),
+                        ("'d", "love"), ("i", "want"), ("we", "want"), ("i", "hope"), ("we", "hope"),
+                        ("i", "dream"), ("we", "dream")),
+        hearsay=_w("supposedly allegedly apparently reportedly rumour rumor"),
+        speech_lemmas=_w("say tell expect claim think believe assume"),
+        speech_skip=_w("always also just often never even still keep keeps kept 'd would will 'll do did does can "
+                       "could usually"),
+        first_person_endings=(),
+        past_endings=(),
+        self_words=_w("i we me us myself ourselves husband wife son daughter child kid family parent mother father "
+                      "mum mom dad spouse"),
+        self_subjects=_w("i we"),
+        other_words=_w("they cousin brother sister neighbour neighbor friend uncle aunt relative people everyone "
+                       "everybody others colleague acquaintance classmate nephew niece somebody someone many "
+                       "guy man woman"),
+        transparent=_w("he she"),
+        companions=_w("with through"),
+    ),
+    "ru": Grammar(
+        starters=_w("потому поэтому но зато однако если когда хотя чтобы который которая которое которые которого "
+                    "которой которую которых которым где куда откуда пока ведь будто словно"),
+        joiners=_w("и или да а что так"),
+        subject_like=_w("я мы ты вы он она оно они у там тогда потом это все люди мне нам им ему ей нас меня"),
+        contrast=_w("но зато однако а"),
+        not_negating=_w("только лишь"),
+        question_words=_w("что почему зачем как когда где куда откуда кто какой какая какое какие чей разве неужели "
+                          "сколько"),
+        question_particles=_w("ли"),
+        conditional=_w("если"),
+        not_conditional=_w("честно откровенно что"),
+        modal=_w("бы б"),
+        irrealis=_w("бы б хочу хотим хочется хотелось мечтаю мечтаем мечта надеюсь надеемся"),
+        irrealis_pairs=(("как", "будто"), ("если", "бы")),
+        hearsay=_w("якобы мол дескать будто"),
+        speech_lemmas=_w("говорить сказать рассказывать рассказать ждать ожидать считать думать утверждать"),
+        speech_skip=frozenset(),
+        first_person_endings=("ю", "у", "ем", "им", "ём"),
+        past_endings=("л", "ла", "ло", "ли"),
+        self_words=_w("я мы муж жена сын дочь ребенок дети семья родитель мама папа мать отец супруг супруга"),
+        self_subjects=_w("я мы"),
+        other_words=_w("они брат сестра сосед соседка друг подруга дядя тетя родственник родственница знакомый "
+                       "знакомая люди многие кто-то некоторые коллега одноклассник племянник племянница кузен "
+                       "односельчанин"),
+        transparent=_w("он она"),
+        companions=_w("с со через"),
+    ),
+}
+
+
+def grammar(lang: str) -> Grammar | None:
+    """The language's grammar, or None (Kazakh: clauses fall back to punctuation only)."""
+    return GRAMMARS.get(lang)
+
+
+# Kazakh (no grammar here): clauses end at punctuation only, and no word marks anything.
+_PUNCT_ONLY = Grammar(**{f.name: () if f.type.startswith("tuple") else frozenset() for f in fields(Grammar)})
+
+
+class Clauses:
+    """Clause questions about one analysis of one language, answered around single matches."""
+
+    def __init__(self, a: Analysis, lang: str) -> None:
+        self.a = a
+        self.g = GRAMMARS.get(lang, _PUNCT_ONLY)
+        self.strings = a.strings
+        self.lower = a.lower
+        self.lemma = a.lemma
+
+    # --- tokens ---------------------------------------------------------------------------
+
+    def form(self, j: int) -> str:
+        return self.strings[self.lower[j]]
+
+    def lemmas(self, j: int) -> list[str]:
+        return self.strings[self.lemma[j]].split("|")
+
+    def is_word(self, j: int) -> bool:
+        return any(ch.isalnum() for ch in self.form(j).replace("'", "a"))
+
+    def sentence(self, j: int) -> tuple[int, int]:
+        return self.a.sentence_tokens(int(self.a.sent[j]))
+
+    def starts_clause(self, j: int, first: int, end: int) -> bool:
+        """Whether word j begins a clause (punctuation before it is handled by the caller)."""
+        if j <= first:
+            return True
+        f = self.form(j)
+        if f in self.g.starters:
+            return True
+        if f in self.g.joiners and j + 1 < end:
+            return self.form(j + 1) in self.g.subject_like
+        return False
+
+    # --- clauses --------------------------------------------------------------------------
+
+    def clause(self, s: int, t: int) -> tuple[int, int]:
+        """The clause around tokens [s, t): its first token and one past its last, in the sentence.
+
+        A match that spans a boundary ("no work, no money") keeps both sides."""
+        first, end = self.sentence(s)
+        cs = s
+        while cs > first and self.is_word(cs - 1) and not self.starts_clause(cs, first, end):
+            cs -= 1
+        ce = t
+        while ce < end and self.is_word(ce) and not self.starts_clause(ce, first, end):
+            ce += 1
+        return cs, ce
+
+    def previous_clause(self, cs: int) -> tuple[int, int] | None:
+        """The clause before the one starting at `cs`, in the same sentence (skipping punctuation)."""
+        first, _end = self.sentence(cs)
+        j = cs - 1
+        while j >= first and not self.is_word(j):
+            j -= 1
+        if j < first:
+            return None
+        return self.clause(j, j + 1)
+
+    # --- the questions the engine asks ------------------------------------------------------
+
+    def negation(self, s: int, t: int, cues: set[str], after: int) -> str | None:
+        """A cue anywhere before the match in its clause, or within `after` tokens after it."""
+        cs, ce = self.clause(s, t)
+        for j in [*range(s - 1, cs - 1, -1), *range(t, min(ce, t + after))]:
+            if not self.is_word(j):
+                continue
+            form = self.form(j)
+            if form in cues or self.lemmas(j)[0] in cues:
+                if j + 1 < len(self.a) and self.form(j + 1) in self.g.not_negating:
+                    continue
+                return f"negation: '{form}' {'before' if j < s else 'after'} the match"
+        return None
+
+    def question(self, s: int, t: int) -> str | None:
+        """The match is in a question: its sentence ends with "?" and the match is in the clause
+        that asks (the last one, or the whole sentence when it opens with a question word)."""
+        first, end = self.sentence(s)
+        if not self.form(end - 1).endswith("?"):
+            return None
+        opens = next((j for j in range(first, end) if self.is_word(j)), first)
+        asked = self.form(opens) in self.g.question_words
+        if not asked:
+            cs, ce = self.clause(s, t)
+            asked = any(self.form(j) in self.g.question_particles for j in range(cs, ce))
+        if not asked:
+            # The last stretch between punctuation marks is what asks ("We had debts, you know?" tells).
+            asked = all(self.is_word(j) for j in range(t, end - 1))
+        return "question: the sentence asks, it does not tell" if asked else None
+
+    def hypothetical(self, s: int, t: int) -> str | None:
+        """Under a condition ("if…", "если…") or an unreal mood ("бы", "would have", "wish")."""
+        g = self.g
+        cs, ce = self.clause(s, t)
+        scopes = [(cs, ce)]
+        prev = self.previous_clause(cs)
+        if prev is not None and self.form(cs) not in g.contrast:
+            scopes.append(prev)  # "If I had money, I would…": the condition is the clause before
+        modal = any(self.form(j) in g.modal for j in range(cs, ce))
+        for n, (a, b) in enumerate(scopes):
+            for j in range(a, b):
+                f = self.form(j)
+                conditional = f in g.conditional and not (j + 1 < b and self.form(j + 1) in g.not_conditional)
+                if n == 0 and (f in g.irrealis or (conditional and j < s)):
+                    return f"hypothetical: '{f}' in the clause"
+                if n == 1 and j == a and conditional and modal:
+                    return f"hypothetical: '{f}' clause before the match"
+                if j + 1 < b and (f, self.form(j + 1)) in g.irrealis_pairs and (n == 1 or j < s):
+                    return f"hypothetical: '{f} {self.form(j + 1)}'"
+        return None
+
+    def reported(self, s: int, t: int) -> str | None:
+        """In others' reported words: "people say…", "they expect me to say…", "говорят, что…"."""
+        g = self.g
+        first, end = self.sentence(s)
+        for j in range(s - 1, first - 1, -1):
+            if not self.is_word(j):
+                continue
+            f = self.form(j)
+            if f in g.hearsay:
+                return f"reported: '{f}'"
+            if (self.lemmas(j)[0] in g.speech_lemmas or f in g.speech_lemmas) and self.speaker(j) == "other":
+                return f"reported: '{f}' (not the respondent's own words)"
+            if f in g.contrast and self.starts_clause(j, first, end):
+                break  # "…, but we found work": what follows a contrast is the speaker's own
+            if f in g.self_subjects:
+                break  # "говорят…, а мы копим": the respondent speaks for themselves again
+        return None
+
+    def speaker(self, j: int) -> str | None:
+        """Who says (expects, thinks) with the speech verb at j: 'self' for "I"/"we", 'other' for
+        anyone else, None when it is no finite verb ("expect me to say": "to say" is nobody's).
+
+        English: the word before the verb (past adverbs and auxiliaries: "my cousin keeps saying").
+        Russian, with its free word order and dropped pronouns: я/мы in the verb's clause, or a
+        first-person ending (говорю, скажем), make it the respondent's; otherwise it is another's
+        ("говорят", "брат говорил", "сказал: приезжай")."""
+        g = self.g
+        first, _end = self.sentence(j)
+        if g.first_person_endings:
+            cs, ce = self.clause(j, j + 1)
+            if any(self.form(k) in g.self_subjects for k in range(cs, min(ce, j + 3))):
+                return "self"
+            form = self.form(j)
+            if form.endswith(g.first_person_endings):
+                return "self"
+            if form.endswith(g.past_endings):  # сказал: I, he or she; the person named before decides
+                k = j - 1
+                while k >= first:
+                    f, lemma = self.form(k), self.lemmas(k)[0]
+                    if f in g.self_words or lemma in g.self_words:
+                        return "self"
+                    if f in g.other_words or lemma in g.other_words or f in g.transparent or lemma in g.transparent:
+                        return "other"
+                    k -= 1
+                return None
+            return "other"
+        k = j - 1
+        while k >= first and self.form(k) in g.speech_skip:
+            k -= 1
+        if k < first or not self.is_word(k):
+            return None
+        if self.form(k) == "to":
+            return None
+        return "self" if self.form(k) in g.self_subjects else "other"
+
+    def subject(self, j: int) -> str | None:
+        """Whose clause word j is in: 'self', 'other' or None (no person named before it).
+
+        The nearest person word before j in the sentence decides; he/she defer to the person
+        named before them ("my cousin says he…" is the cousin; "my husband… he" the household);
+        a person after "with" ("мы с братом") is company, not the subject."""
+        g = self.g
+        first, _end = self.sentence(j)
+        k = j - 1
+        while k >= first:
+            if self.is_word(k) and not (k > first and self.form(k - 1) in g.companions):
+                f = self.form(k)
+                lemma = self.lemmas(k)[0]
+                if f in g.transparent or lemma in g.transparent:
+                    k -= 1
+                    continue
+                if f in g.self_words or lemma in g.self_words:
+                    return "self"
+                if f in g.other_words or lemma in g.other_words:
+                    return "other"
+            k -= 1
+        return None
+
+    def other_person(self, s: int, t: int) -> str | None:
+        """The match is about someone else: the nearest person before it is another person
+        ("my cousin lost his job", "у брата долги"), or one inside the match's clause is."""
+        who = self.subject(s)
+        if who == "other":
+            return "someone else: the clause is about another person, not the respondent's household"
+        return None

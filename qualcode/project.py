@@ -35,6 +35,7 @@ from qualcode.ingest import (
     read_cases_table,
     read_file,
 )
+from qualcode.ingest import paths as ingest_paths
 from qualcode.ingest.attributes import CasesTable
 from qualcode.model import ImportReport, ImportResult, Run
 from qualcode.store import case_changes, coding_queries, current_revision, open_engine, queries
@@ -51,15 +52,9 @@ Progress = Callable[[int, int, str], None]
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files as given, folders as their files (sorted, recursively), duplicates removed."""
-    out: list[Path] = []
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            out.extend(sorted(f for f in path.rglob("*") if f.is_file() and not f.name.startswith(".")))
-        else:
-            out.append(path)
-    return list(dict.fromkeys(out))
+    """Files as given, folders as their files (sorted, recursively; hidden ones passed over, see
+    `qualcode.ingest.paths`), duplicates removed."""
+    return ingest_paths.expand(paths)[0]
 
 
 class Project:
@@ -131,7 +126,7 @@ class Project:
         README/LICENSE is skipped.
         """
         options = options or ImportOptions()
-        files = expand_paths(paths)
+        files, passed_over = ingest_paths.expand(paths)  # hidden files and folder links: reported below
         batch = str(uuid.uuid4())
         report = ImportReport()
         results: dict[Path, ImportResult] = {}
@@ -165,6 +160,10 @@ class Project:
             if progress:
                 progress(done, total, str(path))
         report.results = [results[p] for p in dict.fromkeys(table_paths + files)]
+        for path, why in passed_over:
+            result = ImportResult(str(path), "skipped", f"{path}: skipped, {why}.")
+            self._log(batch, result)
+            report.results.append(result)
         return report
 
     def import_file(self, path: str | Path, options: ImportOptions | None = None) -> ImportResult:

@@ -14,7 +14,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qualcode.codebook import CODE_ID
 from qualcode.errors import QualcodeError
+from qualcode.exchange.safe_csv import restore
 from qualcode.ingest.encoding import decode
 from qualcode.model import STATUSES
 
@@ -160,7 +162,8 @@ def read_rows(path: str | Path, texts: dict[str, str], codes: set[str], *, coder
         kinds.append((fld, reason))
 
     for line, rec in _records(reader, file):
-        rec = {k: (v or "").strip() if k != "text" else (v or "") for k, v in rec.items() if k}
+        # restore: a cell our own CSV export marked with ' against spreadsheet formulas reads as it was
+        rec = {k: restore(v or "").strip() if k != "text" else restore(v or "") for k, v in rec.items() if k}
         name, code_id = rec["transcript"], rec["code"]
         if name not in texts:
             bad(line, "transcript", name, "is not in the project",
@@ -173,6 +176,11 @@ def read_rows(path: str | Path, texts: dict[str, str], codes: set[str], *, coder
             bad(line, "code", code_id, "is not a code of the project",
                 (f"did you mean '{near[0]}'? " if near else "") + "code with the codebook first "
                 "(`qualcode code`), or pass --create-codes")
+            continue
+        if code_id not in codes and not CODE_ID.match(code_id):  # the rule add_code applies (E740)
+            bad(line, "code", code_id, "is not a valid code id to create",
+                "use letters, digits and _, in parts joined by dots, each part starting with a letter "
+                "(push.housing)")
             continue
         try:
             start, end = int(rec["start"]), int(rec["end"])

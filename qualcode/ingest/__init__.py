@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qualcode.errors import ImportFileError
-from qualcode.ingest import captions, documents, tables
+from qualcode.ingest import captions, documents, paths, tables
 from qualcode.ingest.attributes import CasesTable, load_cases_table
 from qualcode.ingest.encoding import decode_reporting, normalise
 from qualcode.ingest.frontmatter import MAX_ATTRIBUTES, split_front_matter
@@ -154,7 +154,7 @@ def read_file(path: str | Path, options: ImportOptions | None = None,
             raise ImportFileError("E204", file=file)
         turns = parse_text(body, speaker_map=speaker_map, role_hints=roles)
 
-    name = options.name or path.stem
+    name, name_warnings = paths.transcript_name(options.name or path.stem, file)  # no line breaks
     case = fm.case if fm else None
     attributes: dict[str, object] = dict(fm.attributes) if fm else {}
     if cases is not None:
@@ -167,6 +167,7 @@ def read_file(path: str | Path, options: ImportOptions | None = None,
                 )
         attributes.update(table_attrs)
         case = case_found or case
+    warnings += name_warnings + [w for w in [paths.link_warning(path)] if w]
     language = _language(path, fm.language if fm else None, options.language, body)
     return [
         ParsedTranscript(
@@ -191,7 +192,9 @@ def _read_table_file(path: Path, data: bytes, fmt: str, options: ImportOptions,
         frame, file, stem, options.table
     )
     out = []
+    link = [w for w in [paths.link_warning(path)] if w]
     for item in found:
+        name, warnings = paths.transcript_name(item.name, file)
         body, turns = compose(item.blocks, speaker_map=options.speaker_map)
         attributes = dict(item.attributes)
         case = item.case
@@ -202,8 +205,8 @@ def _read_table_file(path: Path, data: bytes, fmt: str, options: ImportOptions,
         # turns), not of the file: the same interview re-imported from any table is a duplicate.
         item_sha = hashlib.sha256(f"{fmt}\n{item.name}\n{body}".encode()).hexdigest()
         out.append(ParsedTranscript(
-            name=item.name, text=body, turns=turns, source_format=fmt, source_name=path.name,
+            name=name, text=body, turns=turns, source_format=fmt, source_name=path.name,
             sha256=item_sha, language=_language(path, None, options.language, body),
-            case=case or item.name, attributes=attributes,
+            case=case or name, attributes=attributes, warnings=link + warnings,
         ))
     return out

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from qualcode.errors import QualcodeError
+from qualcode.exchange.safe_csv import csv_bytes
 from qualcode.ui import state
 
 UNITS = {"turn": "Turns", "sentence": "Sentences", "paragraph": "Paragraphs", "char": "Characters"}
@@ -81,7 +82,7 @@ st.caption("Verdicts use the lower end of alpha's 95% interval: ≥ 0.8 " +
            ("re-code without review" if machine else "reliable") + ", ≥ 0.6 " +
            ("accept with review" if machine else "tentative") + " (Krippendorff's thresholds).")
 st.dataframe(table.round(3), hide_index=True, width="stretch", key="agreement_table")
-st.download_button("Download per code (CSV)", table.to_csv(index=False).encode("utf-8"), "agreement.csv",
+st.download_button("Download per code (CSV)", csv_bytes(table), "agreement.csv",
                    "text/csv", key="agreement_csv", on_click="ignore")
 
 st.subheader(f"Where the coders differ ({len(result.disagreements)})")
@@ -96,5 +97,5 @@ else:
     st.dataframe(shown, hide_index=True, width="stretch", key="agreement_disagreements",
                  column_config={"open": st.column_config.LinkColumn("open", display_text="workbench",
                                                                     help="Open the transcript in the Code page")})
-    st.download_button("Download the disagreements (CSV)", shown.to_csv(index=False).encode("utf-8"),
+    st.download_button("Download the disagreements (CSV)", csv_bytes(shown),
                        "disagreements.csv", "text/csv", key="agreement_diff_csv", on_click="ignore")

@@ -6,6 +6,7 @@ import streamlit as st
 
 from qualcode.analysis import charts, cooccurrence, frequencies
 from qualcode.errors import QualcodeError
+from qualcode.exchange.safe_csv import csv_bytes
 from qualcode.ui import state
 from qualcode.ui.charts import show
 
@@ -26,7 +27,7 @@ shown_codes = [c for c in codes if not chosen_groups or c.split(".")[0] in chose
 
 
 def download(frame: pd.DataFrame, name: str, key: str, index: bool = True) -> None:
-    st.download_button(f"Download {name}.csv", frame.to_csv(index=index).encode("utf-8"), file_name=f"{name}.csv",
+    st.download_button(f"Download {name}.csv", csv_bytes(frame, index=index), file_name=f"{name}.csv",
                        mime="text/csv", key=key, on_click="ignore", icon=":material/download:")
 
 

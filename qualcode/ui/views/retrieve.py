@@ -11,6 +11,7 @@ from streamlit.errors import StreamlitAPIException
 from qualcode import codes as code_ops
 from qualcode import retrieval
 from qualcode.errors import QualcodeError
+from qualcode.exchange.safe_csv import csv_bytes
 from qualcode.ui import state
 
 WORKBENCH = Path(__file__).resolve().parent / "code.py"
@@ -64,7 +65,7 @@ counts[2].metric("Transcripts", result["transcript"].nunique())
 if result.empty:
     st.info("No segment is coded with these codes in the cases that pass the filters.")
     st.stop()
-st.download_button("Download the segments (CSV)", result.to_csv(index=False).encode("utf-8"),
+st.download_button("Download the segments (CSV)", csv_bytes(result),
                    file_name="segments.csv", mime="text/csv", key="retrieve_csv", on_click="ignore",
                    icon=":material/download:")
 first = ["case", "transcript", "turn", "speaker", "code", "coder", "origin", "status", "text", "link", *where]

@@ -11,6 +11,7 @@ from qualcode.analysis import charts
 from qualcode.analysis.typology import compare_with
 from qualcode.codebook import load as load_codebook
 from qualcode.errors import QualcodeError
+from qualcode.exchange.safe_csv import csv_bytes
 from qualcode.ui import state
 from qualcode.ui.charts import show
 
@@ -108,7 +109,7 @@ if report.weak:
 shown = frame.drop(columns=[c for c in ("cluster", "cluster_label", "silhouette") if report.model is None] +
                    (["rule_type", "reason"] if report.rule is None else []))
 st.dataframe(shown, hide_index=True, width="stretch", key="typology_table")
-st.download_button("Download the assignments (CSV)", shown.to_csv(index=False).encode("utf-8"),
+st.download_button("Download the assignments (CSV)", csv_bytes(shown),
                    file_name="typology.csv", mime="text/csv", key="typology_download", on_click="ignore")
 
 if report.rule is not None:

@@ -8,12 +8,32 @@ from pathlib import Path
 import streamlit as st
 
 from qualcode.errors import QualcodeError
+from qualcode.retrieval import markdown_lines
+from qualcode.ui.gate import HostRule, hostname
 
 VIEWS = Path(__file__).parent / "views"
 
 
+def foreign_host() -> str | None:
+    """The Host this session's browser named, if it is not this machine (DNS rebinding).
+
+    `qualcode serve` refuses such requests before Streamlit sees them (qualcode/ui/gate.py); this
+    covers `streamlit run app.py`, which has no gate. Without a Host (AppTest) there is nothing
+    to check."""
+    host = st.context.headers.get("Host")
+    if not host:
+        return None
+    rule = HostRule(os.environ.get("QUALCODE_ADDRESS") or st.get_option("server.address") or "",
+                    os.environ.get("QUALCODE_ALLOWED_HOSTS", "").split(","))
+    return None if rule.allows(hostname(host)) else host
+
+
 def run() -> None:
     st.set_page_config(page_title="qualcode", layout="wide")
+    foreign = foreign_host()
+    if foreign:
+        st.error(markdown_lines(str(QualcodeError("E978", host=foreign, allowed="localhost, 127.0.0.1, [::1]"))))
+        st.stop()
     from qualcode.sample import sample_project_path
     from qualcode.ui import state
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,45 +61,59 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class Served(str):
+    """The app's base URL ("http://127.0.0.1:PORT") and its token. A browser gets in through
+    `at(path)`: the first request carries ?token=..., the gate answers with a cookie and sends
+    it on to the same address without the token."""
+
+    token: str
+
+    def __new__(cls, url: str, token: str) -> Served:
+        served = super().__new__(cls, url)
+        served.token = token
+        return served
+
+    def at(self, path: str = "/") -> str:
+        joiner = "&" if "?" in path else "?"
+        return f"{self}{path}{joiner}token={self.token}"
+
+
 @contextlib.contextmanager
-def serve(project: Path, log_path: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free local port for `project`; yields its URL and stops it."""
+def serve(project: Path, log_path: Path, token: str | None = None) -> Iterator[Served]:
+    """`qualcode serve PROJECT` on a free local port, as a user starts it; yields its URL (with
+    the token, see `Served`) and stops it with SIGTERM, as a service manager would."""
     port = _free_port()
-    env = {**os.environ, "QUALCODE_PROJECT": str(project), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    token = token or secrets.token_urlsafe(24)
+    env = {**os.environ, "QUALCODE_PROJECT": "", "QUALCODE_TOKEN": token,
+           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     log = log_path.open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port)],
+        [sys.executable, "-m", "qualcode", "serve", str(project), "--port", str(port)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
             if proc.poll() is not None:
+                pytest.fail(f"qualcode serve exited: {log_path.read_text()}")
+            if f"?token={token}" in log_path.read_text():  # printed once the app answers
                 break
+            time.sleep(0.3)
         else:
-            pytest.fail(f"Streamlit did not start: {log_path.read_text()}")
-        if proc.poll() is not None:
-            pytest.fail(f"Streamlit exited: {log_path.read_text()}")
-        yield url
+            pytest.fail(f"qualcode serve did not start: {log_path.read_text()}")
+        yield Served(url, token)
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
 
 
 @pytest.fixture
-def app_server(sample_copy: Path, tmp_path: Path) -> Iterator[str]:
+def app_server(sample_copy: Path, tmp_path: Path) -> Iterator[Served]:
     """The app on a copy of the sample project."""
     with serve(sample_copy, tmp_path / "streamlit.log") as url:
         yield url

@@ -13,7 +13,7 @@ def test_app_lists_sample_transcripts_in_chromium(browser, app_server: str, tmp_
     page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(app_server, wait_until="domcontentloaded")
+    page.goto(app_server.at(), wait_until="domcontentloaded")
     page.get_by_role("heading", name="Transcripts").wait_for(timeout=60_000)
     page.get_by_text("24 transcripts", exact=False).wait_for(timeout=30_000)
     # The default transcript (kz01) is rendered turn by turn with speakers and roles.
@@ -30,7 +30,7 @@ def test_auto_code_and_typology_in_chromium(browser, app_server: str, tmp_path) 
     page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{app_server}/autocode", wait_until="domcontentloaded")
+    page.goto(app_server.at("/autocode"), wait_until="domcontentloaded")
     page.get_by_role("heading", name="Auto-code").wait_for(timeout=60_000)
     page.get_by_text("No rule codings yet", exact=False).wait_for(timeout=30_000)
     page.get_by_role("button", name="Code the project").click()
@@ -76,7 +76,7 @@ def test_retrieve_pull_state_program_said_by_women_in_chromium(browser, app_serv
     page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{app_server}/retrieve", wait_until="domcontentloaded")
+    page.goto(app_server.at("/retrieve"), wait_until="domcontentloaded")
     page.get_by_role("heading", name="Retrieve").wait_for(timeout=60_000)
 
     def choose(label: str, value: str) -> None:
@@ -112,25 +112,24 @@ def test_qualcode_serve_opens_a_project_on_localhost(browser, sample_copy, tmp_p
     import subprocess
     import sys
     import time
-    import urllib.request
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = (tmp_path / "serve.log").open("w")
+    env = {k: v for k, v in os.environ.items() if k != "QUALCODE_TOKEN"}  # a fresh random token
     proc = subprocess.Popen([sys.executable, "-m", "qualcode", "serve", str(sample_copy), "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "QUALCODE_PROJECT": ""})
+                            stdout=log, stderr=subprocess.STDOUT, env={**env, "QUALCODE_PROJECT": ""})
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.3)
-        assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+        printed = None
+        while time.monotonic() < deadline and proc.poll() is None and printed is None:
+            printed = re.search(r"http://127\.0\.0\.1:\d+/\?token=[\w-]{20,}", (tmp_path / "serve.log").read_text())
+            time.sleep(0.3)
+        assert proc.poll() is None and printed, (tmp_path / "serve.log").read_text()
         page = browser.new_page()
-        page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
+        page.goto(printed.group(0), wait_until="domcontentloaded")
+        assert "token=" not in page.url  # the gate traded it for a cookie
         page.get_by_text(str(sample_copy), exact=False).first.wait_for(timeout=60_000)  # the project named
         page.get_by_role("heading", name="Transcripts").wait_for(timeout=60_000)
         page.close()

@@ -111,7 +111,7 @@ def manual_codings(location: Path, transcript: str):
 def test_code_a_russian_span_by_mouse_and_keyboard_and_it_survives_a_reload(browser, app_server: str,
                                                                              sample_copy: Path, pages,
                                                                              tmp_path: Path) -> None:
-    page = open_code(browser, pages, f"{app_server}/code?transcript=kz03")
+    page = open_code(browser, pages, app_server.at("/code?transcript=kz03"))
     set_coder(page, "aigerim")
 
     drag_select(page, "Байзакском районе")  # first: the palette filters, moves and closes without coding
@@ -164,7 +164,7 @@ def test_code_a_russian_span_by_mouse_and_keyboard_and_it_survives_a_reload(brow
 
 
 def test_accept_a_suggestion_inline(browser, app_server: str, sample_copy: Path, pages) -> None:
-    page = open_code(browser, pages, f"{app_server}/code?transcript=kz03")
+    page = open_code(browser, pages, app_server.at("/code?transcript=kz03"))
     set_coder(page, "dana")
     suggestion = page.locator(f"{ROOT_SEL} mark[data-status='suggested']").first
     coding_id = int(suggestion.get_attribute("data-coding-ids").split()[0])
@@ -193,7 +193,7 @@ def test_html_in_a_transcript_is_text_and_emoji_offsets_are_exact(browser, app_s
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     pages.append(page)
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(f"{app_server}/code?transcript=xss_ru", wait_until="domcontentloaded")
+    page.goto(app_server.at("/code?transcript=xss_ru"), wait_until="domcontentloaded")
     transcript = page.locator(ROOT_SEL)
     transcript.locator(".qc-turn").nth(3).wait_for(timeout=60_000)
     shown = transcript.inner_text()
@@ -226,8 +226,8 @@ def test_html_in_a_transcript_is_text_and_emoji_offsets_are_exact(browser, app_s
 
 def test_two_tabs_coding_the_same_transcript_keep_both_codings(browser, app_server: str, sample_copy: Path,
                                                               pages) -> None:
-    first = open_code(browser, pages, f"{app_server}/code?transcript=kz03")
-    second = open_code(browser, pages, f"{app_server}/code?transcript=kz03")
+    first = open_code(browser, pages, app_server.at("/code?transcript=kz03"))
+    second = open_code(browser, pages, app_server.at("/code?transcript=kz03"))
     set_coder(first, "aigerim")
     set_coder(second, "dana")
     for page, words in ((first, "Жамбылской области"), (second, "Байзакском районе")):
@@ -245,7 +245,7 @@ def test_two_tabs_coding_the_same_transcript_keep_both_codings(browser, app_serv
 
 def test_click_a_highlight_to_write_a_memo_change_the_code_and_remove_it(browser, app_server: str,
                                                                          sample_copy: Path, pages) -> None:
-    page = open_code(browser, pages, f"{app_server}/code?transcript=kz03")
+    page = open_code(browser, pages, app_server.at("/code?transcript=kz03"))
     set_coder(page, "aigerim")
     words = "Отец был шофёр"
     drag_select(page, words)
@@ -289,7 +289,7 @@ def test_a_coding_survives_a_server_restart(browser, sample_copy: Path, pages, t
     serve = serve_app
     words = "недалеко от Тараза"
     with serve(sample_copy, tmp_path / "first.log") as url:
-        page = open_code(browser, pages, f"{url}/code?transcript=kz03")
+        page = open_code(browser, pages, url.at("/code?transcript=kz03"))
         set_coder(page, "aigerim")
         drag_select(page, words)
         page.keyboard.type("no work")
@@ -297,7 +297,7 @@ def test_a_coding_survives_a_server_restart(browser, sample_copy: Path, pages, t
         confirmed(page)
     # The first server is gone; a new one on the same project file draws the coding again.
     with serve(sample_copy, tmp_path / "second.log") as url:
-        page = open_code(browser, pages, f"{url}/code?transcript=kz03")
+        page = open_code(browser, pages, url.at("/code?transcript=kz03"))
         page.locator(f"{ROOT_SEL} mark[data-code-ids~='push.unemployment']").first.wait_for(timeout=60_000)
         assert marked_text(page, "push.unemployment") == words
     _, rows = manual_codings(sample_copy, "kz03")

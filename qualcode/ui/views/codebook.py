@@ -10,9 +10,11 @@ import streamlit as st
 
 from qualcode import codes as code_ops
 from qualcode import retrieval
+from qualcode.access import folder_of, save_text
 from qualcode.autocode import explain
 from qualcode.codebook import Codebook, loads
 from qualcode.errors import CodebookError, QualcodeError
+from qualcode.sample import data_dir
 from qualcode.ui import state
 
 CODEBOOKS = Path(__file__).resolve().parents[3] / "codebooks"
@@ -161,19 +163,40 @@ with add_tab, st.form("codebook_add_form", clear_on_submit=True):
 
     st.form_submit_button("Add code", type="primary", key="codebook_add", on_click=add)
 
+def take_upload() -> None:
+    """An uploaded codebook goes into the editor, to be saved beside the open project."""
+    upload = st.session_state.get("codebook_upload")
+    if upload is None:
+        return
+    home = folder_of(project.location) or data_dir()
+    target = str(home / (Path(upload.name).name or "codebook.yaml"))
+    st.session_state["codebook_yaml"] = upload.getvalue().decode("utf-8-sig", errors="replace")
+    st.session_state["codebook_yaml_for"] = target
+    st.session_state["codebook_rules_path"] = target
+
+
+folders = state.folders()
 with rules_tab:
     last = project.last_codebook_path()
     last = str(Path(last).resolve()) if last else None
     choice = st.selectbox("Codebook file", shipped, index=shipped.index(last) if last in shipped else
                           (0 if shipped else None), key="codebook_rules_file")
     path = st.text_input("…or the path of your own codebook (YAML)", key="codebook_rules_path").strip() or choice
+    st.file_uploader("…or upload one (it is saved beside the project when you save it)", type=["yaml", "yml"],
+                     key="codebook_upload", on_change=take_upload)
+    st.caption("Codebooks are read and saved only in these folders: " + retrieval.markdown_text(folders.describe()))
     if not path:
         st.stop()
     if st.session_state.get("codebook_yaml_for") != path:
         try:
-            st.session_state["codebook_yaml"] = Path(path).read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            st.error(retrieval.markdown_lines(f"{path}: cannot read it ({exc.strerror or exc})."))
+            real = folders.readable_file(path)  # never a file outside the app's folders
+            st.session_state["codebook_yaml"] = real.read_text(encoding="utf-8-sig")
+        except QualcodeError as exc:
+            st.error(retrieval.markdown_lines(str(exc)))
+            st.stop()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+            st.error(retrieval.markdown_lines(f"{path}: cannot read it ({reason or exc})."))
             st.stop()
         st.session_state["codebook_yaml_for"] = path
     text = st.text_area("Codebook (YAML): edit the rules here, test them below, save when they work",
@@ -187,7 +210,11 @@ with rules_tab:
             st.error(f"Not saved: the codebook has {len(problems)} problem(s) (above).")
         else:
             try:
-                Path(path).write_text(text, encoding="utf-8")
+                # Only a .yaml/.yml file inside the app's folders, and never over a file that is
+                # not a codebook; written whole or not at all.
+                save_text(folders.codebook_target(path), text)
+            except QualcodeError as exc:
+                st.error(retrieval.markdown_lines(str(exc)))
             except OSError as exc:
                 st.error(retrieval.markdown_lines(str(QualcodeError("E754", file=path,
                                                                    reason=exc.strerror or exc))))

@@ -10,7 +10,7 @@ import streamlit as st
 from qualcode.errors import QualcodeError
 from qualcode.ingest import ImportOptions
 from qualcode.project import Project
-from qualcode.retrieval import markdown_lines
+from qualcode.retrieval import markdown_lines, markdown_text
 from qualcode.ui import state
 
 LANGUAGES = {"auto": "Detect", "en": "English", "ru": "Russian", "kk": "Kazakh"}
@@ -36,6 +36,8 @@ def switch(location: str, create: bool) -> None:
         st.session_state["project_flash"] = ("error", str(QualcodeError("E756")))
         return
     try:
+        # Only inside the app's folders (qualcode/access.py), symlinks and .. resolved first.
+        location = str(state.folders().readable_file(location))
         opened = Project.create(location) if create else Project.open(location)
     except QualcodeError as exc:
         st.session_state["project_flash"] = ("error", str(exc))
@@ -51,6 +53,8 @@ if flash:
     getattr(st, flash[0])(markdown_lines(flash[1]))
 
 with st.expander("Open or create another project"):
+    st.caption("Project files are opened and created only in these folders: "
+               + markdown_text(state.folders().describe()))
     left, right = st.columns(2)
     left.text_input("Project file to open", key="project_open_path", placeholder="study.qcdb")
     left.button("Open", key="project_open", on_click=lambda: switch(st.session_state["project_open_path"], False))

@@ -11,6 +11,7 @@ from qualcode.analysis import charts
 from qualcode.analysis.typology import compare_with
 from qualcode.codebook import load as load_codebook
 from qualcode.errors import QualcodeError
+from qualcode.retrieval import markdown_lines
 from qualcode.exchange.safe_csv import csv_bytes
 from qualcode.ui import state
 from qualcode.ui.charts import show
@@ -34,6 +35,12 @@ default_book = shipped.index(last) if last in shipped else 0
 left, right = st.columns(2)
 path = left.selectbox("Codebook with profiles and types", shipped, index=default_book, key="typology_codebook")
 own = right.text_input("…or the path of your own codebook (YAML)", key="typology_codebook_path").strip()
+if own:
+    try:
+        own = str(state.folders().readable_file(own))  # only inside the app's folders (qualcode/access.py)
+    except QualcodeError as exc:
+        st.error(markdown_lines(str(exc)))
+        st.stop()
 path = own or path
 try:
     book = load_codebook(path)

@@ -276,7 +276,9 @@ def turns(project: str, transcript: str | None, fmt: str, out: str | None) -> No
 
     CSV columns: transcript,turn,speaker,role,start,end,timestamp,text. `start` and
     `end` are character offsets (Unicode code points) into the transcript text, and
-    `text` is exactly transcript_text[start:end]; `timestamp` is in seconds.
+    `text` is exactly transcript_text[start:end]; `timestamp` is in seconds. A CSV cell that
+    starts with = + - @ gets a ' in front, so spreadsheets do not run it: use --raw (or
+    --format json) to get the text exactly.
     """
     with Project.open(project) as p:
         frame = p.turns(transcript)

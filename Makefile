@@ -14,10 +14,11 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 setup: $(STAMP)
 
-## run: the browser app on the bundled sample project (built on first run), at http://127.0.0.1:8501
+## run: the browser app on the bundled sample project (built on first run), through `qualcode serve`:
+## open the address it prints, http://127.0.0.1:8501/?token=… (the token keeps other users out)
 run: setup
 	@$(BIN)/python -c "from qualcode.sample import default_project as d; print('Project:', d())"
-	$(BIN)/python -m streamlit run app.py --server.address 127.0.0.1 --browser.gatherUsageStats false
+	$(BIN)/python -m qualcode serve
 
 ## test: the whole suite, browser tests included (Chromium is installed if missing and we are root)
 test: setup browser

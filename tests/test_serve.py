@@ -156,3 +156,39 @@ def test_a_busy_port_is_a_numbered_error(sample_copy: Path) -> None:
                               capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 1
     assert "[E975]" in done.stderr and str(port) in done.stderr and "Traceback" not in done.stderr
+
+
+def listeners(port: int) -> set[str]:
+    """The local addresses listening on `port`, from /proc/net/tcp{,6} (state 0A = LISTEN)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.rsplit(":", 1)
+            if state == "0A" and int(hex_port, 16) == port:
+                found.add(address)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads the kernel's socket table")
+def test_streamlit_run_app_py_listens_on_this_machine_only(sample_copy: Path, tmp_path: Path) -> None:
+    """No --server.address given: the shipped .streamlit/config.toml says 127.0.0.1."""
+    port = free_port()
+    log = (tmp_path / "streamlit.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                             "--server.port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, "QUALCODE_PROJECT": str(sample_copy)})
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not listening(port) and proc.poll() is None:
+            time.sleep(0.2)
+        assert listening(port), (tmp_path / "streamlit.log").read_text()
+        assert listeners(port) == {"0100007F"}  # 127.0.0.1, and nothing on 0.0.0.0 or ::
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()

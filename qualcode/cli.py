@@ -644,6 +644,9 @@ class _KChoice(click.ParamType):
                    "a parent id takes its children). Default: the codes the codebook's profiles weigh.")
 @click.option("--attributes", multiple=True, metavar="NAME",
               help="Case attributes to cluster on too (then distances are Gower's).")
+@click.option("--space", type=click.Choice(["auto", "profiles", "codes"]), default="auto", show_default=True,
+              help="Cluster on the codebook's profile scores (a few robust dimensions) or on code sets; "
+                   "auto: profiles when the codebook has them and no --codes/--attributes are given.")
 @click.option("--algorithm", type=click.Choice(["agglomerative", "kmodes", "kmeans"]), default="agglomerative",
               show_default=True, help="Agglomerative (up to 5,000 cases), or k-modes / k-means for large N.")
 @click.option("--metric", type=click.Choice(["jaccard", "gower", "euclidean"]),
@@ -660,7 +663,7 @@ class _KChoice(click.ParamType):
               help="Output format.")
 @OUT
 def typology(project: str, codebook_file: str | None, method: str, k: int | str, codes: tuple[str, ...],
-             attributes: tuple[str, ...], algorithm: str, metric: str | None, linkage: str, seed: int,
+             attributes: tuple[str, ...], space: str, algorithm: str, metric: str | None, linkage: str, seed: int,
              bootstrap: int, compare_attr: str | None, accepted_only: bool, fmt: str, out: str | None) -> None:
     """Group the cases of PROJECT into types: the codebook's rule types (with each case's profiles
     and the reason), data-driven clusters (with silhouettes, stability, the codes that mark each
@@ -677,7 +680,7 @@ def typology(project: str, codebook_file: str | None, method: str, k: int | str,
         if codebook_file is None and p.runs().empty:
             raise QualcodeError("E705")
         report = p.typology(codebook_file, method=method, statuses=statuses, codes=_names(codes) or None,
-                            attributes=_names(attributes) or (), k=k, algorithm=algorithm, metric=metric,
+                            attributes=_names(attributes) or (), k=k, space=space, algorithm=algorithm, metric=metric,
                             linkage=linkage, random_state=seed, n_bootstrap=bootstrap)
     frame = report.cases
     if method == "rules":
@@ -699,11 +702,15 @@ def _typology_summary(report: TypologyReport, cases_frame: pd.DataFrame, compare
     if report.rule is not None:
         counts = frame["rule_type"].value_counts()
         lines.append("Rule types: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+        borderline = frame.loc[frame["borderline"].fillna(False).astype(bool), "case"].astype(str).tolist()
+        if borderline:
+            lines.append(f"  borderline (degree < 0.6, see runner_up): {', '.join(borderline)}")
     model = report.model
     if model is not None:
         sizes = frame["cluster_label"].value_counts()
         chosen = "chosen by silhouette" if model.k == "auto" else "fixed"
-        lines.append(f"Clusters: k={model.k_} ({chosen}; {model.method}, {model.metric_}), mean silhouette "
+        lines.append(f"Clusters on {report.space}: k={model.k_} ({chosen}; {model.method}, {model.metric_}), "
+                     "mean silhouette "
                      f"{model.silhouette_:.2f}; features: {len(report.features.columns)} "
                      f"({', '.join(report.features.columns[:8])}{', …' if len(report.features.columns) > 8 else ''})")
         lines.append("  sizes: " + ", ".join(f"{t} {n}" for t, n in sizes.items()))
@@ -727,6 +734,10 @@ def _typology_summary(report: TypologyReport, cases_frame: pd.DataFrame, compare
         lines.append("\ncluster_label × rule_type:")
         lines.append(report.crosstab.to_string())
         lines.append(f"Adjusted Rand index, clusters vs rule types: {report.ari:.3f}")
+    if report.structures is not None and len(report.structures) > 1:
+        lines.append("\nWhich structure the data supports (silhouette within its own space; stability = mean "
+                     "bootstrap ARI; agreement with the rule types = ARI):")
+        lines.append(report.structures.to_string(index=False))
     if compare_attr:
         for column in ("rule_type", "cluster_label"):
             if frame[column].isna().all():

@@ -171,11 +171,17 @@ class Profile:
 
 @dataclass
 class TypeDef:
+    """A type of the typology. `when`: the conditions a case must meet to be of this type at
+    all; `score`: how strongly it is of this type (a number from codes and profiles), which
+    decides between several eligible types and gives the degree of membership. Without a
+    score the first type whose `when` holds wins, as in a decision list."""
+
     id: str
     name: str
     when: str
     description: str | None = None
     line: int = 0
+    score: str | None = None
 
 
 @dataclass
@@ -274,7 +280,12 @@ def loads(data: bytes | str, file: str = "<codebook>") -> Codebook:
     except UnicodeDecodeError as exc:
         raise CodebookError("E601", file=file, reason=f"it is not UTF-8 text (byte {exc.start})") from None
     problems = _Problems(file)
-    loader = _Loader(text)  # a SafeLoader that also records line numbers and duplicate keys
+    try:
+        loader = _Loader(text)  # a SafeLoader that also records line numbers and duplicate keys
+    except yaml.YAMLError as exc:  # the reader refuses NUL and other control characters at once
+        problems.add("E602", line=getattr(getattr(exc, "problem_mark", None), "line", 0) + 1, where="file",
+                     reason=str(exc).split("\n")[0], fix="save the codebook as plain UTF-8 text")
+        problems.raise_if_any()
     loader.duplicates = []
     try:
         doc = loader.get_single_data()
@@ -791,21 +802,30 @@ class _Builder:
                 continue
             tid = self._str(item, "id", f"type at line {line}", required=True) or f"type{i + 1}"
             where = f"type '{tid}'"
-            self._keys(item, ("id", "name", "description", "when"), where)
+            self._keys(item, ("id", "name", "description", "when", "score"), where)
             when = self._str(item, "when", where, required=True)
-            if when is not None:
+            score = self._str(item, "score", where)
+            for key, expr in (("when", when), ("score", score)):
+                if expr is None:
+                    continue
                 try:
-                    used = condition_names(when)
+                    used = condition_names(expr)
                 except ValueError as exc:
-                    self.p.add("E615", line=_line(item, "when"), where=where, reason=f"bad condition {when!r}: {exc}",
-                               fix="use code ids, profile ids, numbers, comparisons, and/or/not, parentheses")
+                    label = "condition" if key == "when" else "score"
+                    self.p.add("E615", line=_line(item, key), where=where, reason=f"bad {label} {expr!r}: {exc}",
+                               fix="use code ids, profile ids, numbers, + - * /, min/max/abs, comparisons, "
+                                   "and/or/not, parentheses")
                 else:
                     for name in sorted(used - names):
-                        self.p.add("E615", line=_line(item, "when"), where=where,
-                                   reason=f"the condition uses '{name}', which is neither a code nor a profile",
+                        self.p.add("E615", line=_line(item, key), where=where,
+                                   reason=f"the {key} uses '{name}', which is neither a code nor a profile",
                                    fix=_near_hint(name, names))
             out.append(TypeDef(tid, self._str(item, "name", where) or tid, when or "false",
-                               self._str(item, "description", where), line))
+                               self._str(item, "description", where), line, score))
+        if any(t.id == "unassigned" for t in out):
+            self.p.add("E615", line=next(t.line for t in out if t.id == "unassigned"), where="type 'unassigned'",
+                       reason="'unassigned' is what a case with too little evidence gets",
+                       fix="give the type another id")
         return out
 
 
@@ -834,6 +854,11 @@ def _contains(words: list, sub: list) -> bool:
 
 _COMPARE = {ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b,
             ast.GtE: lambda a, b: a >= b, ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b}
+# Arithmetic lets a type's score combine profiles (`push - pull`); division by zero gives 0,
+# so a case with no evidence never crashes a typology.
+_ARITHMETIC = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+               ast.Div: lambda a, b: a / b if b else 0.0}
+_FUNCTIONS = {"min": min, "max": max, "abs": abs}
 
 
 def _dotted(node: ast.AST) -> str | None:
@@ -863,6 +888,16 @@ def _walk(node: ast.AST, names: set[str]) -> None:
             raise ValueError("only <, <=, >, >=, == and != compare")
         for v in (node.left, *node.comparators):
             _walk(v, names)
+    elif isinstance(node, ast.BinOp):
+        if type(node.op) not in _ARITHMETIC:
+            raise ValueError("only +, -, * and / compute")
+        _walk(node.left, names)
+        _walk(node.right, names)
+    elif isinstance(node, ast.Call):
+        if not (isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS) or node.keywords or not node.args:
+            raise ValueError(f"only {', '.join(_FUNCTIONS)} may be called, with plain arguments")
+        for v in node.args:
+            _walk(v, names)
     elif isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
         return
     elif (name := _dotted(node)) is not None:
@@ -881,8 +916,17 @@ def condition_names(expr: str) -> set[str]:
 
 def evaluate(expr: str, values: dict[str, float | bool]) -> bool:
     """Evaluate a type condition. `values` maps code ids to presence and profile ids to scores."""
+    return bool(compute(expr, values))
+
+
+def compute(expr: str, values: dict[str, float | bool]) -> Any:
+    """The value of a condition or score expression (a number or a truth value)."""
 
     def ev(node: ast.AST) -> Any:
+        if isinstance(node, ast.BinOp):
+            return _ARITHMETIC[type(node.op)](float(ev(node.left)), float(ev(node.right)))
+        if isinstance(node, ast.Call):
+            return float(_FUNCTIONS[node.func.id](*(float(ev(a)) for a in node.args)))
         if isinstance(node, ast.BoolOp):
             results = (ev(v) for v in node.values)
             return all(results) if isinstance(node.op, ast.And) else any(results)
@@ -903,4 +947,4 @@ def evaluate(expr: str, values: dict[str, float | bool]) -> bool:
             return name.lower() == "true"
         return values.get(name, 0)
 
-    return bool(ev(_parse(expr)))
+    return ev(_parse(expr))

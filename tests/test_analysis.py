@@ -111,7 +111,7 @@ types:
 """, "t2.yaml")
     frame = tiny.rule_typology(book).cases.set_index("case")
     assert frame.loc["a", "rule_type"] == "unassigned"
-    assert frame.loc["a", "reason"] == "no type's condition held"
+    assert frame.loc["a", "reason"] == "too little evidence for any type: owner needs own (own=no)"
 
 
 def test_sample_project_types_against_documented_types(sample_copy: Path) -> None:
@@ -126,8 +126,8 @@ def test_sample_project_types_against_documented_types(sample_copy: Path) -> Non
     result = runner.invoke(cli, ["typology", str(sample_copy), "--codebook", codebook, "--compare",
                                  "documented_type", "--format", "csv"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[0] == "case,rule_type,cluster,cluster_label,silhouette,reason," \
-                                           "resources,push_pressure,goals_development,goals_survival"
+    assert result.stdout.splitlines()[0] == "case,rule_type,cluster,cluster_label,silhouette,reason,degree," \
+        "runner_up,margin,borderline,resources,push_factors,pull_factors,immediate_goals,longterm_goals,evidence"
     assert "rule_type × documented_type" in result.output
     assert "cluster_label × documented_type" in result.output
     assert "Adjusted Rand index, clusters vs rule types:" in result.output

@@ -151,6 +151,14 @@ def test_typology_page_clusters_reasons_and_bad_k(coded: AppTest) -> None:
     kz01 = contributions[(contributions["case"] == "KZ01") & (contributions["profile"] == "resources")]
     assert "resource." in kz01["codes"].iloc[0]
     assert len(app.get("vega_lite_chart")) == 4  # map, dendrogram, type profiles, profile scores
+    # Each case has a degree of membership; the two cluster spaces are compared side by side.
+    assert table["degree"].between(0, 1).all() and "borderline" in table.columns
+    structures = frame_with(app, "ari_vs_rule_types").set_index("space")
+    assert set(structures.index) == {"codes", "profiles"} and bool(structures.loc["profiles", "used"])
+    app.radio(key="typology_space").set_value("codes")
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    assert bool(frame_with(app, "ari_vs_rule_types").set_index("space").loc["codes", "used"])
     app.text_input(key="typology_k").set_value("1")
     app.radio(key="typology_method").set_value("rules")
     app.button[0].click().run()  # the form's submit button

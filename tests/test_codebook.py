@@ -474,7 +474,8 @@ def test_condition_names() -> None:
     assert condition_names("TRUE or false") == set()  # true/false (any case) are constants, not names
 
 
-@pytest.mark.parametrize("expr", ["resources >=", "resources + 1 > 2", "push in pull", "f(push)", "'push'",
+@pytest.mark.parametrize("expr", ["resources >=", "resources % 2 > 1", "push in pull", "f(push)", "'push'",
+                                  "min(push, key=pull)", "max()", "resources ** 2",
                                   "push if pull else goal", "push[0]", "", "True"])
 def test_bad_conditions_raise_value_error(expr: str) -> None:
     with pytest.raises(ValueError):

@@ -215,7 +215,7 @@ def profile_scores(report: TypologyReport) -> alt.Chart:
     """Each rule type's profile scores (the codebook's profiles), one dot per case."""
     if report.rule is None:
         raise ValueError("profile scores need the rule typology: build the report with method='rules' or 'both'")
-    profiles = [c for c in report.rule.cases.columns if c not in ("case", "rule_type", "reason")]
+    profiles = report.rule.profiles
     long = report.rule.cases.melt(id_vars=["case", "rule_type"], value_vars=profiles, var_name="profile",
                                   value_name="score")
     return alt.Chart(long, title="Profile scores by rule type").mark_tick(thickness=2, size=14).encode(

@@ -734,13 +734,16 @@ class ClusterTypology(ClusterMixin, BaseEstimator):
         frame with case, code, text; rejected codings are left out). A code counts as
         over-represented only if at least `min_cases` of the cluster's cases have it."""
         frame = self._check_same(X)
+        # `codes` may name 0/1 columns of X that were not clustered on (clusters of profile
+        # scores are still described by the codes their cases have).
+        given = _frame(X).rename(columns=str)
         labels = self.labels_
         columns = list(codes) if codes is not None else self.schema_.of(BINARY)
         rows = []
         for c in range(self.k_):
             inside = labels == c
             for code in columns:
-                values = frame[code].fillna(0).to_numpy(dtype=float) > 0
+                values = given[code].fillna(0).to_numpy(dtype=float) > 0
                 a, b = int(values[inside].sum()), int(inside.sum() - values[inside].sum())
                 cc, d = int(values[~inside].sum()), int((~inside).sum() - values[~inside].sum())
                 share_in = a / (a + b)

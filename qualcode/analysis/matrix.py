@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-KINDS = ("presence", "count", "coverage")
+KINDS = ("presence", "count", "coverage", "evidence")
 WORD = re.compile(r"\w+")
 DEFAULT_STATUSES = ("accepted", "suggested")
 
@@ -38,7 +38,8 @@ def case_code_matrix(
 ) -> pd.DataFrame:
     """One row per case (all `cases`, even those without codings), one column per code.
 
-    presence: 1/0; count: number of codings; coverage: % of the case's respondent words
+    presence: 1/0; count: number of codings; evidence: the highest confidence among the
+    codings (1 for codings without one, such as human and rule codings); coverage: % of the case's respondent words
     inside codings of the code (needs `turns`, `transcripts` and `texts`).
     """
     if kind not in KINDS:
@@ -49,6 +50,12 @@ def case_code_matrix(
     columns = list(codes) if codes is not None else sorted(set(codings["code"]))
     used = used[used["code"].isin(columns)]
     index = pd.Index(sorted(cases), name="case")
+    if kind == "evidence":
+        # The strongest coding of each code: a coding without a confidence (human, rule) is
+        # certain evidence, a model suggestion counts as much as its calibrated probability.
+        confidence = pd.to_numeric(used["confidence"], errors="coerce").fillna(1.0).clip(0.0, 1.0)
+        strongest = confidence.groupby([used["case"], used["code"]]).max().unstack(fill_value=0.0)
+        return strongest.reindex(index=index, columns=columns, fill_value=0.0).fillna(0.0).astype(float)
     if kind in ("presence", "count"):
         counts = used.groupby(["case", "code"]).size().unstack(fill_value=0)
         frame = counts.reindex(index=index, columns=columns, fill_value=0).fillna(0).astype(int)

@@ -22,10 +22,11 @@ import pandas as pd
 
 from qualcode.analysis.cluster import ClusterDescription, ClusterNames, ClusterTypology, Stability, name_clusters
 from qualcode.analysis.typology import RuleTypology, rule_typology
-from qualcode.codebook import Codebook
+from qualcode.codebook import Codebook, condition_names
 from qualcode.errors import QualcodeError
 
 METHODS = ("rules", "cluster", "both")
+SPACES = ("auto", "codes", "profiles")
 WEAK = 0.25  # mean silhouette below this: no substantial structure (Kaufman & Rousseeuw's rule of thumb)
 COLUMNS = ["case", "rule_type", "cluster", "cluster_label", "silhouette"]
 
@@ -45,6 +46,8 @@ class TypologyReport:
     names: ClusterNames | None = None
     description: ClusterDescription | None = None
     stability: Stability | None = None
+    space: str | None = None
+    structures: pd.DataFrame | None = None  # see compare_structures
 
     @property
     def crosstab(self) -> pd.DataFrame | None:
@@ -87,11 +90,24 @@ def default_codes(book: Codebook | None, columns: Sequence[str]) -> list[str]:
     return list(columns)
 
 
+def profile_dimensions(book: Codebook) -> list[str]:
+    """The profiles to cluster on: those the types' scores weigh (the dimensions the types
+    are defined on), else every profile. A profile only used to gate a type, such as a count
+    of evidence, says how much a person said, not what kind of migrant they are."""
+    used: set[str] = set()
+    for t in book.types:
+        if t.score:
+            used |= condition_names(t.score)
+    chosen = [p.id for p in book.profiles if p.id in used]
+    return chosen or [p.id for p in book.profiles]
+
+
 def features(presence: pd.DataFrame, cases: pd.DataFrame, codes: Sequence[str],
              attributes: Sequence[str] = ()) -> pd.DataFrame:
     """The case × feature frame: 0/1 code columns that vary (a code no case or every case
-    has tells clusters nothing) joined with attribute columns."""
-    frame = presence.reindex(columns=list(codes), fill_value=0)
+    has tells clusters nothing) joined with attribute columns. An evidence matrix (0..1)
+    counts a code as present when it has any evidence."""
+    frame = (presence.reindex(columns=list(codes), fill_value=0) > 0).astype(int)
     frame = frame.loc[:, frame.nunique() > 1]
     if attributes:
         known = [c for c in cases.columns if c != "case"]
@@ -112,6 +128,7 @@ def typology_report(
     attributes: Sequence[str] = (),
     k: int | str = "auto",
     k_range: tuple[int, int] = (2, 6),
+    space: str = "auto",
     algorithm: str = "agglomerative",
     metric: str | None = None,
     linkage: str = "average",
@@ -119,9 +136,14 @@ def typology_report(
     n_bootstrap: int = 50,
     quotes: pd.DataFrame | None = None,
     max_agglomerative: int = 5000,
+    structures: bool = True,
 ) -> TypologyReport:
     """Rule types (needs `book` with types), clusters, or both, for the cases of `presence`.
 
+    `space` is what the cases are clustered on: "codes" (which codes each case has, Jaccard),
+    "profiles" (the codebook's profile scores: a few robust dimensions that survive noisy
+    coding better than single codes; Euclidean on range-scaled scores, Ward linkage), or
+    "auto": profiles when the codebook has them, unless codes or attributes are chosen.
     `metric` defaults to Jaccard for codes alone and Gower when attributes join them.
     `quotes` (a codings frame) gives each cluster representative quotes. Problems with the
     data (too few cases, features all alike, too many cases for agglomerative clustering)
@@ -140,8 +162,27 @@ def typology_report(
     else:
         out["rule_type"] = None
     if method in ("cluster", "both"):
-        chosen = select_codes(list(presence.columns), codes) if codes else default_codes(book, presence.columns)
-        frame = features(presence, cases, chosen, attributes)
+        if space not in SPACES:
+            raise QualcodeError("E709", key="space", value=space, hint=f"Use one of: {', '.join(SPACES)}.")
+        has_profiles = book is not None and bool(book.profiles)
+        if space == "auto":
+            space = "profiles" if has_profiles and not codes and not attributes else "codes"
+        if space == "profiles":
+            if not has_profiles:
+                raise QualcodeError("E720", reason="clustering on profiles needs a codebook with `profiles`; "
+                                                   "use --space codes")
+            scores = (report.rule or rule_typology(book, presence)).cases.set_index("case")
+            frame = scores[profile_dimensions(book)].astype(float)
+            frame = frame.loc[:, frame.nunique() > 1]
+            metric, linkage = metric or "euclidean", "ward" if linkage == "average" else linkage
+            if book.types:
+                # A handful of smooth dimensions split ever finer as k grows; a typology of T
+                # types is looked for among 2 .. T + 1 clusters.
+                k_range = (k_range[0], max(k_range[0], min(k_range[1], len(book.types) + 1)))
+        else:
+            chosen = select_codes(list(presence.columns), codes) if codes else default_codes(book, presence.columns)
+            frame = features(presence, cases, chosen, attributes)
+        report.space = space
         model = ClusterTypology(
             algorithm, metric=metric or ("gower" if attributes else "jaccard"), linkage=linkage, k=k,
             k_range=k_range, random_state=random_state, n_bootstrap=n_bootstrap,
@@ -160,7 +201,12 @@ def typology_report(
         else:
             mapping = {c: f"cluster {c}" for c in range(model.k_)}
         report.model, report.features = model, frame
-        report.description = model.describe(frame, quotes)
+        if space == "profiles":
+            marks = features(presence, cases, default_codes(book, presence.columns))
+            marks = marks.rename(columns=lambda c: f"{c} (code)" if c in frame.columns else c)
+            report.description = model.describe(frame.join(marks), quotes, codes=list(marks.columns))
+        else:
+            report.description = model.describe(frame, quotes)
         per_case = pd.DataFrame({"case": list(labels.index), "cluster": labels.to_numpy(),
                                  "cluster_label": [mapping[int(c)] for c in labels],
                                  "silhouette": np.round(model.silhouette_samples_, 4)})
@@ -169,6 +215,39 @@ def typology_report(
         out["cluster"] = pd.NA
         out["cluster_label"] = None
         out["silhouette"] = np.nan
-    rest = sorted((c for c in out.columns if c not in COLUMNS), key=lambda c: c != "reason")
+    if structures and report.model is not None and book is not None and book.profiles and not attributes:
+        report.structures = compare_structures(presence, cases, book, report, k=k, random_state=random_state,
+                                               n_bootstrap=min(n_bootstrap, 20), codes=codes)
+    first = ["reason", "degree", "runner_up", "margin", "borderline"]
+    rest = [c for c in first if c in out.columns] + [c for c in out.columns if c not in COLUMNS + first]
     report.cases = out[[*COLUMNS, *rest]]
     return report
+
+
+def compare_structures(presence: pd.DataFrame, cases: pd.DataFrame, book: Codebook, report: TypologyReport, *,
+                       k: int | str = "auto", random_state: int = 0, n_bootstrap: int = 20,
+                       codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """Which structure the data supports: clusters on code sets and on profile scores, side by
+    side, with k, mean silhouette (within its own space), bootstrap stability (mean ARI of
+    re-fits on resamples) and agreement with the rule types (ARI). A structure that is both
+    stable and close to the rule types is the one to read; a weak silhouette in both says the
+    cases form a continuum rather than separate groups."""
+    rows = []
+    for space in ("codes", "profiles"):
+        if space == report.space:
+            model, stability, ari = report.model, report.stability, report.ari
+        else:
+            try:
+                other = typology_report(presence, cases, book=book, method="both", space=space, k=k,
+                                        codes=codes if space == "codes" else None, random_state=random_state,
+                                        n_bootstrap=n_bootstrap, structures=False)
+            except QualcodeError:
+                continue  # too few distinct cases in this space: nothing to compare
+            model, stability, ari = other.model, other.stability, other.ari
+        columns = list(model.feature_names_in_)
+        rows.append({"space": space, "features": len(columns), "k": model.k_,
+                     "mean_silhouette": round(model.silhouette_, 3),
+                     "stability": round(stability.mean, 3) if stability is not None else float("nan"),
+                     "ari_vs_rule_types": round(ari, 3) if ari is not None else float("nan"),
+                     "used": space == report.space})
+    return pd.DataFrame(rows)

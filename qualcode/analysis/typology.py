@@ -1,74 +1,127 @@
 """Theory-driven typology: the codebook's profiles and types, per case, with reasons.
 
-A profile is a weighted sum of the codes a case has (each code counts once per case); a
-type is the first of the codebook's types whose condition holds. Every case gets its
-type and the values that made the condition true, or `unassigned` and why, so a
-researcher can check each assignment against the transcripts.
+A profile is a weighted sum of the evidence for the codes a case has. The evidence for a
+code is 1 for a human coding (and for presence matrices), and a coding's confidence for a
+suggestion that carries one, so a model's unsure suggestion weighs less than a coder's
+decision. A type has conditions (`when`) a case must meet to be of that type at all, and
+a `score` saying how strongly it is of that type. Among the types whose conditions hold,
+the one with the highest score wins; the scores, turned into probabilities (a softmax),
+give each case a degree of membership, so borderline cases show as borderline. A case
+that meets no type's conditions is `unassigned`, with each type's failed condition as
+the reason: no type is "everyone else". Without scores the first type whose condition
+holds wins, as in a decision list.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from qualcode.codebook import Codebook, condition_names, evaluate
+from qualcode.codebook import Codebook, compute, condition_names, evaluate
 
 UNASSIGNED = "unassigned"
+# Below this degree of membership a case is flagged borderline: the runner-up type has at
+# least two thirds of the winner's probability.
+BORDERLINE = 0.6
 
 
 @dataclass
 class RuleTypology:
-    """`cases`: one row per case with its profiles, `rule_type` and `reason`;
-    `contributions`: per case and profile, the codes that made the score."""
+    """`cases`: one row per case with its profiles, `rule_type`, `degree` (the probability of
+    that type among the eligible ones), `runner_up`, `margin` (score of the type minus the
+    runner-up's), `borderline` and `reason`; `contributions`: per case and profile, the codes
+    (with their weighted evidence) that made the score; `profiles`: the profile ids."""
 
     cases: pd.DataFrame
     contributions: dict[str, dict[str, dict[str, float]]]
+    profiles: list[str] = field(default_factory=list)
 
 
-def _present(book: Codebook, presence: pd.DataFrame, case: str) -> set[str]:
-    """Codes a case has, with every ancestor of each (a parent id is true if a child is coded)."""
+def _evidence(book: Codebook, evidence: pd.DataFrame, case: str) -> dict[str, float]:
+    """Evidence per code a case has (0..1), with every ancestor taking its strongest child."""
     parent = {c.id: c.parent for c in book.codes}
-    have: set[str] = set()
-    row = presence.loc[case] if case in presence.index else pd.Series(dtype=int)
+    have: dict[str, float] = {}
+    row = evidence.loc[case] if case in evidence.index else pd.Series(dtype=float)
     for code, value in row.items():
-        if value:
-            while code is not None and code not in have:
-                have.add(code)
-                code = parent.get(code)
+        value = float(value)
+        while value > 0 and code is not None and have.get(code, 0.0) < value:
+            have[code] = value
+            code = parent.get(code)
     return have
 
 
-def rule_typology(book: Codebook, presence: pd.DataFrame) -> RuleTypology:
-    """Apply the codebook's profiles and types to a case × code presence matrix."""
+def _softmax(scores: list[float]) -> list[float]:
+    top = max(scores)
+    weights = [math.exp(s - top) for s in scores]
+    total = sum(weights)
+    return [w / total for w in weights]
+
+
+def rule_typology(book: Codebook, evidence: pd.DataFrame) -> RuleTypology:
+    """Apply the codebook's profiles and types to a case × code matrix of presence (0/1) or
+    evidence (0..1, e.g. `Project.matrix("evidence")`)."""
     rows, contributions = [], {}
-    for case in presence.index:
-        have = _present(book, presence, case)
-        values: dict[str, float | bool] = {code: True for code in have}
+    scored = any(t.score for t in book.types)
+    for case in evidence.index:
+        have = _evidence(book, evidence, case)
+        values: dict[str, float | bool] = dict(have)
         contributions[case] = {}
         for profile in book.profiles:
-            made = {code: w for code, w in profile.weights.items() if code in have}
-            values[profile.id] = sum(made.values())
+            made = {code: w * have[code] for code, w in profile.weights.items() if code in have}
+            values[profile.id] = round(sum(made.values()), 6)
             contributions[case][profile.id] = made
-        chosen, reason = UNASSIGNED, "no type's condition held"
-        tried: list[str] = []
-        seen: set[str] = set()  # the names the conditions tried so far looked at
-        for t in book.types:
-            used = condition_names(t.when)
-            if evaluate(t.when, values):
-                chosen = t.id
-                # A catch-all ("true") shows the values that kept the earlier types out.
-                names = sorted(used) or sorted(seen)
-                shown = ", ".join(f"{n}={_fmt(values.get(n, 0))}" for n in names)
-                reason = f"{t.when} ({shown})" if used else (
-                    f"{t.when}: none of {', '.join(tried)} held" + (f" ({shown})" if shown else ""))
-                break
-            tried.append(t.id)
-            seen |= used
-        rows.append({"case": case, **{p.id: values[p.id] for p in book.profiles}, "rule_type": chosen,
-                     "reason": reason})
-    columns = ["case", *[p.id for p in book.profiles], "rule_type", "reason"]
-    return RuleTypology(pd.DataFrame(rows, columns=columns), contributions)
+        rows.append({"case": case, **{p.id: values[p.id] for p in book.profiles},
+                     **_assign(book, values, scored)})
+    columns = ["case", *[p.id for p in book.profiles], "rule_type", "degree", "runner_up", "margin", "borderline",
+               "reason"]
+    return RuleTypology(pd.DataFrame(rows, columns=columns), contributions, [p.id for p in book.profiles])
+
+
+def _shown(names: set[str], values: dict[str, float | bool], codes: set[str] = frozenset()) -> str:
+    """name=value for a reason; a code shows yes/no (or its evidence when a suggestion's
+    confidence made it less than certain)."""
+    def one(n: str) -> str:
+        v = values.get(n, 0)
+        if n in codes and float(v) in (0.0, 1.0):
+            v = bool(v)
+        return f"{n}={_fmt(v)}"
+    return ", ".join(one(n) for n in sorted(names))
+
+
+def _assign(book: Codebook, values: dict[str, float | bool], scored: bool) -> dict[str, object]:
+    """The type of one case: the eligible types, their scores and degrees, and the reason."""
+    codes = set(book.ids)
+    eligible: list[tuple[str, float, str]] = []  # (type, score, why it is eligible)
+    failed: list[str] = []
+    for t in book.types:
+        used = condition_names(t.when)
+        if not evaluate(t.when, values):
+            failed.append(f"{t.id} needs {t.when} ({_shown(used, values, codes)})")
+            continue
+        score = float(compute(t.score, values)) if t.score else 0.0
+        why = f"{t.when} ({_shown(used, values, codes)})" if used else t.when
+        if t.score:
+            why += f"; score {score:.2f} ({_shown(condition_names(t.score), values)})"
+        eligible.append((t.id, score, why))
+        if not scored:
+            break  # a decision list: the first type whose condition holds
+    if not eligible:
+        return {"rule_type": UNASSIGNED, "degree": float("nan"), "runner_up": None, "margin": float("nan"),
+                "borderline": False, "reason": "too little evidence for any type: " + "; ".join(failed)}
+    order = sorted(range(len(eligible)), key=lambda i: (-eligible[i][1], i))
+    probabilities = _softmax([e[1] for e in eligible])
+    best = order[0]
+    degree = probabilities[best]
+    runner = eligible[order[1]] if len(order) > 1 else None
+    reason = eligible[best][2]
+    if runner is not None:
+        reason += f"; runner-up {runner[0]} (score {runner[1]:.2f})"
+    return {"rule_type": eligible[best][0], "degree": round(degree, 4),
+            "runner_up": runner[0] if runner else None,
+            "margin": round(eligible[best][1] - runner[1], 6) if runner else float("nan"),
+            "borderline": bool(runner is not None and degree < BORDERLINE), "reason": reason}
 
 
 def _fmt(value: float | bool) -> str:

@@ -11,19 +11,22 @@ from qualcode.analysis import charts
 from qualcode.analysis.typology import compare_with
 from qualcode.codebook import load as load_codebook
 from qualcode.errors import QualcodeError
-from qualcode.retrieval import markdown_lines
 from qualcode.exchange.safe_csv import csv_bytes
+from qualcode.retrieval import markdown_lines
 from qualcode.ui import state
 from qualcode.ui.charts import show
 
 CODEBOOKS = Path(__file__).resolve().parents[3] / "codebooks"
 METHODS = {"both": "Rule types and clusters", "rules": "Rule types only", "cluster": "Clusters only"}
+SPACES = {"profiles": "the codebook's profile scores", "codes": "code sets (the codes chosen below)"}
 
 project = state.project()
 st.title("Typology")
-st.caption("**Rule types** come from the codebook: each case's profiles (weighted sums of its codes) and the "
-           "first type whose condition holds, with the values that made it hold. **Clusters** are the groups "
-           "the codings themselves form. Where they agree, the typology has support in the data.")
+st.caption("**Rule types** come from the codebook: each case's profiles (weighted sums of its codes), the "
+           "types whose conditions hold, and the one with the highest score, with its degree of membership "
+           "(a probability: below 0.6 the case is *borderline* and its runner-up is shown). A case with too "
+           "little evidence is *unassigned*. **Clusters** are the groups the codings themselves form. Where "
+           "they agree, the typology has support in the data.")
 codings = project.codings()
 if codings.empty:
     st.info("No codings yet: code the project first (Auto-code page, or `qualcode code`).")
@@ -62,6 +65,9 @@ with st.form("typology_options"):
     k_text = b.text_input("Number of clusters (k)", "auto", key="typology_k",
                           help="`auto` picks the k from 2 to 6 with the best silhouette.")
     accepted_only = c.checkbox("Accepted codings only (leave suggestions out)", key="typology_accepted")
+    space = st.radio("Cluster on", list(SPACES), format_func=SPACES.get, horizontal=True, key="typology_space",
+                     help="Profile scores are a few robust dimensions (resources, push, pull, goals) that survive "
+                          "noisy coding; code sets compare which codes each case has (Jaccard).")
     picked = st.multiselect(
         "Cluster on these codes", [*groups, *presence_columns], default=profile_codes or groups,
         key="typology_codes",
@@ -88,8 +94,12 @@ if k_text.strip() != "auto":
 statuses = ("accepted",) if accepted_only else ("accepted", "suggested")
 try:
     with st.spinner("Clustering and bootstrapping…"):
-        report = project.typology(path, method=method, statuses=statuses, codes=picked or None,
-                                  attributes=attrs, k=k, algorithm=algorithm, linkage=linkage,
+        if space == "profiles" and not book.profiles:
+            space = "codes"
+        report = project.typology(path, method=method, statuses=statuses,
+                                  codes=(picked or None) if space == "codes" else None, space=space,
+                                  attributes=attrs if space == "codes" else (), k=k, algorithm=algorithm,
+                                  linkage=linkage,
                                   random_state=int(seed))
 except QualcodeError as exc:
     st.error(str(exc))
@@ -125,6 +135,20 @@ if report.rule is not None:
                  "codes": ", ".join(f"{code} ({w:+g})" for code, w in made.items()) or "(none)"}
                 for case, per in report.rule.contributions.items() for profile, made in per.items()]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="typology_contributions")
+
+if report.rule is not None:
+    frame_rules = report.rule.cases
+    borderline = frame_rules.loc[frame_rules["borderline"].astype(bool), ["case", "rule_type", "degree", "runner_up"]]
+    if not borderline.empty:
+        st.info(f"{len(borderline)} borderline case(s), between two types: read them with their runner-up.")
+        st.dataframe(borderline.rename(columns={"rule_type": "leaning to", "runner_up": "or"}), hide_index=True,
+                     key="typology_borderline")
+
+if report.structures is not None and len(report.structures) > 1:
+    st.subheader("Which structure the data supports")
+    st.dataframe(report.structures, hide_index=True, key="typology_structures")
+    st.caption("Clusters on code sets and on profile scores side by side: silhouette (within its own space), "
+               "bootstrap stability (mean ARI of re-fits on resamples) and agreement with the rule types (ARI).")
 
 if report.crosstab is not None:
     st.subheader("Clusters against rule types")

@@ -1,0 +1,136 @@
+"""How well the typology recovers the documented types, on every set that has them.
+
+For each set (the bundled sample, the hand-coded evaluation sets in tests/data/), this
+imports the interviews into a fresh project, codes them with the codebook's rules, and
+builds the rule typology twice: from the rule codings and, where the set has a human
+gold coding, from the human codes. Clusters are fitted on code sets and on the profile
+scores. It prints, per set, the share of cases whose rule type is the documented type and
+the adjusted Rand index (ARI) of the clusters against the documented types.
+
+    .venv/bin/python benchmarks/typology_agreement.py [--codebook FILE] [--cases] [--yardstick]
+
+Tuning sets and the yardstick are kept apart: `tests/data/gold3` is the untouched
+yardstick and is only evaluated with `--yardstick`, which prints its line separately.
+Never change the codebook because of what that line shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score
+
+from qualcode import Project
+from qualcode.analysis.matrix import case_code_matrix
+from qualcode.analysis.report import typology_report
+from qualcode.analysis.typology import rule_typology
+from qualcode.codebook import load as load_codebook
+from qualcode.errors import QualcodeError
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+TUNING = {"sample": ROOT / "interviews", "gold": DATA / "gold", "gold2": DATA / "gold2", "gold4": DATA / "gold4"}
+YARDSTICK = {"gold3": DATA / "gold3"}
+
+
+def load_set(folder: Path, where: Path, codebook: Path) -> Project:
+    """A project with the set's interviews, rule-coded, plus the gold coding as coder `gold`."""
+    project = Project.create(where / f"{folder.name}.qcdb")
+    files = sorted(folder.iterdir()) if folder.name == "interviews" else sorted(folder.glob("*.txt"))
+    files = [f for f in files if f.name != "README.md"]
+    report = project.import_files(files)
+    if not report.ok:
+        raise SystemExit(f"{folder}: import failed: {[r.message for r in report.failed]}")
+    project.autocode(codebook)
+    gold = folder / "gold.csv"
+    if gold.exists():
+        rows = []
+        with gold.open(encoding="utf-8") as f:
+            for rec in csv.DictReader(f):
+                text = project.transcript_text(rec["transcript"])
+                start = text.find(rec["quote"])
+                if start < 0:
+                    raise SystemExit(f"{gold}: quote not found in {rec['transcript']}: {rec['quote'][:60]!r}")
+                rows.append({"transcript": rec["transcript"], "code": rec["code"], "start": start,
+                             "end": start + len(rec["quote"]), "text": rec["quote"], "coder": "gold"})
+        out = where / f"{folder.name}_gold.csv"
+        pd.DataFrame(rows).to_csv(out, index=False)
+        project.import_codings(out, create_codes=True)
+    return project
+
+
+def evidence(project: Project, *, gold: bool) -> pd.DataFrame:
+    codings = project.codings()
+    chosen = codings[codings["coder"] == "gold"] if gold else codings[codings["origin"] == "rule"]
+    cases = list(project.cases()["case"])
+    return case_code_matrix(chosen, cases, kind="evidence", statuses=("accepted", "suggested"))
+
+
+def score(name: str, project: Project, book, show_cases: bool) -> list[dict]:
+    cases = project.cases()
+    truth = cases.set_index("case")["documented_type"].astype(str)
+    rows = []
+    sources = [("rules", False)] + ([("human codes", True)] if "gold" in project.coders() else [])
+    for source, gold in sources:
+        matrix = evidence(project, gold=gold)
+        types = rule_typology(book, matrix).cases.set_index("case")
+        right = (types["rule_type"] == truth.reindex(types.index)).mean()
+        row = {"set": name, "codes from": source, "cases": len(types), "rule type right": f"{right:.0%}",
+               "unassigned": int((types["rule_type"] == "unassigned").sum()),
+               "borderline": int(types["borderline"].sum())}
+        for space in ("codes", "profiles"):
+            try:
+                rep = typology_report(matrix, cases, book=book, method="cluster", space=space, n_bootstrap=0)
+                labels = rep.cases.set_index("case")["cluster"]
+                row[f"ARI clusters on {space}"] = round(
+                    adjusted_rand_score(truth.reindex(labels.index), labels.astype(int)), 3)
+                row[f"k ({space})"] = rep.model.k_
+            except QualcodeError as exc:  # a set too small to cluster is reported, not fatal
+                row[f"ARI clusters on {space}"] = f"n/a ({exc})"[:40]
+        rows.append(row)
+        if show_cases:
+            shown = types.assign(documented=truth.reindex(types.index))
+            cols = [*book_profiles(book), "rule_type", "degree", "runner_up", "documented"]
+            print(f"\n{name}, codes from {source}:")
+            print(shown[cols].to_string(float_format=lambda v: f"{v:.2f}"))
+    return rows
+
+
+def book_profiles(book) -> list[str]:
+    return [p.id for p in book.profiles]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--codebook", type=Path, default=ROOT / "codebooks" / "migration.yaml")
+    parser.add_argument("--cases", action="store_true", help="print every case's profiles and types")
+    parser.add_argument("--yardstick", action="store_true", help="also evaluate the untouched yardstick (gold3)")
+    parser.add_argument("--only", nargs="*", help="only these sets")
+    args = parser.parse_args()
+    book = load_codebook(args.codebook)
+    pd.set_option("display.width", 200)
+    sets = {k: v for k, v in TUNING.items() if v.exists() and (not args.only or k in args.only)}
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = []
+        for name, folder in sets.items():
+            project = load_set(folder, Path(tmp), args.codebook)
+            rows += score(name, project, book, args.cases)
+            project.close()
+        print("\nTuning sets (the codebook may be changed because of these):")
+        print(pd.DataFrame(rows).to_string(index=False))
+        if args.yardstick:
+            rows = []
+            for name, folder in YARDSTICK.items():
+                project = load_set(folder, Path(tmp), args.codebook)
+                rows += score(name, project, book, False)
+                project.close()
+            print("\nUntouched yardstick (never tune against it):")
+            print(pd.DataFrame(rows).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -906,6 +906,12 @@ def runs_(project: str, fmt: str, out: str | None) -> None:
     _emit(frame, fmt, out)
 
 
+# Commands that live in their own modules (imported last: they use the helpers above).
+from qualcode.cli_suggest import suggest as _suggest  # noqa: E402
+
+cli.add_command(_suggest)
+
+
 def main() -> None:
     cli(prog_name="qualcode")
 

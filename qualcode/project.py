@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # the report pulls in scikit-learn: import it only when a typ
     from qualcode.analysis.report import TypologyReport
     from qualcode.codes import DeletedCode, MergeReport
     from qualcode.exchange.refi import QdcImport, QdpxExport, QdpxImport
+    from qualcode.suggest.learn import ModelRun
 
 Progress = Callable[[int, int, str], None]
 
@@ -726,6 +727,36 @@ class Project:
 
         return import_qdc(path, self)
 
+    def suggest(self, coder: str | Sequence[str], *, codebook: Codebook | str | Path | None = None,
+                unit: str = "sentence", codes: Sequence[str] | None = None, min_positive: int = 5, seed: int = 0,
+                dry_run: bool = False, progress: Progress | None = None) -> ModelRun:
+        """Learn from a coder's (or several coders') human decisions and suggest codings for the
+        transcripts they did not code (origin `model`); see qualcode.suggest. Replaces the previous
+        unreviewed model suggestions in one transaction. `codebook` (default: the one of the last
+        rule run, if its file is there) gives rule hits, negated and dropped ones too, as features."""
+        from qualcode.suggest import learn
+
+        return learn.suggest(self.engine, _coders(coder), unit=unit, codes=codes, book=self._suggest_book(codebook),
+                             min_positive=min_positive, seed=seed, dry_run=dry_run, progress=progress)
+
+    def suggest_next(self, coder: str | Sequence[str], *, n: int = 10, unit: str = "sentence",
+                     codebook: Codebook | str | Path | None = None, min_positive: int = 5,
+                     seed: int = 0) -> pd.DataFrame:
+        """The `n` turns whose human coding would teach the model most (least sure, or rules and
+        model disagree), with a link into the workbench."""
+        from qualcode.suggest import learn
+
+        return learn.next_turns(self.engine, _coders(coder), n=n, unit=unit, book=self._suggest_book(codebook),
+                                min_positive=min_positive, seed=seed)
+
+    def _suggest_book(self, codebook: Codebook | str | Path | None) -> Codebook | None:
+        if isinstance(codebook, Codebook):
+            return codebook
+        if codebook is not None:
+            return load_codebook(codebook)
+        path = self.last_codebook_path()
+        return load_codebook(path) if path and Path(path).is_file() else None
+
     def evaluate_rules(self, coder: str | None = None) -> RuleEvaluation:
         """Rule codings against human codings, per code at turn level (see qualcode.evaluation)."""
         with self.engine.connect() as conn:
@@ -750,6 +781,10 @@ def _summary(file: str, parsed_list: list, stored: list[str], skipped: list[str]
         message += f"; {len(skipped)} already present"
     return ImportResult(file, "imported", message, transcripts=stored, turns=n_turns, words=words,
                         warnings=warnings)
+
+
+def _coders(coder: str | Sequence[str]) -> list[str]:
+    return [coder] if isinstance(coder, str) else list(coder)
 
 
 def _merge_tables(a: CasesTable | None, b: CasesTable) -> CasesTable:

@@ -259,3 +259,29 @@ nlp_cache = Table(
     _ts("created_at"),
     CheckConstraint("kind IN ('analysis', 'lemmas', 'matches')", name="kind"),
 )
+
+# Learned suggestions (added in 0004). A model is stored as plain data, never as a pickle:
+# `spec` is JSON (codes, vocabulary, thresholds, calibration, parameters, metrics) and
+# `weights` the coefficient matrix as raw little-endian float32. `sha256` covers both, so a
+# changed row is refused on loading (qualcode.suggest.storage); loading never runs code.
+models = Table(
+    "models",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("format", String(32), nullable=False),
+    Column("spec", Text, nullable=False),
+    Column("weights", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("training_sha256", String(64), nullable=False),
+    _ts("created_at"),
+    Index(None, "run_id"),
+)
+
+# Why the model suggested a coding (JSON: the features that weighed most), for the UI.
+suggestion_reasons = Table(
+    "suggestion_reasons",
+    metadata,
+    Column("coding_id", Integer, ForeignKey("codings.id", ondelete="CASCADE"), primary_key=True),
+    Column("reasons", Text, nullable=False),
+)

@@ -1,0 +1,178 @@
+"""A trained model as plain data in the project, and back: never pickle, never joblib.
+
+A project file is shared between researchers, and opening one must never run code. So a
+model is stored as what it is: `spec`, JSON with the codes, the vocabulary, the feature and
+estimator parameters, intercepts, calibration, thresholds and metrics; and `weights`, the
+coefficient matrix of the codes that have a model as raw little-endian float32. `sha256`
+covers both. Loading parses JSON and reads numbers with `numpy.frombuffer`; then it checks
+the hash and every field's type, shape and range. Anything off is refused with E906.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, insert, select
+
+from qualcode.errors import QualcodeError
+from qualcode.store.queries import now
+from qualcode.store.schema import models
+from qualcode.suggest.estimator import CodeSuggester
+from qualcode.suggest.features import FAMILIES, UnitFeatures
+
+FORMAT = "qualcode-suggest-1"
+
+
+@dataclass
+class StoredModel:
+    id: int
+    run_id: int
+    features: UnitFeatures
+    estimator: CodeSuggester
+    codes: list[str]
+    use_model: np.ndarray
+    spec: dict[str, Any]
+    training_sha256: str
+
+
+def _floats(values: np.ndarray) -> list[float | None]:
+    return [None if not math.isfinite(v) else float(v) for v in np.asarray(values, dtype=float).tolist()]
+
+
+def encode(features: UnitFeatures, est: CodeSuggester, codes: list[str], use_model: np.ndarray,
+           extra: dict[str, Any]) -> tuple[str, bytes, str]:
+    """The spec JSON, the weights bytes and their sha256."""
+    spec = {
+        "format": FORMAT, "codes": list(codes), "vocabulary": list(features.vocabulary_),
+        "features": {"families": list(features.families), "min_df": int(features.min_df),
+                     "char_ngrams": [int(v) for v in features.char_ngrams]},
+        "estimator": {k: v for k, v in est.get_params().items()},
+        "has_model": [bool(v) for v in est.has_model_], "use_model": [bool(v) for v in use_model],
+        "intercept": _floats(est.intercept_), "calibration": [_floats(r) for r in est.calibration_],
+        "threshold": _floats(est.threshold_), "train_kappa": _floats(est.train_kappa_),
+        "n_positive": [int(v) for v in est.n_positive_], "n_known": [int(v) for v in est.n_known_],
+        **extra,
+    }
+    text = json.dumps(spec, ensure_ascii=False, sort_keys=True, allow_nan=False)
+    weights = np.ascontiguousarray(est.coef_[est.has_model_], dtype="<f4").tobytes()
+    return text, weights, _digest(text, weights)
+
+
+def _digest(spec: str, weights: bytes) -> str:
+    h = hashlib.sha256(spec.encode("utf-8"))
+    h.update(b"\0")
+    h.update(weights)
+    return h.hexdigest()
+
+
+def save(conn: Connection, run_id: int, features: UnitFeatures, est: CodeSuggester, codes: list[str],
+         use_model: np.ndarray, training_sha256: str, extra: dict[str, Any]) -> int:
+    spec, weights, digest = encode(features, est, codes, use_model, extra)
+    return conn.execute(insert(models).values(
+        run_id=run_id, format=FORMAT, spec=spec, weights=weights, sha256=digest, training_sha256=training_sha256,
+        created_at=now())).inserted_primary_key[0]
+
+
+def latest(conn: Connection, coders: list[str], unit: str) -> StoredModel | None:
+    """The newest stored model trained on exactly these coders with this unit, checked; None if there is none."""
+    for row in conn.execute(select(models).order_by(models.c.id.desc())):
+        model = decode(row)
+        if sorted(model.spec.get("coders", [])) == sorted(coders) and model.spec.get("unit") == unit:
+            return model
+    return None
+
+
+def decode(row: Any) -> StoredModel:
+    """A stored model row as a fitted transformer and estimator, or E906 naming what is wrong."""
+
+    def refuse(reason: str) -> QualcodeError:
+        return QualcodeError("E906", model=row.id, reason=reason)
+
+    if row.format != FORMAT:
+        raise refuse(f"unknown format {str(row.format)[:40]!r}; this qualcode reads {FORMAT!r}")
+    spec_text, weights = row.spec, row.weights
+    if not isinstance(spec_text, str) or not isinstance(weights, bytes | bytearray | memoryview):
+        raise refuse("its spec is not text or its weights are not bytes")
+    weights = bytes(weights)
+    if _digest(spec_text, weights) != row.sha256:
+        raise refuse("its content does not match its sha256: it was changed after it was saved")
+    try:
+        spec = json.loads(spec_text)
+    except ValueError as exc:
+        raise refuse(f"its spec is not JSON ({exc})") from None
+    try:
+        return _build(row, spec, weights)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise refuse(f"its spec is malformed: {type(exc).__name__}: {exc}") from None
+
+
+def _check(ok: bool, what: str) -> None:
+    if not ok:
+        raise ValueError(what)
+
+
+def _numbers(values: Any, n: int, what: str, allow_none: bool = False) -> np.ndarray:
+    _check(isinstance(values, list) and len(values) == n, f"{what} must be a list of {n} numbers")
+    out = []
+    for v in values:
+        if v is None and allow_none:
+            out.append(float("nan"))
+            continue
+        _check(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v), f"{what}: {v!r}")
+        out.append(float(v))
+    return np.array(out, dtype=float)
+
+
+def _build(row: Any, spec: dict, weights: bytes) -> StoredModel:
+    _check(isinstance(spec, dict) and spec.get("format") == FORMAT, "format")
+    codes, vocab = spec["codes"], spec["vocabulary"]
+    _check(isinstance(codes, list) and all(isinstance(c, str) for c in codes), "codes must be strings")
+    _check(isinstance(vocab, list) and all(isinstance(v, str) for v in vocab), "vocabulary must be strings")
+    _check(len(set(vocab)) == len(vocab), "vocabulary has repeated features")
+    n, v = len(codes), len(vocab)
+    feats = spec["features"]
+    families = feats["families"]
+    _check(isinstance(families, list) and set(families) <= set(FAMILIES), f"families {families!r}")
+    ngrams = feats["char_ngrams"]
+    _check(isinstance(ngrams, list) and len(ngrams) == 2 and all(isinstance(k, int) and 1 <= k <= 10 for k in ngrams),
+           "char_ngrams")
+    _check(isinstance(feats["min_df"], int), "min_df")
+    features = UnitFeatures.from_vocabulary(vocab, families=tuple(families), min_df=feats["min_df"],
+                                            char_ngrams=tuple(ngrams))
+    params = spec["estimator"]
+    _check(isinstance(params, dict) and set(params) == set(CodeSuggester().get_params()), "estimator parameters")
+    _check(isinstance(params["C"], int | float) and params["C"] > 0, "C")
+    _check(params["class_weight"] in (None, "balanced"), "class_weight")
+    for key in ("min_positive", "cv", "random_state"):
+        _check(isinstance(params[key], int), key)
+    est = CodeSuggester(**params)
+    has = spec["has_model"]
+    _check(isinstance(has, list) and len(has) == n and all(isinstance(b, bool) for b in has), "has_model")
+    use = spec["use_model"]
+    _check(isinstance(use, list) and len(use) == n and all(isinstance(b, bool) for b in use), "use_model")
+    est.has_model_ = np.array(has, dtype=bool)
+    k = int(est.has_model_.sum())
+    _check(len(weights) == 4 * k * v, f"weights hold {len(weights)} bytes, not {4 * k * v} ({k} codes × {v} features)")
+    coef = np.frombuffer(weights, dtype="<f4").reshape(k, v) if k else np.zeros((0, v), dtype="<f4")
+    _check(bool(np.all(np.isfinite(coef))), "weights are not all finite")
+    est.coef_ = np.zeros((n, v), dtype=np.float32)
+    est.coef_[est.has_model_] = coef
+    est.intercept_ = _numbers(spec["intercept"], n, "intercept")
+    cal = spec["calibration"]
+    _check(isinstance(cal, list) and len(cal) == n, "calibration")
+    est.calibration_ = np.array([_numbers(c, 2, "calibration") for c in cal]).reshape(n, 2)
+    est.threshold_ = _numbers(spec["threshold"], n, "threshold", allow_none=True)
+    t = est.threshold_[est.has_model_]
+    _check(bool(np.all((t >= 0) & (t <= 1))), "thresholds must lie between 0 and 1")
+    est.train_kappa_ = _numbers(spec["train_kappa"], n, "train_kappa", allow_none=True)
+    est.n_positive_ = _numbers(spec["n_positive"], n, "n_positive").astype(int)
+    est.n_known_ = _numbers(spec["n_known"], n, "n_known").astype(int)
+    est.n_features_in_ = v
+    est.classes_ = np.arange(n)
+    return StoredModel(row.id, row.run_id, features, est, list(codes), np.array(use, dtype=bool), spec,
+                       row.training_sha256)

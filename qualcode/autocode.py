@@ -29,7 +29,7 @@ from functools import lru_cache
 import numpy as np
 
 from qualcode import safe_regex
-from qualcode.clauses import Clauses, grammar
+from qualcode.clauses import ALTERNATIVE, Clauses, grammar
 from qualcode.codebook import Codebook, Negation, Rule
 from qualcode.nlp import Analysis, PatternWord, Pipeline, pipeline
 
@@ -467,6 +467,8 @@ class Matcher:
                         return f"negation: '{form}' {'before' if j < s else 'after'} the match"
         for e in self._after_neg:
             for ns, nt in occ.get(e, ()):
+                if ns > 0 and a.strings[a.lower[ns - 1]] in ALTERNATIVE:
+                    continue  # "брать ипотеку или нет": a choice, not a negation
                 if t <= ns < t + neg.after_window and a.sent[ns] == sent and not any(
                         not _is_word(a.strings[a.lower[j]]) for j in range(t, ns)):
                     words = " ".join(a.strings[a.lower[j]] for j in range(ns, nt))

@@ -65,7 +65,7 @@ GRAMMARS: dict[str, Grammar] = {
         subject_like=_w("i we you he she it they there the a an my our his her their this these those people "
                         "everyone nobody someone everybody somebody"),
         contrast=_w("but however although though whereas"),
-        not_negating=_w("only just even"),
+        not_negating=_w("only just"),
         question_words=_w("what why how when where who whom which whose will would shall should can could do does "
                           "did is are was were have has had am may might must"),
         question_particles=frozenset(),
@@ -122,6 +122,10 @@ GRAMMARS: dict[str, Grammar] = {
         companions=_w("с со через"),
     ),
 }
+
+
+# "…или нет", "…or not": the alternative of a question or a choice, not a negation.
+ALTERNATIVE = frozenset({"or", "или", "әлде"})
 
 
 def grammar(lang: str) -> Grammar | None:
@@ -205,6 +209,8 @@ class Clauses:
             if form in cues or self.lemmas(j)[0] in cues:
                 if j + 1 < len(self.a) and self.form(j + 1) in self.g.not_negating:
                     continue
+                if j > 0 and self.form(j - 1) in ALTERNATIVE:
+                    continue
                 return f"negation: '{form}' {'before' if j < s else 'after'} the match"
         return None
 
@@ -264,8 +270,9 @@ class Clauses:
         return None
 
     def speaker(self, j: int) -> str | None:
-        """Who says (expects, thinks) with the speech verb at j: 'self' for "I"/"we", 'other' for
-        anyone else, None when it is no finite verb ("expect me to say": "to say" is nobody's).
+        """Who says (expects, thinks) with the speech verb at j: 'self' for "I"/"we" or the household
+        ("my husband says we stay"), 'other' for anyone else, None when it is no finite verb
+        ("expect me to say": "to say" is nobody's).
 
         English: the word before the verb (past adverbs and auxiliaries: "my cousin keeps saying").
         Russian, with its free word order and dropped pronouns: я/мы in the verb's clause, or a
@@ -275,8 +282,9 @@ class Clauses:
         first, _end = self.sentence(j)
         if g.first_person_endings:
             cs, ce = self.clause(j, j + 1)
-            if any(self.form(k) in g.self_subjects for k in range(cs, min(ce, j + 3))):
-                return "self"
+            near = range(cs, min(ce, j + 3))
+            if any(self.form(k) in g.self_subjects or self.lemmas(k)[0] in g.self_words for k in near):
+                return "self"  # I, we, or the household ("муж говорит"): the household's own account
             form = self.form(j)
             if form.endswith(g.first_person_endings):
                 return "self"
@@ -298,7 +306,7 @@ class Clauses:
             return None
         if self.form(k) == "to":
             return None
-        return "self" if self.form(k) in g.self_subjects else "other"
+        return "self" if self.form(k) in g.self_words or self.lemmas(k)[0] in g.self_words else "other"
 
     def subject(self, j: int) -> str | None:
         """Whose clause word j is in: 'self', 'other' or None (no person named before it).
@@ -310,7 +318,9 @@ class Clauses:
         first, _end = self.sentence(j)
         k = j - 1
         while k >= first:
-            if self.is_word(k) and not (k > first and self.form(k - 1) in g.companions):
+            # a person after "with"/"through" ("мы с братом", "через знакомого брата") is company
+            company = any(self.form(c) in g.companions for c in range(max(first, k - 2), k))
+            if self.is_word(k) and not company:
                 f = self.form(k)
                 lemma = self.lemmas(k)[0]
                 if f in g.transparent or lemma in g.transparent:

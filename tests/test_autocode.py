@@ -7,6 +7,7 @@ imported into a real project, so offsets are checked against the stored text.
 
 from __future__ import annotations
 
+import copy
 import shutil
 from pathlib import Path
 
@@ -365,8 +366,8 @@ def multi_code_book(rule: dict, units: dict[str, str] | None = None, **top: obje
     """One code per entry of `units`, each with `rule` and that unit."""
     units = units or {"c": "sentence"}
     doc = {"name": "t", "version": "1", "languages": ["en"], **top,
-           "codes": [{"id": cid, "name": cid, "rules": {"en": [{**rule, "unit": unit}]}}
-                     for cid, unit in units.items()]}
+           "codes": [{"id": cid, "name": cid, "rules": {"en": [{**copy.deepcopy(rule), "unit": unit}]}}
+                     for cid, unit in units.items()]}  # copies: the YAML writer makes aliases of shared lists
     return loads(yaml.safe_dump(doc, sort_keys=False), "<test>")
 
 

@@ -749,6 +749,13 @@ class Project:
         return learn.next_turns(self.engine, _coders(coder), n=n, unit=unit, book=self._suggest_book(codebook),
                                 min_positive=min_positive, seed=seed)
 
+    def suggestion_reasons(self, ids: Sequence[int]) -> dict[int, str]:
+        """Why the model suggested these codings (JSON: the features that weighed most), by coding id."""
+        from qualcode.suggest import storage
+
+        with self.engine.connect() as conn:
+            return storage.reasons(conn, list(ids))
+
     def _suggest_book(self, codebook: Codebook | str | Path | None) -> Codebook | None:
         if isinstance(codebook, Codebook):
             return codebook

@@ -123,6 +123,9 @@ class CodeSuggester(ClassifierMixin, BaseEstimator):
         self.n_positive_ = np.zeros(n_codes, dtype=int)
         self.n_known_ = np.zeros(n_codes, dtype=int)
         self.train_kappa_ = np.full(n_codes, np.nan)  # out-of-fold kappa at the chosen threshold
+        # Calibrated out-of-fold probabilities of the training units (NaN: unknown or unscored), so a
+        # caller can judge the model at another level, e.g. turns (qualcode.suggest.evaluation.choose).
+        self.oof_ = np.full((X.shape[0], n_codes), np.nan)
         for j in range(n_codes):
             known = Y[:, j] >= 0
             y = (Y[known, j] > 0).astype(int)
@@ -143,6 +146,8 @@ class CodeSuggester(ClassifierMixin, BaseEstimator):
                 platt = LogisticRegression(C=1e4, solver="lbfgs").fit(oof[scored].reshape(-1, 1), y[scored])
                 a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
             self.threshold_[j], self.train_kappa_[j] = best_threshold(y[scored], sigmoid(a * oof[scored] + b))
+            rows = np.flatnonzero(known)
+            self.oof_[rows[scored], j] = sigmoid(a * oof[scored] + b)
             final = self._lr().fit(Xj, y)
             self.coef_[j] = final.coef_[0].astype(np.float32)
             self.intercept_[j] = float(final.intercept_[0])

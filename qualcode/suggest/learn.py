@@ -36,7 +36,7 @@ from qualcode.store.schema import codings, suggestion_reasons
 from qualcode.suggest import corpus as corpus_mod
 from qualcode.suggest import storage
 from qualcode.suggest.estimator import CodeSuggester
-from qualcode.suggest.evaluation import CrossValidation, choose, cross_validate
+from qualcode.suggest.evaluation import CrossValidation, choose, cross_validate, turn_ids
 from qualcode.suggest.features import FAMILIES, UnitFeatures, describe
 from qualcode.suggest.training import Decisions, decisions, label_matrix, rule_matrix
 
@@ -155,7 +155,7 @@ def train(engine: Engine, coders: Sequence[str], *, unit: str = "sentence", code
     pipe = make_pipeline(families=families, min_positive=min_positive, seed=seed)
     pipe.fit([corpus.units[i] for i in np.flatnonzero(labelled)], Y[labelled], model__groups=names[labelled])
     model = pipe.named_steps["model"]
-    use = choose(model, Y[labelled], R[labelled])
+    use = choose(model, Y[labelled], R[labelled], turn_ids(corpus)[0][labelled])
     run.use_model = {c: bool(u) for c, u in zip(code_list, use, strict=True)}
     for j, c in enumerate(code_list):
         if not model.has_model_[j]:

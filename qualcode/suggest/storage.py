@@ -176,3 +176,15 @@ def _build(row: Any, spec: dict, weights: bytes) -> StoredModel:
     est.classes_ = np.arange(n)
     return StoredModel(row.id, row.run_id, features, est, list(codes), np.array(use, dtype=bool), spec,
                        row.training_sha256)
+
+
+def reasons(conn: Connection, ids: list[int]) -> dict[int, str]:
+    """The stored "why" (JSON) of these model codings, by coding id."""
+    from qualcode.store.schema import suggestion_reasons
+
+    out: dict[int, str] = {}
+    ids = [int(i) for i in ids]
+    for i in range(0, len(ids), 900):
+        query = select(suggestion_reasons).where(suggestion_reasons.c.coding_id.in_(ids[i:i + 900]))
+        out.update({r.coding_id: r.reasons for r in conn.execute(query)})
+    return out

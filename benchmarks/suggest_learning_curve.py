@@ -1,0 +1,248 @@
+"""Learned suggestions against the rules alone: a learning curve, an ablation, and speed and memory.
+
+Every hand-coded set in tests/data (gold, gold2, gold4: synthetic interviews coded at turn
+level by helpers who never saw the rules) goes into one project, coded with the shipped
+codebook's rules; the gold coding is imported as coder `gold`. Then, for 2, 4, 8 and 12
+training interviews and several random splits (balanced by language: each language gets its
+share of the training interviews), the model is trained on the training interviews and
+scored on all the others, at turn level, side by side with the rules alone and with what
+the tool would suggest (per code, the model where it beat the rules on the training
+interviews, else the rules). Figures are pooled over codes and splits (micro), plus the
+spread of the per-split kappa.
+
+    .venv/bin/python benchmarks/suggest_learning_curve.py [--splits 5] [--sizes 2,4,8,12] [--no-speed]
+    .venv/bin/python benchmarks/suggest_learning_curve.py --heldout tests/data/gold3   (once, at the end)
+
+`--heldout` trains on every set above and reports one line on a set nobody tuned against.
+
+Speed and memory (`--no-speed` skips them): training on about 200 k words (100 interviews'
+worth) and suggesting for about 1 M words, from units already read from cached analyses
+(the units of the sets above, repeated: the vocabulary does not grow as with new text).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gold_agreement import gold_codings_csv
+
+from qualcode import Project
+from qualcode.suggest import learn
+from qualcode.suggest.estimator import kappa_of
+from qualcode.suggest.evaluation import choose, to_turns, turn_ids
+from qualcode.suggest.features import FAMILIES
+
+ROOT = Path(__file__).resolve().parent.parent
+SETS = ["gold", "gold2", "gold4"]
+CODEBOOK = ROOT / "codebooks" / "migration.yaml"
+
+
+def build(folder: Path, sets: list[Path]) -> Project:
+    project = Project.create(folder / "curve.qcdb")
+    files = [f for s in sets for f in sorted(s.glob("*.txt"))]
+    report = project.import_files(files)
+    assert report.ok, [r.message for r in report.failed]
+    project.autocode(CODEBOOK)
+    for s in sets:
+        out = folder / f"{s.name}.csv"
+        gold_codings_csv(project, s, out)
+        project.import_codings(out, create_codes=True, coder="gold")
+    return project
+
+
+def quotas(langs: dict[str, str], k: int) -> dict[str, int]:
+    """Training interviews per language: its share of k, by largest remainder."""
+    counts: dict[str, int] = {}
+    for lang in langs.values():
+        counts[lang] = counts.get(lang, 0) + 1
+    total = sum(counts.values())
+    raw = {lang: k * n / total for lang, n in counts.items()}
+    out = {lang: int(v) for lang, v in raw.items()}
+    for lang in sorted(raw, key=lambda g: (-(raw[g] - out[g]), g))[: k - sum(out.values())]:
+        out[lang] += 1
+    return out
+
+
+def split(langs: dict[str, str], k: int, rng: random.Random) -> list[str]:
+    train = []
+    for lang, q in sorted(quotas(langs, k).items()):
+        pool = sorted(n for n, g in langs.items() if g == lang)
+        train += rng.sample(pool, min(q, len(pool)))
+    return sorted(train)
+
+
+class Pool:
+    """Turn-level 2x2 counts summed over codes and splits, and the per-split kappas."""
+
+    def __init__(self) -> None:
+        self.tp = self.fp = self.fn = self.tn = 0
+        self.kappas: list[float] = []
+
+    def add(self, h: np.ndarray, p: np.ndarray) -> None:
+        h, p = h.astype(bool).ravel(), p.astype(bool).ravel()
+        tp, fp, fn = int(np.sum(h & p)), int(np.sum(~h & p)), int(np.sum(h & ~p))
+        self.tp, self.fp, self.fn, self.tn = self.tp + tp, self.fp + fp, self.fn + fn, self.tn + len(h) - tp - fp - fn
+        self.kappas.append(kappa_of(h, p))
+
+    @property
+    def kappa(self) -> float:
+        n = self.tp + self.fp + self.fn + self.tn
+        po = (self.tp + self.tn) / n
+        pe = ((self.tp + self.fp) * (self.tp + self.fn) + (self.fn + self.tn) * (self.fp + self.tn)) / (n * n)
+        return (po - pe) / (1 - pe)
+
+    @property
+    def f1(self) -> float:
+        return 2 * self.tp / (2 * self.tp + self.fp + self.fn)
+
+    def cell(self) -> str:
+        return f"{self.kappa:.3f} ±{np.std(self.kappas):.2f} | {self.f1:.3f}"
+
+
+def evaluate(prep: learn.Prepared, train: list[str], families=FAMILIES, seed: int = 0,
+             test: list[str] | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Fit on `train`, predict the other coded transcripts (or `test`): turn-level human and predictions."""
+    corpus, Y, R = prep.corpus, prep.Y, prep.R
+    names = np.array([u.transcript for u in corpus.units])
+    tr = np.isin(names, train) & (Y >= 0).any(axis=1)
+    test = test if test is not None else [t for t in prep.dec.coded if t not in set(train)]
+    te = np.isin(names, test)
+    pipe = learn.make_pipeline(families=families, seed=seed)
+    pipe.fit([corpus.units[i] for i in np.flatnonzero(tr)], Y[tr], model__groups=names[tr])
+    model = pipe.named_steps["model"]
+    ids, keys = turn_ids(corpus)
+    use = choose(model, Y[tr], R[tr], ids[tr])
+    test_units = [corpus.units[i] for i in np.flatnonzero(te)]
+    M = np.zeros(Y.shape, dtype=bool)
+    M[te] = pipe.predict(test_units).astype(bool)
+    S = np.where(use, M, R) & te[:, None]
+    rows = np.unique(ids[te])
+    H = to_turns((Y > 0) & te[:, None], ids, len(keys))[rows]
+    return {name: (H, to_turns(m & te[:, None], ids, len(keys))[rows])
+            for name, m in (("rules", R), ("model", M), ("suggestion", S))}
+
+
+def curve(prep: learn.Prepared, sizes: list[int], splits: int) -> None:
+    langs = {t: prep.corpus.languages[t] for t in prep.dec.coded}
+    print(f"\n## Learning curve ({len(langs)} coded interviews: "
+          + ", ".join(f"{n} {g}" for g, n in sorted(quotas(langs, len(langs)).items()))
+          + f"; {splits} splits per size; turn-level kappa ±sd over splits | micro-F1)\n")
+    print("| training interviews | rules kappa | rules F1 | model kappa | model F1 | suggestion kappa | suggestion F1 "
+          "| suggestion − rules (kappa) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for k in sizes:
+        pools = {s: Pool() for s in ("rules", "model", "suggestion")}
+        for i in range(splits):
+            train = split(langs, k, random.Random(1000 * k + i))
+            for name, (h, p) in evaluate(prep, train, seed=i).items():
+                pools[name].add(h, p)
+        diff = pools["suggestion"].kappa - pools["rules"].kappa
+        print(f"| {k} | {pools['rules'].cell()} | {pools['model'].cell()} | {pools['suggestion'].cell()} | "
+              f"{diff:+.3f} |", flush=True)
+
+
+def ablation(prep: learn.Prepared, k: int, splits: int) -> None:
+    langs = {t: prep.corpus.languages[t] for t in prep.dec.coded}
+    print(f"\n## Ablation at {k} training interviews ({splits} splits): each feature family left out\n")
+    print("| features | model kappa | model micro-F1 | suggestion kappa |")
+    print("|---|---|---|---|")
+    variants = [("all", FAMILIES)] + [(f"without {f}", tuple(x for x in FAMILIES if x != f)) for f in FAMILIES]
+    variants.append(("rules + role only", ("rule", "role")))
+    for label, fams in variants:
+        pools = {s: Pool() for s in ("model", "suggestion")}
+        for i in range(splits):
+            train = split(langs, k, random.Random(1000 * k + i))
+            out = evaluate(prep, train, families=fams, seed=i)
+            for name in pools:
+                pools[name].add(*out[name])
+        print(f"| {label} | {pools['model'].kappa:.3f} | {pools['model'].f1:.3f} | {pools['suggestion'].kappa:.3f} |",
+              flush=True)
+
+
+def speed(prep: learn.Prepared) -> None:
+    """Fit on ~200 k words of units and suggest for ~1 M, from units already read (no analysis)."""
+    corpus, Y = prep.corpus, prep.Y
+    labelled = np.flatnonzero((Y >= 0).any(axis=1))
+    words = sum(len(corpus.units[i].lemmas) for i in labelled)
+    rep_train = max(1, round(200_000 / words))
+    units = [corpus.units[i] for i in labelled] * rep_train
+    Yt = np.tile(Y[labelled], (rep_train, 1))
+    # Each copy is its own "transcript" for the folds, as 100 interviews would be.
+    groups = np.concatenate([[f"{corpus.units[i].transcript}#{r}" for i in labelled] for r in range(rep_train)])
+    n_words = sum(len(u.lemmas) for u in units)
+    t_read = time.perf_counter()
+    pipe = learn.make_pipeline()
+    pipe.fit(units, Yt, model__groups=groups)
+    t_fit = time.perf_counter() - t_read
+    turns = np.concatenate([turn_ids(corpus)[0][labelled] + r * len(corpus.units) for r in range(rep_train)])
+    use = choose(pipe.named_steps["model"], Yt, np.tile(prep.R[labelled], (rep_train, 1)), turns)
+    all_words = sum(len(u.lemmas) for u in corpus.units)
+    rep = max(1, round(1_000_000 / all_words))
+    big = learn.corpus_mod.Corpus(corpus.unit, corpus.units * rep)
+    t = time.perf_counter()
+    proposals = learn._proposals(pipe, big, np.arange(len(big.units)), prep.code_list, use)
+    t_suggest = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("\n## Speed and memory (one process; units from cached analyses)\n")
+    print("| step | words | seconds | target |")
+    print("|---|---|---|---|")
+    print(f"| train (features, per-code calibrated fits, thresholds) | {n_words:,} | {t_fit:.1f} | ≤ 30 |")
+    print(f"| suggest (features, probabilities, why) | {sum(len(u.lemmas) for u in big.units):,} | "
+          f"{t_suggest:.1f} | ≤ 30 |")
+    print(f"\n{len(proposals):,} suggestions; peak memory of the whole benchmark process {peak:,.0f} MB "
+          "(target < 2 GB).")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--splits", type=int, default=5)
+    parser.add_argument("--sizes", default="2,4,8,12")
+    parser.add_argument("--ablation-size", type=int, default=12)
+    parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--heldout", type=Path, help="a set nobody tuned against: one line, at the end")
+    args = parser.parse_args()
+    sets = [ROOT / "tests" / "data" / s for s in SETS if (ROOT / "tests" / "data" / s / "gold.csv").exists()]
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        project = build(Path(tmp), sets + ([args.heldout] if args.heldout else []))
+        book = project._suggest_book(CODEBOOK)
+        prep = learn.prepare(project.engine, ["gold"], unit="sentence", codes=None, book=book, min_positive=5)
+        heldout = sorted(t for t in prep.dec.coded if args.heldout and
+                         (args.heldout / f"{t}.txt").exists()) if args.heldout else []
+        # The held-out set's labels exist in the project, but the curve and ablation never see them.
+        tuning = learn.Prepared(prep.dec, prep.corpus, prep.code_list, prep.Y.copy(), prep.R)
+        if heldout:
+            tuning.Y[tuning.corpus.of(set(heldout))] = -1
+            tuning.dec = learn.Decisions(prep.dec.coders, [h for h in prep.dec.human if h[0] not in heldout],
+                                         prep.dec.reviewed, prep.dec.shas)
+        print(f"# Learned suggestions: {', '.join(s.name for s in sets)}; {len(tuning.dec.coded)} interviews, "
+              f"{len(prep.code_list)} codes, unit sentence; setup {time.perf_counter() - t0:.0f} s")
+        curve(tuning, [int(k) for k in args.sizes.split(",")], args.splits)
+        ablation(tuning, args.ablation_size, args.splits)
+        if not args.no_speed:
+            speed(tuning)
+        if heldout:
+            out = evaluate(tuning, tuning.dec.coded, seed=0, test=heldout)
+            cells = {name: Pool() for name in out}
+            for name, (h, p) in out.items():
+                cells[name].add(h, p)
+            print(f"\n## Held out: {args.heldout} ({len(heldout)} interviews), trained on all "
+                  f"{len(tuning.dec.coded)} above, evaluated once\n")
+            print("| rules kappa / F1 | model kappa / F1 | suggestion kappa / F1 |\n|---|---|---|")
+            print("| " + " | ".join(f"{cells[n].kappa:.3f} / {cells[n].f1:.3f}"
+                                    for n in ("rules", "model", "suggestion")) + " |")
+        project.close()
+    print(f"\n(total {time.perf_counter() - t0:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -9,9 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from qualcode import codes as code_ops
-from qualcode import retrieval
+from qualcode import retrieval, safe_regex
 from qualcode.access import folder_of, save_text
-from qualcode.autocode import explain
 from qualcode.codebook import Codebook, loads
 from qualcode.errors import CodebookError, QualcodeError
 from qualcode.sample import data_dir
@@ -247,8 +246,13 @@ with rules_tab:
     role = b.selectbox("Said by", ["respondent", "interviewer", "other"], key="codebook_try_role")
     sample = st.text_area("Text", key="codebook_try_text", placeholder="Работы в ауле не было, поэтому мы переехали.")
     every = st.checkbox("Show every code's rules, not only these", key="codebook_try_every")
+    result = None
     if sample.strip():
-        result = explain(book, lang, sample, role)
+        try:  # off this thread, on at most 20,000 characters, for at most 5 s: one try never holds the server
+            result = safe_regex.try_rules(book, lang, sample, role)
+        except QualcodeError as exc:  # E951
+            st.error(retrieval.markdown_lines(str(exc)))
+    if result is not None:
         fired = [m for m in result.matches if every or (m.code == rule_code and (not chosen or m.rule in chosen))]
         if not fired:
             st.info("No rule fired on this text.")

@@ -107,7 +107,8 @@ def import_(project: str, paths: tuple[str, ...], attributes: str | None, langua
             time_column: str | None, transcript_column: str | None, id_column: str | None,
             answer_columns: str | None, sheet: str | None, update_cases: bool, max_attributes: int,
             quiet: bool) -> None:
-    """Import transcripts (txt, md, docx, odt, pdf, vtt, srt, csv, xlsx) into PROJECT.
+    """Import transcripts (txt, md, docx, odt, pdf, vtt, srt, csv, xlsx) into PROJECT, and
+    projects and codebooks of other QDA tools (REFI-QDA .qdpx, .qde and .qdc).
 
     PATHS may be files or folders. A cases table among them (a .csv/.xlsx with a
     case_id or file column and short values, like interviews/cases.csv) is read
@@ -829,12 +830,15 @@ def agreement(project: str, coders: tuple[str, ...], unit: str, codes: tuple[str
               show_default=True, help="Matrix cells (--what matrix or project).")
 @click.option("--codebook", "codebook_file", type=click.Path(dir_okay=False),
               help="Codebook with profiles and types for --what typology (default: the last run's).")
-@click.option("--accepted-only", is_flag=True, help="Accepted codings only (default: suggestions too; "
-                                                    "rejected ones never, except in qdpx, which keeps all).")
+@click.option("--accepted-only", is_flag=True, help="Accepted codings only (default for tables: suggestions "
+                                                    "too; rejected ones never).")
+@click.option("--include-suggestions", is_flag=True,
+              help="qdpx: put rule and model suggestions in as codings other tools see (default: accepted "
+                   "codings only; rejected ones never; qualcode.json keeps all for qualcode).")
 @click.option("--bom", is_flag=True, help="CSV for Excel: UTF-8 with a byte-order mark.")
 @RAW
 def export(project: str, what: str, fmt: str | None, out: str, kind: str, codebook_file: str | None,
-           accepted_only: bool, bom: bool) -> None:
+           accepted_only: bool, include_suggestions: bool, bom: bool) -> None:
     """Export coded tables for pandas, R, SPSS and Stata, or the project for other QDA tools.
 
     Tables: csv, xlsx (one sheet per table), parquet, sav (variable and value labels), dta.
@@ -848,9 +852,17 @@ def export(project: str, what: str, fmt: str | None, out: str, kind: str, codebo
         if fmt == "qdpx":
             if what != "project":
                 raise click.UsageError("--format qdpx exports the whole project: use --what project.")
-            result = p.export_qdpx(out, statuses=statuses if accepted_only else None)
-            click.echo(f"Wrote {out}: {result.sources} sources, {result.codes} codes, {result.codings} codings, "
-                       f"{result.users} coders, {result.cases} cases.")
+            if include_suggestions and accepted_only:
+                raise click.UsageError("--include-suggestions and --accepted-only contradict each other.")
+            result = p.export_qdpx(out, include_suggestions=include_suggestions)
+            shown = "accepted and suggested" if include_suggestions else "accepted"
+            click.echo(f"Wrote {out}: {result.sources} sources, {result.codes} codes, {result.codings} {shown} "
+                       f"codings, {result.users} coders, {result.cases} cases, {result.notes} memos.")
+            if result.left_out():
+                hint = "" if include_suggestions or not result.withheld.get("suggested") else \
+                    " (--include-suggestions puts the suggestions in)"
+                click.echo(f"  Other tools will not see {result.left_out()}{hint}; qualcode reads them back from "
+                           "the file's qualcode.json.", err=True)
             return
         if fmt == "qdc":
             if what != "codebook":

@@ -701,12 +701,14 @@ class Project:
 
     # --- exchange ---------------------------------------------------------------------------
 
-    def export_qdpx(self, path: str | Path, *, statuses: Sequence[str] | None = None) -> QdpxExport:
+    def export_qdpx(self, path: str | Path, *, include_suggestions: bool = False,
+                    statuses: Sequence[str] | None = None) -> QdpxExport:
         """The project as a REFI-QDA project (.qdpx) for ATLAS.ti, MAXQDA, NVivo, QualCoder...;
-        all codings by default, `statuses=("accepted",)` for reviewed ones only."""
+        other tools see accepted codings, suggestions too with `include_suggestions`, rejected
+        ones never (qualcode.json keeps them all for a qualcode round trip)."""
         from qualcode.exchange.refi import export_qdpx
 
-        return export_qdpx(self, path, statuses=statuses)
+        return export_qdpx(self, path, include_suggestions=include_suggestions, statuses=statuses)
 
     def import_qdpx(self, path: str | Path) -> QdpxImport:
         """Sources, codes, codings, coders, cases and memos of a REFI-QDA project, in one

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+
+def plain(markdown: str) -> str:
+    """Markdown as the reader sees it: the pages escape user text ("\\[E101\\]" reads "[E101]")."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,14 +43,14 @@ def test_choosing_a_transcript_shows_its_turns(app: AppTest) -> None:
     assert any("Интервьюер" in m and "interviewer" in m for m in labels)
     assert any("Респондент" in m and "respondent" in m for m in labels)
     # Case attributes from cases.csv are shown with the transcript.
-    assert any("gender: male" in c.value for c in app.caption)
+    assert any("gender: male" in plain(c.value) for c in app.caption)
 
 
 def test_missing_project_shows_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QUALCODE_PROJECT", str(tmp_path / "missing.qcdb"))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception
-    assert "[E101]" in at.error[0].value
+    assert "[E101]" in plain(at.error[0].value)
 
 
 def test_first_run_builds_the_sample_project_in_the_data_folder(tmp_path: Path,
@@ -91,7 +98,7 @@ def test_a_broken_codebook_path_shows_the_error_and_nothing_breaks(app: AppTest,
     app.switch_page("qualcode/ui/views/autocode.py").run()
     app.text_input(key="codebook_path").input(str(bad)).run()
     assert not app.exception
-    assert "[E606]" in app.error[0].value
+    assert "[E606]" in plain(app.error[0].value)
 
 
 def test_typology_page_shows_types_and_the_crosstab(app: AppTest) -> None:
@@ -163,7 +170,7 @@ def test_typology_page_clusters_reasons_and_bad_k(coded: AppTest) -> None:
     app.radio(key="typology_method").set_value("rules")
     app.button[0].click().run()  # the form's submit button
     assert not app.exception, app.exception
-    assert any("is not `auto` or a whole number" in e.value for e in app.error)
+    assert any("is not 'auto' or a whole number" in plain(e.value) for e in app.error)
     app.text_input(key="typology_k").set_value("3")
     app.button[0].click().run()
     assert not app.exception, app.exception
@@ -218,7 +225,19 @@ def test_export_page_prepares_spss_and_qdpx_downloads(coded: AppTest, tmp_path: 
     app.selectbox(key="export_format_project").set_value("qdpx").run()
     app.button(key="export_prepare").click().run()
     assert not app.exception, app.exception
-    name, data, _ = app.session_state["export_file"]
+    name, data, notes = app.session_state["export_file"]
     (tmp_path / name).write_bytes(data)
     with zipfile.ZipFile(tmp_path / name) as z:
         assert "project.qde" in z.namelist() and len([n for n in z.namelist() if n.startswith("sources/")]) == 24
+        only_accepted = z.read("project.qde").count(b"<PlainTextSelection")
+    # The page says which codings other tools get: accepted only by default, suggestions when asked.
+    assert any("Accepted codings only" in c.value for c in app.caption)
+    assert "accepted codings" in notes[0] and any("suggested coding(s)" in n for n in notes[1:])
+    app.checkbox(key="export_suggestions").check().run()
+    assert any("Accepted and suggested codings" in c.value for c in app.caption)
+    app.button(key="export_prepare").click().run()
+    name, data, notes = app.session_state["export_file"]
+    (tmp_path / name).write_bytes(data)
+    with zipfile.ZipFile(tmp_path / name) as z:
+        assert z.read("project.qde").count(b"<PlainTextSelection") > only_accepted
+    assert "accepted and suggested codings" in notes[0]

@@ -137,3 +137,24 @@ def test_format_and_what_must_fit(coded: Path, tmp_path: Path) -> None:
     assert unknown.exit_code == 1 and "[E850]" in unknown.output and ".pdf" in unknown.output
     several = runner.invoke(cli, ["export", str(coded), "--what", "project", "--out", str(tmp_path / "x.csv")])
     assert several.exit_code == 1 and "[E851]" in several.output
+
+
+def test_qdpx_export_says_what_other_tools_get(coded: Path, tmp_path: Path) -> None:
+    """By default other tools get the accepted codings; the CLI says what it left out and how to
+    put suggestions in; --include-suggestions does."""
+    with Project.open(coded) as p:
+        counts = p.codings()["status"].value_counts().to_dict()
+    result = CliRunner().invoke(cli, ["export", str(coded), "--what", "project", "--out", str(tmp_path / "a.qdpx")])
+    assert result.exit_code == 0, result.output
+    assert f"{counts.get('accepted', 0)} accepted codings" in result.output
+    assert f"will not see {counts['suggested']} suggested coding(s)" in result.output
+    assert "--include-suggestions puts the suggestions in" in result.output
+    result = run("export", str(coded), "--what", "project", "--out", str(tmp_path / "b.qdpx"), "--include-suggestions")
+    assert f"{counts.get('accepted', 0) + counts['suggested']} accepted and suggested codings" in result.output
+    with zipfile.ZipFile(tmp_path / "b.qdpx") as z:
+        assert z.read("project.qde").count(b"<PlainTextSelection") == counts.get("accepted", 0) + counts["suggested"]
+
+
+def test_import_help_names_the_exchange_formats() -> None:
+    text = run("import", "--help").output
+    assert all(suffix in text for suffix in (".qdpx", ".qde", ".qdc"))

@@ -9,6 +9,7 @@ where they fail: there the files must be present.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 import shutil
@@ -213,18 +214,21 @@ def test_qdc_empty_codebook_is_refused(tmp_path: Path) -> None:
 def test_qdpx_export_validates_and_carries_everything(coded_sample: Path, tmp_path: Path,
                                                       project_schema: etree.XMLSchema) -> None:
     with Project.open(coded_sample) as p:
-        result = refi.export_qdpx(p, tmp_path / "s.qdpx")
+        result = refi.export_qdpx(p, tmp_path / "s.qdpx", include_suggestions=True)
         frame = p.codings()
         names = list(p.transcripts()["transcript"])
         texts = {n: p.transcript_text(n) for n in names}
         n_cases, n_attrs = len(p.cases()), len(p.attribute_types())
     root = qde_of(result.path)
     assert_valid(project_schema, root)
-    assert (result.sources, result.codings, result.cases, result.variables) == (len(names), len(frame), n_cases,
+    shown = frame[frame.status != "rejected"]
+    assert (result.sources, result.codings, result.cases, result.variables) == (len(names), len(shown), n_cases,
                                                                                 n_attrs)
-    assert result.notes == 6 + 1 + 1  # the six memos, a code memo and a coding memo
+    assert result.withheld == {"suggested": 0, "rejected": (frame.status == "rejected").sum()} != {}
+    assert result.notes == 6 + 1  # the six memos and a code memo (a coding's memo is its selection's description)
     with zipfile.ZipFile(result.path) as zf:
         members = set(zf.namelist())
+        meta = json.loads(zf.read("qualcode.json"))
         for source in root.iterfind("q:Sources/q:TextSource", NS):
             guid = source.get("guid")
             assert source.get("plainTextPath") == f"internal://{guid}.txt"
@@ -234,11 +238,11 @@ def test_qdpx_export_validates_and_carries_everything(coded_sample: Path, tmp_pa
                 start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
                 assert 0 <= start <= end <= len(text)
                 assert len(sel.findall("q:Coding", NS)) == 1
-    assert "qualcode.json" in members
     selections = root.findall(".//q:PlainTextSelection", NS)
-    assert len(selections) == len(frame)
-    tags = [json.loads(s.findtext("q:Description", namespaces=NS).removeprefix("qualcode: ")) for s in selections]
-    assert {(t["origin"], t["status"]) for t in tags} == set(zip(frame.origin, frame.status, strict=True))
+    assert len(selections) == len(shown)
+    # qualcode's provenance is in qualcode.json only, one entry per selection.
+    tags = [meta["codings"][s.get("guid")] for s in selections]
+    assert sorted((t["origin"], t["status"]) for t in tags) == sorted(zip(shown.origin, shown.status, strict=True))
     assert {t["reviewer"] for t in tags if "reviewer" in t} == {"marat"}
     users = {u.get("guid"): u.get("name") for u in root.iterfind("q:Users/q:User", NS)}
     manual = [s for s, t in zip(selections, tags, strict=True) if t["origin"] == "manual"]
@@ -252,15 +256,79 @@ def test_qdpx_export_validates_and_carries_everything(coded_sample: Path, tmp_pa
     assert typed["age"] == ("Integer", "IntegerValue", "29")
     assert typed["interview_date"] == ("Date", "DateValue", "2024-03-12")
     assert typed["gender"] == ("Text", "TextValue", "female")
+    assert "qualcode.json" in members
 
 
-def test_qdpx_export_can_leave_suggestions_out(coded_sample: Path, tmp_path: Path,
-                                               project_schema: etree.XMLSchema) -> None:
+def test_coding_memo_is_the_selection_description(coded_sample: Path, tmp_path: Path) -> None:
+    """QualCoder, ATLAS.ti and MAXQDA read a segment's memo from its <Description>: the memo goes
+    there, and no description carries qualcode's provenance."""
     with Project.open(coded_sample) as p:
-        accepted = len(p.codings(status="accepted"))
-        result = refi.export_qdpx(p, tmp_path / "accepted.qdpx", statuses=("accepted",))
-    assert result.codings == accepted
-    assert_valid(project_schema, qde_of(result.path))
+        memos_ = {(r.transcript, r.start, r.end): r.memo for r in p.codings(status="accepted").itertuples()
+                  if isinstance(r.memo, str) and r.memo}
+        refi.export_qdpx(p, tmp_path / "s.qdpx")
+    assert memos_ == {next(iter(memos_)): 'a memo with <xml> & "quotes"'}
+    root = qde_of(tmp_path / "s.qdpx")
+    described = {}
+    for source in root.iterfind("q:Sources/q:TextSource", NS):
+        for sel in source.iterfind("q:PlainTextSelection", NS):
+            text = sel.findtext("q:Description", namespaces=NS)
+            if text is not None:
+                described[(source.get("name"), int(sel.get("startPosition")), int(sel.get("endPosition")))] = text
+    assert described == memos_
+    assert not any("qualcode" in (d.text or "") for d in root.iter(f"{{{P}}}Description"))
+
+
+def test_every_note_has_a_date_an_author_and_a_file(coded_sample: Path, tmp_path: Path) -> None:
+    """QualCoder's importer fails on a Note without creationDateTime and imports only Notes whose
+    plainTextPath names a file in sources/."""
+    with Project.open(coded_sample) as p:
+        refi.export_qdpx(p, tmp_path / "s.qdpx")
+    root = qde_of(tmp_path / "s.qdpx")
+    users = {u.get("guid"): u.get("name") for u in root.iterfind("q:Users/q:User", NS)}
+    notes = root.findall("q:Notes/q:Note", NS)
+    assert len(notes) == 7
+    with zipfile.ZipFile(tmp_path / "s.qdpx") as zf:
+        for note in notes:
+            stamp = note.get("creationDateTime")
+            assert stamp and refi_plan_when(stamp) is not None, etree.tostring(note)
+            path = note.get("plainTextPath")
+            assert path == f"internal://{note.get('guid')}.txt"
+            text = zf.read("sources/" + path.removeprefix("internal://")).decode("utf-8")
+            assert text == note.findtext("q:PlainTextContent", namespaces=NS) and text
+            assert note.get("name")
+    authors = {users.get(n.get("creatingUser")) for n in notes}
+    assert authors == {"marat", None}  # the six memos are marat's; the code memo has no author
+    assert sum(n.get("creatingUser") is not None for n in notes) == 6
+
+
+def refi_plan_when(text: str):
+    from qualcode.exchange.refi_plan import when
+
+    return when(text)
+
+
+def test_rejected_never_and_suggestions_only_when_asked(coded_sample: Path, tmp_path: Path,
+                                                        project_schema: etree.XMLSchema) -> None:
+    with Project.open(coded_sample) as p:
+        frame = p.codings()
+        default = refi.export_qdpx(p, tmp_path / "default.qdpx")
+        with_suggestions = refi.export_qdpx(p, tmp_path / "all.qdpx", include_suggestions=True)
+    counts = frame.status.value_counts().to_dict()
+    assert counts["rejected"] >= 1 and counts["suggested"] > 100
+    assert default.codings == counts["accepted"]
+    assert default.withheld == {"suggested": counts["suggested"], "rejected": counts["rejected"]}
+    assert with_suggestions.codings == counts["accepted"] + counts["suggested"]
+    rejected = frame[frame.status == "rejected"].iloc[0]
+    for path in (default.path, with_suggestions.path):
+        root = qde_of(path)
+        assert_valid(project_schema, root)
+        spans = {(s.getparent().get("name"), int(s.get("startPosition")), int(s.get("endPosition")),
+                  root.find(f".//q:Code[@guid='{s.find('q:Coding/q:CodeRef', NS).get('targetGUID')}']", NS)
+                  .get("name")) for s in root.iterfind(".//q:PlainTextSelection", NS)}
+        with Project.open(coded_sample) as p:
+            name = p.codes().set_index("code").loc[rejected.code, "name"]
+        assert (rejected.transcript, int(rejected.start), int(rejected.end), name) not in spans
+    assert len(qde_of(default.path).findall(".//q:PlainTextSelection", NS)) == counts["accepted"]
 
 
 # --- round trip ------------------------------------------------------------------------------
@@ -587,6 +655,71 @@ def test_foreign_project_with_bom_crlf_and_missing_files(tmp_path: Path) -> None
     assert result.codings == 1 and result.sources == 1
 
 
+QUALCODER_STYLE = ROOT / "tests" / "data" / "refi" / "qualcoder_style"
+
+
+def zip_folder(folder: Path, path: Path) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for file in sorted(folder.rglob("*")):
+            if file.is_file() and file.name != "README.md":
+                zf.write(file, file.relative_to(folder).as_posix())
+    return path
+
+
+def test_qualcoder_style_project_imports_without_doubling(tmp_path: Path, project_schema: etree.XMLSchema) -> None:
+    """A QDPX written as QualCoder writes it (see tests/data/refi/qualcoder_style/README.md):
+    cases named differently from their sources and without <SourceRef>, FloatValue ages, dates
+    as text, a byte-order mark in every source file."""
+    path = zip_folder(QUALCODER_STYLE, tmp_path / "qualcoder.qdpx")
+    texts = {name: (QUALCODER_STYLE / "sources" / f"{guid}.txt").read_text(encoding="utf-8-sig")
+             for name, guid in (("kz01", "2c1f0e2a-9d4b-4c61-8f0e-6b7a1d2e3f41"),
+                                ("kz02", "7e9a4b10-55c2-4d8e-a1f3-0c9b8d7e6a52"))}
+    with Project.create(tmp_path / "p.qcdb") as p:
+        result = refi.import_qdpx(p, path)
+        cases_ = p.cases()
+        transcripts_ = p.transcripts()
+        rows = p.codings().to_dict("records")
+        types = p.attribute_types()
+        imported_texts = {n: p.transcript_text(n) for n in texts}
+        with p.engine.connect() as conn:
+            memo_rows = {(r.target_type, r.title, r.text) for r in conn.execute(select(memos))}
+        refi.export_qdpx(p, tmp_path / "again.qdpx")
+    assert sorted(cases_["case"]) == ["KZ01", "KZ02"]  # not also kz01 and kz02
+    assert dict(zip(transcripts_["transcript"], transcripts_["case"], strict=True)) == {"kz01": "KZ01",
+                                                                                      "kz02": "KZ02"}
+    assert cases_.set_index("case")["age"].to_dict() == {"KZ01": 29, "KZ02": 35}
+    assert types["age"] == "number" and types["interview_date"] == "date"
+    assert cases_.set_index("case").loc["KZ01", "interview_date"] == dt.date(2024, 3, 12)
+    assert all((QUALCODER_STYLE / "sources").glob("*.txt"))
+    assert all(f.read_bytes().startswith(b"\xef\xbb\xbf") for f in (QUALCODER_STYLE / "sources").glob("*.txt"))
+    assert all(not p_text.startswith("\ufeff") for p_text in imported_texts.values())
+    got = sorted((r["transcript"], r["code"], r["text"], r["coder"],
+                  r["memo"] if isinstance(r["memo"], str) else None) for r in rows)
+    assert got == [
+        ("kz01", "push_factors.unemployment", "no work in Zhanaozen", "aigerim", "She says this twice."),
+        ("kz01", "push_factors.unemployment", "the café in the village closed", "aigerim", None),
+        ("kz02", "pull_factors.family_ties", "my cousin had a flat in Astana", "aigerim", None),
+        ("kz02", "push_factors.low_wages", "Wages were too low", "aigerim", None),
+    ]
+    assert all(r["text"] == texts[r["transcript"]][r["start"]:r["end"]] for r in rows)
+    journal = "Journal: the Zhanaozen interviews need a second coder.\nCheck ages against the consent forms."
+    assert ("project", "Fieldwork journal", journal) in memo_rows
+    assert ("case", None, "Oil town, left in 2019.") in memo_rows
+    assert ("transcript", None, "Recorded in Almaty.") in memo_rows
+    assert ("transcript", None, "Her mother's view, not hers.") in memo_rows  # an annotation on kz01
+    assert ("project", "Project description", "Pilot of the Kazakhstan internal migration study.") in memo_rows
+    assert result.skipped == []
+    # Exported again: integers as integers, dates as dates, valid.
+    root = qde_of(tmp_path / "again.qdpx")
+    assert_valid(project_schema, root)
+    kinds = {v.get("name"): v.get("typeOfVariable") for v in root.iterfind("q:Variables/q:Variable", NS)}
+    assert kinds == {"age": "Integer", "gender": "Text", "interview_date": "Date"}
+    case = root.find("q:Cases/q:Case[@name='KZ01']", NS)
+    assert case.findtext("q:VariableValue/q:IntegerValue", namespaces=NS) == "29"
+    assert case.findtext("q:VariableValue/q:DateValue", namespaces=NS) == "2024-03-12"
+    assert len(root.findall("q:Cases/q:Case", NS)) == 2
+
+
 def test_docx_only_source_is_read_with_the_docx_reader(tmp_path: Path) -> None:
     docx = (ROOT / "interviews" / "kz02.docx").read_bytes()
     qde = f"""<Project xmlns="{P}" name="d"><CodeBook><Codes>
@@ -770,10 +903,11 @@ def test_codebook_xsd_rejects_what_import_tolerates(codebook_schema: etree.XMLSc
 
 
 def test_qualcode_json_is_optional_for_our_own_files(coded_sample: Path, tmp_path: Path) -> None:
-    """Without qualcode.json (another tool kept only the standard parts), codings keep their provenance tag."""
+    """Without qualcode.json (another tool kept only the standard parts) the file reads like any
+    other tool's: the codings other tools saw come back with their words, code, coder and memo."""
     with Project.open(coded_sample) as p:
         refi.export_qdpx(p, tmp_path / "out.qdpx")
-        frame = p.codings()
+        frame = p.codings(status="accepted")
     stripped = tmp_path / "stripped.qdpx"
     with zipfile.ZipFile(tmp_path / "out.qdpx") as src, zipfile.ZipFile(stripped, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
@@ -783,8 +917,49 @@ def test_qualcode_json_is_optional_for_our_own_files(coded_sample: Path, tmp_pat
         result = refi.import_qdpx(q, stripped)
         back = q.codings()
     assert result.codings == len(frame)
-    key = ["start", "end", "text", "origin", "status", "rule", "coder", "confidence"]
+    key = ["transcript", "start", "end", "text", "coder", "memo"]
     assert sorted(map(tuple, back[key].astype(str).values)) == sorted(map(tuple, frame[key].astype(str).values))
+    assert set(back.origin) == {"import"} and set(back.status) == {"accepted"}
+
+
+def test_other_tools_guids_are_kept_on_reexport(tmp_path: Path) -> None:
+    """Every GUID another tool gave (users, codes, variables, cases, sources, selections, codings,
+    notes) is written back unchanged, in the spelling the tool used."""
+    text = "Interviewer: Why did you leave?\nRespondent: There was no work in the village.\n"
+    start = text.index("no work")
+    qde = FOREIGN.replace("{start}", str(start)).replace("{end}", str(start + len("no work")))
+    qde = qde.replace('guid="33333333-3333-3333-3333-333333333333"', 'guid="{3333AAAA-3333-3333-3333-333333333333}"')
+    qde = qde.replace('targetGUID="33333333-3333-3333-3333-333333333333"',
+                      'targetGUID="{3333AAAA-3333-3333-3333-333333333333}"')
+    qde = qde.replace("</Sources>", """</Sources>
+  <Notes><Note guid="eeeeeeee-eeee-eeee-eeee-eeeeeeeeeeee" name="Plan" creationDateTime="2024-01-02T03:04:05Z">
+    <PlainTextContent>Ask about work.</PlainTextContent></Note></Notes>
+  <NoteRef targetGUID="eeeeeeee-eeee-eeee-eeee-eeeeeeeeeeee"/>""")
+    path = make_qdpx(tmp_path / "f.qdpx", qde, {
+        "Sources/66666666-6666-6666-6666-666666666666.txt": text.encode("utf-8")})
+    with Project.create(tmp_path / "p.qcdb") as p:
+        refi.import_qdpx(p, path)
+        refi.export_qdpx(p, tmp_path / "again.qdpx")
+        refi.export_qdc(p, tmp_path / "again.qdc")
+    root = qde_of(tmp_path / "again.qdpx")
+
+    def guid_of(xpath: str) -> str:
+        found = root.xpath(xpath, namespaces=NS)
+        assert len(found) == 1, xpath
+        return found[0].get("guid")
+
+    assert guid_of("//q:User[@name='Ana']") == "11111111-1111-1111-1111-111111111111"
+    assert guid_of("//q:Code[@name='Work']") == "22222222-2222-2222-2222-222222222222"
+    assert guid_of("//q:Code[@name='No work']") == "{3333AAAA-3333-3333-3333-333333333333}"
+    assert guid_of("//q:Variable[@name='age']") == "44444444-4444-4444-4444-444444444444"
+    assert guid_of("//q:Case[@name='P1']") == "55555555-5555-5555-5555-555555555555"
+    assert guid_of("//q:TextSource") == "66666666-6666-6666-6666-666666666666"
+    assert guid_of("//q:PlainTextSelection") == "77777777-7777-7777-7777-777777777777"
+    assert guid_of("//q:Coding") == "88888888-8888-8888-8888-888888888888"
+    assert guid_of("//q:Note[@name='Plan']") == "eeeeeeee-eeee-eeee-eeee-eeeeeeeeeeee"
+    codebook = etree.parse(str(tmp_path / "again.qdc")).getroot()
+    assert {c.get("guid") for c in codebook.iter("{urn:QDA-XML:codebook:1.0}Code")} == {
+        "22222222-2222-2222-2222-222222222222", "{3333AAAA-3333-3333-3333-333333333333}"}
 
 
 def test_io_helpers_do_not_leave_partial_files(tmp_path: Path) -> None:

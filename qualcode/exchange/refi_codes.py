@@ -42,6 +42,11 @@ def norm_guid(value: str | None) -> str | None:
     return m.group(1).lower() if m else None
 
 
+def raw_guid(value: str | None) -> str | None:
+    """A GUID as the file spells it (another tool matches its own spelling), or None if not a GUID."""
+    return value.strip() if value and _GUID.match(value.strip()) else None
+
+
 def slug(name: str) -> str:
     """One id segment from a code name: lower case, letters/digits/_ only, not starting with a digit."""
     text = unicodedata.normalize("NFC", name).casefold()

@@ -173,11 +173,13 @@ def _tree(items: list[_Code]) -> tuple[list[_Code], dict[str, list[_Code]]]:
 
 
 def code_elements(parent: etree._Element, ns: str, key: str, items: list[_Code],
-                   note_refs: dict[str, list[str]] | None = None) -> None:
+                  note_refs: dict[str, list[str]] | None = None, guids: dict[str, str] | None = None) -> None:
+    """<Code> elements for `items`, nested; `guids` overrides the derived GUID of a code path."""
     roots, kids = _tree(items)
 
     def add(container: etree._Element, code: _Code) -> None:
-        element = sub(container, ns, "Code", guid=make_guid(key, "code", code.path), name=code.name,
+        guid = (guids or {}).get(code.path) or make_guid(key, "code", code.path)
+        element = sub(container, ns, "Code", guid=guid, name=code.name,
                        isCodable="true", color=rgb(code.color))
         if code.description:
             sub(element, ns, "Description", code.description)
@@ -198,10 +200,14 @@ def export_qdc(source: Project | Codebook | pd.DataFrame, path: str | Path, *, k
     `Project.codes()` (give `key` to make its GUIDs match the project's). Returns the path.
     """
     path = Path(path)
+    guids: dict[str, str] = {}
     if hasattr(source, "engine"):
+        from qualcode.exchange.refi_guids import kept
+
         with source.engine.connect() as conn:
             items = project_codes(conn)
             key = key or project_key(conn, Path(source.location).stem)
+            guids = {natural: guid for (kind, natural), guid in kept(conn).items() if kind == "code"}
     else:
         items = _codes_from(source)
         key = key or (f"codebook:{source.name}" if isinstance(source, Codebook) else "qualcode")
@@ -209,7 +215,7 @@ def export_qdc(source: Project | Codebook | pd.DataFrame, path: str | Path, *, k
         raise RefiError("E810", file=str(path), reason="there are no codes (a codebook needs at least one)")
     root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", nsmap={None: CODEBOOK_NS})
     root.set("origin", f"qualcode {__version__}")
-    code_elements(sub(root, CODEBOOK_NS, "Codes"), CODEBOOK_NS, key, items)
+    code_elements(sub(root, CODEBOOK_NS, "Codes"), CODEBOOK_NS, key, items, guids=guids)
     write_atomically(path, lambda fh: fh.write(serialise(root)))
     return path
 

@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from qualcode.errors import QualcodeError
-from qualcode.exchange.refi_codes import RefiCode, norm_guid, read_codes
+from qualcode.exchange.refi_codes import RefiCode, norm_guid, raw_guid, read_codes
 from qualcode.exchange.refi_export import META_FORMAT, META_MEMBER, PROJECT_NS
+from qualcode.exchange.refi_export_project import is_date
+from qualcode.exchange.refi_import_notes import NoteReader
 from qualcode.exchange.refi_plan import (
     CodingPlan,
     NotePlan,
@@ -85,7 +87,7 @@ def import_qdpx(project: Project, path: str | Path) -> QdpxImport:
     return store(project, plan)
 
 
-class _Reader:
+class _Reader(NoteReader):
     def __init__(self, root: etree._Element, box: Container, file: str, meta: dict | None) -> None:
         self.root, self.box, self.file, self.meta = root, box, file, meta
         self.plan = Plan(file, meta, result=QdpxImport(file))
@@ -97,6 +99,15 @@ class _Reader:
         self.by_selection: dict[str, list[CodingPlan]] = {}
         self.names: set[str] = set()
         self.unknown_users: set[str] = set()
+        self.case_names: list[str] = []  # the file's cases, and those a <SourceRef> links to a source
+        self.linked_cases: set[str] = set()
+        self.sources_read: dict[str, tuple[TranscriptPlan, SourceText | None]] = {}
+        self.foreign = meta is None  # another tool's file: keep its GUIDs for the re-export
+
+    def keep_guid(self, kind: str, natural: str, value: str | None) -> None:
+        guid = raw_guid(value)
+        if self.foreign and guid:
+            self.plan.guids.append((kind, natural, guid))
 
     def warn(self, text: str) -> None:
         self.result.warnings.append(f"{self.file}: {text}")
@@ -119,6 +130,7 @@ class _Reader:
             self.users[guid] = name
             if name not in self.plan.users:
                 self.plan.users.append(name)
+                self.keep_guid("user", name, el.get("guid"))
         self._codes()
         variables = self._variables()
         cases_of = self._cases(variables)
@@ -131,6 +143,7 @@ class _Reader:
                 name = el.get("name") or el.get("guid") or kind
                 self.skip("source", name, f"{NON_TEXT[kind]} source; qualcode imports text sources only"
                           + _lost_codings(el))
+        self._withheld()
         for ref in children(root, "NoteRef"):
             self._note_ref(ref, "project", None)
         description = child_text(root, "Description")
@@ -167,6 +180,8 @@ class _Reader:
         for el in codes_el.iter():
             if local(el) == "Code":
                 code_guid = norm_guid(el.get("guid"))
+                if code_guid in self.code_of:
+                    self.keep_guid("code", self.code_of[code_guid], el.get("guid"))
                 for ref in children(el, "NoteRef"):
                     self._note_ref(ref, "code", self.code_of.get(code_guid or ""))
 
@@ -180,6 +195,7 @@ class _Reader:
                 self.warn(f"variable {guid} has no usable name ({name!r}); its values were not imported.")
                 continue
             out[guid] = (name, var.get("typeOfVariable") or "Text")
+            self.keep_guid("variable", name, var.get("guid"))
         return out
 
     def _values(self, owner: etree._Element, variables: dict[str, tuple[str, str]]) -> dict[str, str]:
@@ -202,7 +218,11 @@ class _Reader:
         for case in children(el, "Case") if el is not None else []:
             name = (case.get("name") or "").strip() or f"case {(case.get('guid') or '')[:8]}"
             self.plan.case_values.setdefault(name, {}).update(self._values(case, variables))
+            self.case_names.append(name)
+            self.keep_guid("case", name, case.get("guid"))
+            self._description_memo(case, "case", name)
             for ref in children(case, "SourceRef"):
+                self.linked_cases.add(name)
                 guid = norm_guid(ref.get("targetGUID"))
                 if guid in cases_of and cases_of[guid] != name:
                     self.warn(f"source {guid} belongs to cases '{cases_of[guid]}' and '{name}'; "
@@ -230,6 +250,9 @@ class _Reader:
                 self.plan.attribute_types[name] = "date"
             elif kind == "Boolean":
                 self.plan.attribute_types[name] = "category"
+            elif all_values.get(name) and all(is_date(v) for v in all_values[name]):
+                # QualCoder has no date variables: it writes dates as text; they stay dates.
+                self.plan.attribute_types[name] = "date"
             else:
                 long = any(len(v) > 80 for v in all_values.get(name, []))
                 self.plan.attribute_types[name] = "text" if long else "category"
@@ -332,7 +355,9 @@ class _Reader:
             text = source.text
         else:
             source, text = None, docx_or_reason or ""
-        case = meta.get("case") if isinstance(meta.get("case"), str) else cases_of.get(guid, name)
+        case = meta.get("case") if isinstance(meta.get("case"), str) else (
+            cases_of.get(guid) or self._case_named(name, label) or name)
+        self.keep_guid("source", name, el.get("guid"))
         values = self._values(el, variables)
         if values:
             self.plan.case_values.setdefault(case, {}).update(values)
@@ -347,6 +372,8 @@ class _Reader:
         )
         plan = TranscriptPlan(guid, parsed)
         self.plan.transcripts.append(plan)
+        self.sources_read[guid] = (plan, source)
+        self._description_memo(el, "transcript", name)
         for ref in children(el, "NoteRef"):
             self._note_ref(ref, "transcript", name)
         selections = children(el, "PlainTextSelection")
@@ -373,6 +400,52 @@ class _Reader:
             self._selection(sel, source, plan)
         for coding in children(el, "Coding"):  # a coding of the whole document
             self._coding(coding, None, (0, len(text)), None, None, plan)
+
+    def _description_memo(self, el: etree._Element, target_type: str, target: str) -> None:
+        """Another tool's memo on a case or source, which QualCoder and others keep in its <Description>."""
+        text = (child_text(el, "Description") or "").strip()
+        if text and self.foreign:
+            self.plan.notes.append(NotePlan(None, normalise(text), None, None, None, target_type, target))
+            self.result.memos += 1
+
+    def _case_named(self, name: str, label: str) -> str | None:
+        """The file's case that a source with no <SourceRef> belongs to by name, if one does.
+
+        QualCoder links a case to its sources in its own tables and writes no <SourceRef> back,
+        so case 'KZ01' and source 'kz01' (or 'kz01.txt') would become two cases."""
+        wanted = {name.casefold(), label.casefold(), label.rsplit(".", 1)[0].casefold()}
+        for case in self.case_names:
+            if case not in self.linked_cases and case.casefold() in wanted:
+                return case
+        return None
+
+    def _withheld(self) -> None:
+        """Codings a qualcode export held back from other tools (suggestions, rejected): in qualcode.json."""
+        rows = (self.meta or {}).get("withheld") or []
+        for w in rows if isinstance(rows, list) else []:
+            if not isinstance(w, dict) or not isinstance(w.get("tag"), dict):
+                continue
+            plan, source = self.sources_read.get(norm_guid(w.get("source")) or "", (None, None))
+            code = self.code_of.get(norm_guid(w.get("code")) or "")
+            label = f"{plan.parsed.name if plan else w.get('source')} {w.get('start')}-{w.get('end')}"
+            span = source.map(w["start"], w["end"]) if (
+                source is not None and isinstance(w.get("start"), int) and isinstance(w.get("end"), int)) else None
+            if plan is None or code is None or span is None:
+                self.skip("coding", label, "a coding recorded in qualcode.json whose source, code or span is not "
+                                           "in the file")
+                continue
+            coder = w.get("coder") if isinstance(w.get("coder"), str) else None
+            if coder and coder not in self.plan.users:
+                self.plan.users.append(coder)
+            created = when(w.get("created_at")) if isinstance(w.get("created_at"), str) else None
+            updated = when(w.get("updated_at")) if isinstance(w.get("updated_at"), str) else None
+            item = CodingPlan(code, span[0], span[1], coder, created_at=created, updated_at=updated or created,
+                              memo=w.get("memo") if isinstance(w.get("memo"), str) else None,
+                              selection=norm_guid(w.get("selection")))
+            self._apply_tag(item, w["tag"], source)
+            plan.codings.append(item)
+            if item.selection:
+                self.by_selection.setdefault(item.selection, []).append(item)
 
     def _turns(self, meta: dict, text: str, name: str) -> list[Turn]:
         rows = meta.get("turns")
@@ -411,7 +484,12 @@ class _Reader:
         if not codings:
             self.skip("selection", label, "it has no coding (qualcode keeps coded segments only)")
             return
-        tag, rest = parse_tag(child_text(sel, "Description"))
+        description = child_text(sel, "Description")
+        tag = ((self.meta or {}).get("codings") or {}).get(sel_guid)
+        if isinstance(tag, dict):  # qualcode's provenance travels in qualcode.json; the description is the memo
+            rest = description.strip() if description and description.strip() else None
+        else:  # another tool's memo, or a qualcode file from before version 2 (tag in the description)
+            tag, rest = parse_tag(description)
         for coding in codings:
             self._coding(coding, sel, span, tag, rest, plan, source)
         for ref in children(sel, "NoteRef"):
@@ -439,6 +517,8 @@ class _Reader:
         item = CodingPlan(self.code_of[code_guid], span[0], span[1], coder, created_at=created, updated_at=updated,
                           memo=rest, selection=(norm_guid(sel.get("guid")) or sel.get("guid")) if sel is not None
                           else None)
+        if self.foreign:
+            item.kept_guids = (raw_guid(sel.get("guid")) if sel is not None else None, raw_guid(coding.get("guid")))
         if tag is not None:
             self._apply_tag(item, tag, source)
         plan.codings.append(item)
@@ -461,70 +541,3 @@ class _Reader:
             item.match = source.map(match[0], match[1])
         item.reviewer = tag.get("reviewer") if isinstance(tag.get("reviewer"), str) else None
         item.reviewed_at = when(tag.get("reviewed_at")) if isinstance(tag.get("reviewed_at"), str) else None
-
-    # --- notes ----------------------------------------------------------------------------------
-
-    def _note_ref(self, ref: etree._Element, kind: str, target: Any) -> None:
-        guid = norm_guid(ref.get("targetGUID"))
-        if guid:
-            self.note_refs.setdefault(guid, []).append((kind, target))
-
-    def _note_text(self, note: etree._Element) -> str | None:
-        content = child_text(note, "PlainTextContent")
-        if content is None and note.get("plainTextPath"):
-            member, _why = self._member(note.get("plainTextPath"))
-            if member is not None:
-                content = (self.box.read(member) or b"").decode("utf-8", errors="replace")
-        return None if content is None else normalise(content)
-
-    def _notes(self) -> None:
-        el = child(self.root, "Notes")
-        known = (self.meta or {}).get("notes", {})
-        for note in children(el, "Note") if el is not None else []:
-            guid = norm_guid(note.get("guid")) or ""
-            text = self._note_text(note)
-            title = note.get("name")
-            if text is None:
-                self.skip("note", title or guid, "it has no text, or its text file is missing")
-                continue
-            user = norm_guid(note.get("creatingUser") or "")
-            coder = self.users.get(user or "")
-            created, updated = when(note.get("creationDateTime")), when(note.get("modifiedDateTime"))
-            info = known.get(guid)
-            self.result.memos += 1
-            if isinstance(info, dict) and info.get("kind") == "code_memo":
-                code = self.codes_by_id.get(info.get("code"))
-                if code is not None:
-                    code.memo = text
-                    continue
-            if isinstance(info, dict) and info.get("kind") == "coding_memo":
-                found = self.by_selection.get(norm_guid(info.get("selection")) or "")
-                if found:
-                    found[0].memo = text
-                    continue
-            if isinstance(info, dict) and info.get("kind") == "memo":
-                target_type, target = info.get("target_type"), info.get("target")
-                if target_type == "coding":
-                    found = self.by_selection.get(norm_guid(target) or "")
-                    target = found[0] if found else None
-                    if found:
-                        found[0].needs_id = True
-                self.plan.notes.append(NotePlan(title, text, coder, created, updated, target_type or "project",
-                                                target))
-                continue
-            description = child_text(note, "Description")
-            if description and description.strip():
-                text = f"{text}\n\n{description.strip()}" if text else description.strip()
-            for kind, target in self.note_refs.get(guid) or [("project", None)]:
-                if kind == "coding" and isinstance(target, CodingPlan):
-                    target.memo = f"{target.memo}\n\n{text}" if target.memo else text
-                elif kind == "selection":
-                    for item in self.by_selection.get(target, []):
-                        item.memo = f"{item.memo}\n\n{text}" if item.memo else text
-                elif kind == "code" and target in self.codes_by_id:
-                    code = self.codes_by_id[target]
-                    code.memo = f"{code.memo}\n\n{text}" if code.memo else text
-                elif kind == "transcript":
-                    self.plan.notes.append(NotePlan(title, text, coder, created, updated, "transcript", target))
-                else:
-                    self.plan.notes.append(NotePlan(title, text, coder, created, updated))

@@ -71,6 +71,8 @@ class CodingPlan:
     selection: str | None = None
     needs_id: bool = False
     id: int | None = None  # set when stored, for a memo that points at it
+    # Another tool's GUIDs of the selection and the coding, kept for the re-export (refi_guids).
+    kept_guids: tuple[str | None, str | None] | None = None
 
 
 @dataclass
@@ -89,6 +91,7 @@ class NotePlan:
     updated_at: dt.datetime | None
     target_type: str = "project"
     target: Any = None
+    guid: str | None = None  # another tool's GUID of the note, kept for the re-export
 
 
 @dataclass
@@ -104,6 +107,8 @@ class Plan:
     attribute_types: dict[str, str] = field(default_factory=dict)
     notes: list[NotePlan] = field(default_factory=list)
     result: QdpxImport | None = None
+    # (kind, natural key, GUID) of what another tool named: kept for the re-export (refi_guids).
+    guids: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def when(text: str | None) -> dt.datetime | None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from qualcode.exchange import refi_guids
 from qualcode.exchange.refi_codes import to_codebook
 from qualcode.exchange.refi_plan import CodingPlan, Plan, QdpxImport, Skipped, when
 from qualcode.exchange.refi_safe import RefiError
@@ -94,6 +95,9 @@ def _store(conn: Connection, plan: Plan, result: QdpxImport) -> None:
     run_ids = _store_runs(conn, plan, coder_ids, result)
     _store_codings(conn, plan, tids, code_ids, coder_ids, run_ids, result, now)
     _store_memos(conn, plan, tids, code_ids, coder_ids, result, now)
+    # Another tool's GUIDs, for the re-export; a code that was already here keeps its own.
+    new = {c.id for c in new_codes}
+    refi_guids.remember(conn, [g for g in plan.guids if g[0] != "code" or g[1] in new])
 
     meta = plan.meta or {}
     if empty and isinstance(meta.get("key"), str):
@@ -176,8 +180,11 @@ def _store_codings(conn: Connection, plan: Plan, tids: dict[str, int], code_ids:
         tid = tids[t.parsed.name]
         for c in t.codings:
             row = _coding_row(c, tid, code_ids, coder_ids, run_ids, now)
-            if c.needs_id:  # a memo points at it: it needs its id now
+            if c.needs_id or c.kept_guids:  # a memo points at it, or its GUIDs are kept: it needs its id now
                 c.id = conn.execute(insert(codings).values(**row)).inserted_primary_key[0]
+                if c.kept_guids:
+                    plan.guids += [(kind, str(c.id), g) for kind, g in zip(("selection", "coding"), c.kept_guids,
+                                                                            strict=True) if g]
             else:
                 rows.append(row)
             if c.origin == "rule" and row["reviewer_id"] is not None:
@@ -214,7 +221,9 @@ def _store_memos(conn: Connection, plan: Plan, tids: dict[str, int], code_ids: d
             result.warnings.append(f"{plan.file}: memo '{note.title or ''}' belonged to a {target_type} that was "
                                    "not imported; it was kept as a project memo.")
             target_type = "project"
-        conn.execute(insert(memos).values(
+        memo_id = conn.execute(insert(memos).values(
             target_type=target_type, target_id=target_id, coder_id=coder_ids.get(note.coder) if note.coder else None,
             title=note.title, text=note.text, created_at=note.created_at or now,
-            updated_at=note.updated_at or note.created_at or now))
+            updated_at=note.updated_at or note.created_at or now)).inserted_primary_key[0]
+        if note.guid:
+            plan.guids.append(("memo", str(memo_id), note.guid))

@@ -285,3 +285,27 @@ suggestion_reasons = Table(
     Column("coding_id", Integer, ForeignKey("codings.id", ondelete="CASCADE"), primary_key=True),
     Column("reasons", Text, nullable=False),
 )
+
+# The codebooks the project was coded with (added in 0005), by the hash of their file's bytes
+# (runs.codebook_sha256 points here), so the typology and exports find the codebook of the
+# last run wherever the command runs, and even after the file moved or changed.
+codebooks = Table(
+    "codebooks",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("version", String(100), nullable=True),
+    Column("path", String(1000), nullable=True),  # where it was read from (absolute), for the record
+    Column("content", Text, nullable=False),  # the YAML as it was, UTF-8
+    _ts("stored_at"),
+)
+
+# GUIDs another tool gave to what was imported from its REFI-QDA file (added in 0005), so a
+# re-export gives them back (qualcode.exchange.refi_guids).
+refi_guids = Table(
+    "refi_guids",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("natural", String(1000), primary_key=True),
+    Column("guid", String(64), nullable=False),
+)

@@ -27,7 +27,16 @@ st.caption("SPSS (.sav) and Stata (.dta) files carry the code names as variable 
 what = st.radio("What", list(WHAT), format_func=WHAT.get, key="export_what")
 fmt = st.selectbox("Format", FORMATS[what], key=f"export_format_{what}")
 left, right = st.columns(2)
-accepted_only = left.checkbox("Accepted codings only (leave suggestions out)", key="export_accepted")
+if fmt == "qdpx":  # other tools take every coding in a QDPX as a plain coding: suggestions only when asked
+    include_suggestions = left.checkbox("Include suggestions as codings", key="export_suggestions",
+                                        help="Other tools would show rule and model suggestions as ordinary "
+                                             "codings. Rejected codings are never included.")
+    accepted_only = not include_suggestions
+    left.caption("Accepted and suggested codings; rejected ones never." if include_suggestions else
+                 "Accepted codings only; suggestions and rejected codings are left out.")
+else:
+    include_suggestions = False
+    accepted_only = left.checkbox("Accepted codings only (leave suggestions out)", key="export_accepted")
 kind = right.selectbox("Matrix cells", ["presence", "count", "coverage"], key="export_kind",
                        disabled=what not in ("matrix", "project") or fmt == "qdpx")
 bom = right.checkbox("CSV for Excel (UTF-8 with BOM)", key="export_bom", disabled=fmt != "csv")
@@ -38,8 +47,13 @@ name = f"{Path(project.location).stem}-{what}.{fmt}"
 def build(target: Path) -> list[str]:
     """Write the chosen export to `target`; return notes for the user."""
     if fmt == "qdpx":
-        result = project.export_qdpx(target, statuses=statuses if accepted_only else None)
-        return [f"{result.sources} sources, {result.codes} codes, {result.codings} codings, {result.cases} cases."]
+        result = project.export_qdpx(target, include_suggestions=include_suggestions)
+        shown = "accepted and suggested" if include_suggestions else "accepted"
+        notes = [f"{result.sources} sources, {result.codes} codes, {result.codings} {shown} codings, "
+                 f"{result.cases} cases, {result.notes} memos."]
+        if result.left_out():
+            notes.append(f"Other tools will not see {result.left_out()}; qualcode reads them back from the file.")
+        return notes
     if fmt == "qdc":
         project.export_qdc(target)
         return [f"{len(project.codes())} codes."]

@@ -321,6 +321,38 @@ def test_a_killed_out_leaves_the_old_file_and_the_next_run_cleans_up(hostile: Pa
             assert "project.qde" in box.namelist() and box.testzip() is None
 
 
+WRITER = """
+import sys
+from qualcode import files
+target, a, b = sys.argv[1], b"A" * 3_000_000 + b"\\n", b"B" * 2_000_000 + b"\\n"
+files.write_bytes(target, a)
+print("ready", flush=True)
+while True:
+    files.write_bytes(target, b)
+    files.write_bytes(target, a)
+"""
+
+
+def test_a_writer_killed_at_any_moment_leaves_one_whole_file(tmp_path: Path) -> None:
+    """No test hook: a process rewrites the file as fast as it can and is killed -9 at moments
+    spread over its loop; each time the file is one of the two whole versions."""
+    target = tmp_path / "out.csv"
+    whole = {b"A" * 3_000_000 + b"\n", b"B" * 2_000_000 + b"\n"}
+    for delay in (0.0, 0.05, 0.13, 0.21, 0.34):
+        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(target)], cwd=ROOT, stdout=subprocess.PIPE,
+                                text=True)
+        try:
+            assert proc.stdout.readline() == "ready\n"
+            time.sleep(delay)  # where the kill lands; the assertion below holds wherever it does
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+        assert target.read_bytes() in whole
+        assert len(_temporaries(tmp_path)) <= 1  # at most the one it was writing
+    litter = _temporaries(tmp_path)
+    assert clean_stale(target) == litter and _temporaries(tmp_path) == []
+
+
 def test_a_temporary_of_a_running_writer_is_left_alone(tmp_path: Path) -> None:
     target = tmp_path / "segments.csv"
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,

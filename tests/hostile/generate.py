@@ -288,6 +288,14 @@ def cases() -> list[tuple[Case, bytes | None]]:
     add("refi", "zip.qdc", _zip({"project.qde": QDE_OK}), "E801")
     add("refi", "wrong_root.qdc", b"<Something/>", "E801")
     add("refi", "missing.qdpx", None, "E812")
+    deep = b"<a>" * 100_000 + b"</a>" * 100_000
+    add("refi", "deep_xml.qde", b'<?xml version="1.0"?>' + deep, "E805")
+    add("refi", "deep_xml.qdpx", _zip({"project.qde": f"<Project {QDE_NS}>".encode() + deep + b"</Project>"}), "E805")
+    add("refi", "deep_xml.qdc", f"<CodeBook {QDC_NS}>".encode() + deep + b"</CodeBook>", "E805")
+    # cases tables: the same limits as any table
+    add("import", "cases_cell.csv", b'case_id,gender\nKZ05,"' + b"x" * 140_000 + b'"\n', "E406", "--layout", "cases")
+    add("import", "cases_bomb.xlsx", _zip({"xl/worksheets/sheet1.xml": BOMB}), "E804", "--layout", "cases")
+    add("import", "cases_corrupt.xlsx", b"PK\x03\x04" + b"\x01" * 300, "E406", "--layout", "cases")
     return out
 
 

@@ -125,3 +125,58 @@ def test_the_shipped_codebook_still_codes_the_migration_senses(text: str, code: 
     from qualcode.codebook import load
 
     assert code in {c.code for c in explain(load(CODEBOOK), "en", text).codings}
+
+
+# --- the match cache follows every clause key ----------------------------------------------------
+
+RECODE_CORPUS = Path(__file__).resolve().parent / "data" / "autocode"
+RECODE_BOOK = """name: clause keys
+version: "1"
+languages: [en]
+codes:
+  - id: find
+    name: Finding work
+    {code_keys}
+    rules:
+      en:
+        - phrase: [find work, problem finding work, job]
+          negation: false
+          {rule_keys}
+"""
+
+
+def _rule_codings(p) -> list[tuple]:
+    frame = p.codings(origin="rule")
+    return sorted(zip(frame["transcript"], frame["start"], frame["end"], frame["code"], strict=True))
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    (("", ""), ("", "reported: true")),  # "My brother said there was no problem finding work"
+    (("", ""), ("", "sense: [school]")),  # only "a job at a school"
+    (("", "reported: true"), ("scope: self", "reported: true")),  # "My brother said …" is the brother's
+    (("", "speakers: [any]\n          questions: false"), ("", "speakers: [any]")),  # "Was it about a job?"
+], ids=["reported", "sense", "scope", "questions"])
+def test_a_recode_after_changing_a_clause_key_gives_what_a_fresh_coding_gives(
+        tmp_path: Path, before: tuple[str, str], after: tuple[str, str]) -> None:
+    # Rule matches are cached per transcript under the rule's fingerprint: a key that changes
+    # where a rule fires must change the fingerprint, or a re-code would reuse stale matches.
+    from qualcode import Project
+
+    books = []
+    for n, (code_keys, rule_keys) in enumerate((before, after)):
+        path = tmp_path / f"book{n}.yaml"
+        path.write_text(RECODE_BOOK.format(code_keys=code_keys, rule_keys=rule_keys), encoding="utf-8")
+        books.append(path)
+    files = sorted(RECODE_CORPUS.glob("en_*.txt"))
+    with Project.create(tmp_path / "cached.qcdb") as p:
+        p.import_files(files)
+        p.autocode(books[0])
+        first = _rule_codings(p)
+        p.autocode(books[1])
+        again = _rule_codings(p)
+    with Project.create(tmp_path / "fresh.qcdb") as p:
+        p.import_files(files)
+        p.autocode(books[1])
+        fresh = _rule_codings(p)
+    assert again == fresh
+    assert again != first, "the variant must change the codings, or this test could not fail"

@@ -4,7 +4,6 @@ labels; QDPX and QDC validate against the official schemas and round-trip lossle
 
 from __future__ import annotations
 
-import os
 import zipfile
 from pathlib import Path
 
@@ -19,10 +18,7 @@ from qualcode.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
 CODEBOOK = str(ROOT / "codebooks" / "migration.yaml")
-REFI = ROOT.parent / "shared" / "refi"
-
-needs_refi = pytest.mark.skipif(not REFI.exists() and not os.environ.get("CI"),
-                                reason=f"the official REFI-QDA schemas are not at {REFI} (CI has them)")
+SCHEMAS = ROOT / "tests" / "data" / "refi" / "schemas"  # the official REFI-QDA schemas, vendored
 
 
 @pytest.fixture
@@ -89,15 +85,14 @@ def test_whole_project_xlsx_has_every_table(coded: Path, tmp_path: Path) -> None
     assert len(sheets["codebook"]) == 53
 
 
-@needs_refi
 def test_qdpx_and_qdc_validate_and_round_trip_through_import(coded: Path, tmp_path: Path) -> None:
     qdpx, qdc = tmp_path / "sample.qdpx", tmp_path / "codes.qdc"
     run("export", str(coded), "--what", "project", "--format", "qdpx", "--out", str(qdpx))
     run("export", str(coded), "--what", "codebook", "--out", str(qdc))
-    project_schema = etree.XMLSchema(etree.parse(str(REFI / "Project-mrt2019.xsd")))
+    project_schema = etree.XMLSchema(etree.parse(str(SCHEMAS / "Project-mrt2019.xsd")))
     with zipfile.ZipFile(qdpx) as z:
         assert project_schema.validate(etree.fromstring(z.read("project.qde"))), project_schema.error_log
-    codebook_schema = etree.XMLSchema(etree.parse(str(REFI / "Codebook.xsd")))
+    codebook_schema = etree.XMLSchema(etree.parse(str(SCHEMAS / "Codebook.xsd")))
     assert codebook_schema.validate(etree.parse(str(qdc))), codebook_schema.error_log
 
     fresh = tmp_path / "fresh.qcdb"

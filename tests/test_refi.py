@@ -1,9 +1,10 @@
 """REFI-QDA exchange: schema-valid exports, a lossless round trip, real files from other tools,
 and hostile files that must fail cleanly without touching the project.
 
-The official schemas and the real exchange files live in ../shared/refi (next to this
-repository). Without them these tests skip with the reason, except in CI (`CI` set),
-where they fail: there the files must be present.
+The official schemas and the real exchange files whose licenses allow it are vendored in
+tests/data/refi (see its README). The four sample files that are not (unclear license, AGPL)
+are read from ../shared/refi/samples next to this repository: without it their tests skip
+with the reason, except in CI (`CI` set), where they fail.
 """
 
 from __future__ import annotations
@@ -30,32 +31,41 @@ from qualcode.store import coding_queries
 from qualcode.store.schema import coders, codes, memos, metadata, transcripts, turns
 
 ROOT = Path(__file__).resolve().parent.parent
-REFI = Path(__file__).parents[2] / "shared" / "refi"
-SAMPLES = REFI / "samples"
+REFI_DATA = ROOT / "tests" / "data" / "refi"
+SCHEMAS = REFI_DATA / "schemas"
+VENDORED = (REFI_DATA / "samples" / "mit", REFI_DATA / "samples" / "lgpl-3.0")
+SHARED_SAMPLES = Path(__file__).parents[2] / "shared" / "refi" / "samples"
+# Real files the repository does not hold (see tests/data/refi/README.md for why).
+NOT_VENDORED = {"atlasti23_blank-atlas-project.qdpx", "atlasti23_target-atlas-project.qdpx",
+                "nvivo15mac_nvivo_project.qdpx", "qc132_demo.qdpx"}
 CODEBOOK = ROOT / "codebooks" / "migration.yaml"
 P = "urn:QDA-XML:project:1.0"
 NS = {"q": P}
 
 
-def need_refi() -> None:
-    if not (REFI / "Project-mrt2019.xsd").is_file():
-        message = (f"REFI-QDA schemas and sample files not found at {REFI}: check out the repository next to "
-                   "the shared/ folder that holds refi/")
+def sample(name: str) -> Path:
+    """A real exchange file: vendored, or (for the few that cannot be) from ../shared/refi/samples."""
+    for folder in VENDORED:
+        if (folder / name).is_file():
+            return folder / name
+    assert name in NOT_VENDORED, f"{name} is neither in tests/data/refi/samples nor listed in NOT_VENDORED"
+    if not (SHARED_SAMPLES / name).is_file():
+        message = (f"{name} is not vendored (its license, see tests/data/refi/README.md) and not found at "
+                   f"{SHARED_SAMPLES}: check out the repository next to the shared/ folder that holds refi/")
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+    return SHARED_SAMPLES / name
 
 
 @pytest.fixture(scope="module")
 def project_schema() -> etree.XMLSchema:
-    need_refi()
-    return etree.XMLSchema(etree.parse(str(REFI / "Project-mrt2019.xsd")))
+    return etree.XMLSchema(etree.parse(str(SCHEMAS / "Project-mrt2019.xsd")))
 
 
 @pytest.fixture(scope="module")
 def codebook_schema() -> etree.XMLSchema:
-    need_refi()
-    return etree.XMLSchema(etree.parse(str(REFI / "Codebook.xsd")))
+    return etree.XMLSchema(etree.parse(str(SCHEMAS / "Codebook.xsd")))
 
 
 def assert_valid(schema: etree.XMLSchema, doc: etree._Element | etree._ElementTree) -> None:
@@ -428,9 +438,15 @@ SAMPLE_CODEBOOKS = {  # file: (codes, a warning that must be given, or None)
 
 
 def test_every_sample_file_is_covered() -> None:
-    need_refi()
-    found = {f.name for f in SAMPLES.iterdir() if f.suffix in (".qdpx", ".qde", ".qdc")}
-    assert found == set(SAMPLE_PROJECTS) | set(SAMPLE_CODEBOOKS)
+    vendored = {f.name for folder in VENDORED for f in folder.iterdir() if f.suffix in (".qdpx", ".qde", ".qdc")}
+    assert vendored | NOT_VENDORED == set(SAMPLE_PROJECTS) | set(SAMPLE_CODEBOOKS)
+    assert not vendored & NOT_VENDORED
+    for name in vendored:  # byte for byte what ../shared holds, where that is at hand
+        if (SHARED_SAMPLES / name).is_file():
+            assert sample(name).read_bytes() == (SHARED_SAMPLES / name).read_bytes()
+    if SHARED_SAMPLES.is_dir():
+        found = {f.name for f in SHARED_SAMPLES.iterdir() if f.suffix in (".qdpx", ".qde", ".qdc")}
+        assert found == set(SAMPLE_PROJECTS) | set(SAMPLE_CODEBOOKS)
 
 
 def xpath_counts(path: Path) -> tuple[int, int, int]:
@@ -449,17 +465,15 @@ def xpath_counts(path: Path) -> tuple[int, int, int]:
 
 @pytest.mark.parametrize("name", sorted(SAMPLE_PROJECTS))
 def test_sample_counts_agree_with_xpath(name: str) -> None:
-    need_refi()
     codes_n, sources_n, codings_n, *_ = SAMPLE_PROJECTS[name]
-    assert xpath_counts(SAMPLES / name) == (codes_n, sources_n, codings_n)
+    assert xpath_counts(sample(name)) == (codes_n, sources_n, codings_n)
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLE_PROJECTS))
 def test_import_sample_project(name: str, tmp_path: Path) -> None:
-    need_refi()
     codes_n, sources_n, codings_n, coders_n, skipped_n, memos_n = SAMPLE_PROJECTS[name]
     with Project.create(tmp_path / "p.qcdb") as p:
-        result = refi.import_qdpx(p, SAMPLES / name)
+        result = refi.import_qdpx(p, sample(name))
         assert (result.codes, result.sources, result.codings, result.coders, result.memos) == (
             codes_n, sources_n, codings_n, coders_n, memos_n)
         assert len([s for s in result.skipped if s.kind == "source"]) == skipped_n
@@ -468,13 +482,12 @@ def test_import_sample_project(name: str, tmp_path: Path) -> None:
                    for c in p.codings().to_dict("records"))
         assert set(p.codings()["origin"]) <= {"import"}
         log = p.import_log()
-        assert list(log["file"]) == [str(SAMPLES / name)]
+        assert list(log["file"]) == [str(sample(name))]
 
 
 def test_atlas_standard_project_reports_every_skipped_source(tmp_path: Path) -> None:
-    need_refi()
     with Project.create(tmp_path / "p.qcdb") as p:
-        result = refi.import_qdpx(p, SAMPLES / "atlasti84_refi_standard_project.qde")
+        result = refi.import_qdpx(p, sample("atlasti84_refi_standard_project.qde"))
         memo_titles = {r.title for r in p.engine.connect().execute(select(memos.c.title))}
     reasons = {s.name: s.reason for s in result.skipped}
     assert "missing from the archive" in reasons["Mabel.txt"]
@@ -488,8 +501,7 @@ def test_atlas_standard_project_reports_every_skipped_source(tmp_path: Path) -> 
 
 def test_nvivo_utf16_positions_are_converted(tmp_path: Path) -> None:
     """NVivo counts UTF-16 units over CRLF text; each coding must hold the words NVivo selected."""
-    need_refi()
-    path = SAMPLES / "nvivo12win_oltas0517.qdpx"
+    path = sample("nvivo12win_oltas0517.qdpx")
     with zipfile.ZipFile(path) as zf:
         root = etree.fromstring(zf.read("project.qde"))
         expected = []
@@ -508,8 +520,7 @@ def test_nvivo_utf16_positions_are_converted(tmp_path: Path) -> None:
 
 
 def test_qc_positions_are_characters_of_the_source_file(tmp_path: Path) -> None:
-    need_refi()
-    path = SAMPLES / "qc132_demo.qdpx"
+    path = sample("qc132_demo.qdpx")
     with zipfile.ZipFile(path) as zf:
         board = zf.read("sources/board_2017.txt").decode("utf-8")
     with Project.create(tmp_path / "p.qcdb") as p:
@@ -521,18 +532,17 @@ def test_qc_positions_are_characters_of_the_source_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", sorted(SAMPLE_CODEBOOKS))
 def test_import_sample_codebook(name: str, tmp_path: Path) -> None:
-    need_refi()
     n, warning = SAMPLE_CODEBOOKS[name]
-    root = etree.parse(str(SAMPLES / name)).getroot()
+    root = etree.parse(str(sample(name))).getroot()
     assert int(root.xpath("count(//*[local-name()='Code'])")) == n
-    result = refi.import_qdc(SAMPLES / name)
+    result = refi.import_qdc(sample(name))
     assert len(result.codes) == n
     assert len({c.id for c in result.codes}) == n
     assert all(refi_code_id_ok(c.id) for c in result.codes)
     if warning:
         assert any(warning in w for w in result.warnings), result.warnings
     with Project.create(tmp_path / "p.qcdb") as p:
-        refi.import_qdc(SAMPLES / name, p)
+        refi.import_qdc(sample(name), p)
         assert len(p.codes()) == n
 
 
@@ -543,14 +553,13 @@ def refi_code_id_ok(code_id: str) -> bool:
 
 
 def test_codebook_ids_follow_names_and_hierarchy() -> None:
-    need_refi()
-    codes_ = {c.name: c for c in refi.import_qdc(SAMPLES / "atlasti9_codebook_ns0-4.qdc").codes}
+    codes_ = {c.name: c for c in refi.import_qdc(sample("atlasti9_codebook_ns0-4.qdc")).codes}
     assert codes_["code1.1"].id == "code1.code1_1" and codes_["code1.1"].parent == "code1"
     assert codes_["code:3.1"].id == "code3.code_3_1"
-    spec = {c.name: c for c in refi.import_qdc(SAMPLES / "refi15-spec-example_plus-empty-sets.qdc").codes}
+    spec = {c.name: c for c in refi.import_qdc(sample("refi15-spec-example_plus-empty-sets.qdc")).codes}
     assert spec["Economy"].guid == "d7aa29da-519b-4946-9b90-253b6db8fd0a"  # braces dropped, lower case
     assert spec["Economy"].color == "#ffff00" and spec["Topics"].codable is False
-    doorstop = refi.import_qdc(SAMPLES / "portableqda_doorstop_invalid-attr.qdc").codes
+    doorstop = refi.import_qdc(sample("portableqda_doorstop_invalid-attr.qdc")).codes
     assert doorstop[0].description == "Hello, world!"
 
 
@@ -896,10 +905,9 @@ def test_short_colours_are_widened_and_frames_export(tmp_path: Path, codebook_sc
 
 def test_codebook_xsd_rejects_what_import_tolerates(codebook_schema: etree.XMLSchema) -> None:
     """The lenient import is needed: these real codebooks do not validate."""
-    need_refi()
     for name in ("atlasti9_codebook_ns0-4.qdc", "portableqda_doorstop_invalid-attr.qdc",
                  "refi15-spec-example_plus-empty-sets.qdc"):
-        assert not codebook_schema.validate(etree.parse(str(SAMPLES / name)))
+        assert not codebook_schema.validate(etree.parse(str(sample(name))))
 
 
 def test_qualcode_json_is_optional_for_our_own_files(coded_sample: Path, tmp_path: Path) -> None:

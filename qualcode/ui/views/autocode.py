@@ -7,7 +7,7 @@ import streamlit as st
 
 from qualcode.codebook import load as load_codebook
 from qualcode.errors import QualcodeError
-from qualcode.ui import state
+from qualcode.ui import state, suggest_panel
 
 CODEBOOKS = Path(__file__).resolve().parents[3] / "codebooks"
 
@@ -58,6 +58,8 @@ if book is not None:
                   "removed": len(run.removed.get(c, []))} for c in sorted(set(run.counts) | set(run.removed))])
     if "autocode_last" in st.session_state:
         st.dataframe(st.session_state["autocode_last"], hide_index=True, key="autocode_counts")
+
+suggest_panel.learn_from_coding(project)
 
 st.subheader("Rule codings")
 codings = project.codings(origin="rule")

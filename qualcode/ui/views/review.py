@@ -7,7 +7,7 @@ import streamlit as st
 
 from qualcode import retrieval
 from qualcode.errors import QualcodeError
-from qualcode.ui import state
+from qualcode.ui import state, suggest_panel
 
 project = state.project()
 st.title("Review")
@@ -19,6 +19,9 @@ if not coder:
 message = st.session_state.pop("review_flash", None)
 if message:
     st.success(message)
+
+with st.expander("Code next: the turns that would teach the model most"):
+    suggest_panel.code_next(project, coder)
 
 queue = project.codings(status="suggested")
 if queue.empty:
@@ -33,6 +36,10 @@ d, e = st.columns([3, 2])
 low, high = d.slider("Confidence", 0.0, 1.0, (0.0, 1.0), 0.05, key="review_confidence")
 no_confidence = e.checkbox("Include suggestions without a confidence (rule codings have none)", value=True,
                            key="review_no_confidence")
+f, g = st.columns([3, 2])
+origins = f.multiselect("Origin", sorted(queue["origin"].unique()), key="review_origins",
+                        help="rule: a codebook rule; model: learned from a coder's own coding")
+by_confidence = g.checkbox("Most confident first", value=True, key="review_sort_confidence")
 
 keep = pd.Series(True, index=queue.index)
 if codes:
@@ -43,7 +50,12 @@ if transcripts:
     keep &= queue["transcript"].isin(transcripts)
 confidence = queue["confidence"]
 keep &= confidence.between(low, high) | (confidence.isna() & no_confidence)
+if origins:
+    keep &= queue["origin"].isin(origins)
 shown = queue[keep]
+if by_confidence:
+    shown = shown.sort_values("confidence", ascending=False, na_position="last", kind="mergesort")
+why = suggest_panel.reasons_for(project, [int(i) for i in shown.loc[shown["origin"] == "model", "id"]])
 st.caption(f"{len(shown)} of {len(queue)} suggestions shown.")
 if shown.empty:
     st.info("No suggestion passes these filters.")
@@ -57,6 +69,7 @@ table = pd.DataFrame({
     "pick": False, "transcript": shown["transcript"].to_numpy(), "turn": shown["turn"].to_numpy(),
     "code": shown["code"].to_numpy(), "rule": shown["rule"].to_numpy(), "matched": shown["matched"].to_numpy(),
     "confidence": shown["confidence"].to_numpy(),
+    "why": [suggest_panel.why_text(why, int(i)) for i in shown["id"]],
     "in context": [" ".join(f"{context.at[i, 'before']} ⟦{context.at[i, 'text']}⟧ {context.at[i, 'after']}".split())
                    for i in shown["id"]],
 }, index=pd.Index(shown["id"].to_numpy(), name="coding"))
@@ -107,3 +120,5 @@ for coding_id in focus[:50]:
         st.caption(retrieval.markdown_text(f"{row['transcript']} · turn {row['turn']} · {row['speaker'] or '—'} · "
                                           f"{row['code']} · {source}"))
         st.markdown(retrieval.segment_markdown(row["before"], row["text"], row["after"]))
+        if int(coding_id) in why:
+            st.caption(retrieval.markdown_text("why: " + suggest_panel.why_text(why, int(coding_id))))

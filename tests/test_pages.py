@@ -128,7 +128,7 @@ def test_project_page_opens_and_creates_projects(sample_copy: Path, tmp_path: Pa
     assert not app.exception, app.exception
     assert new.exists() and app.session_state["project_location"] == str(new)
     assert {m.label: m.value for m in app.metric}["Transcripts"] == "0"
-    assert str(new) in app.sidebar.caption[0].value
+    assert str(new) in plain(app.sidebar.caption[0].value)  # escaped Markdown (user text is text)
 
 
 # --- Codebook -------------------------------------------------------------------------------------------
@@ -273,7 +273,7 @@ def test_review_page_accepts_and_rejects_ticked_suggestions(coded_copy: Path,
     app.sidebar.text_input(key="coder").input("aigerim").run()
     app.button(key="review_accept").click().run()
     assert not app.exception, app.exception
-    assert "Accepted 2 suggestion(s) as aigerim" in app.success[0].value
+    assert "Accepted 2 suggestion(s) as aigerim" in plain(app.success[0].value)
     codings = stored(coded_copy, "codings").set_index("id")
     assert list(codings.loc[first["id"][:2], "status"]) == ["accepted", "accepted"]
     assert codings.loc[first["id"].iloc[2], "status"] == "suggested"

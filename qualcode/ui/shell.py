@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from qualcode.errors import QualcodeError
-from qualcode.retrieval import markdown_lines
+from qualcode.retrieval import markdown_lines, markdown_text
 from qualcode.ui.gate import HostRule, hostname
 
 VIEWS = Path(__file__).parent / "views"
@@ -45,10 +45,11 @@ def run() -> None:
         else:
             project = state.project()
     except QualcodeError as exc:
-        st.error(str(exc))
+        st.error(markdown_lines(str(exc)))
         st.stop()
-    st.sidebar.markdown(f"**Project:** {project.name}")
-    st.sidebar.caption(project.location)
+    # User text is text (issue 18.7): names and paths are escaped wherever Streamlit reads Markdown.
+    st.sidebar.markdown(f"**Project:** {markdown_text(project.name)}")
+    st.sidebar.caption(markdown_text(project.location))
     # The coder's name rides in the URL (?coder=NAME), so a reload or a bookmark keeps it:
     # session state alone is lost when the browser reconnects.
     if not st.session_state.get("coder") and st.query_params.get("coder"):

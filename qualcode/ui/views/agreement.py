@@ -8,6 +8,7 @@ import streamlit as st
 
 from qualcode.errors import QualcodeError
 from qualcode.exchange.safe_csv import csv_bytes
+from qualcode.retrieval import markdown_lines, markdown_text
 from qualcode.ui import state
 
 UNITS = {"turn": "Turns", "sentence": "Sentences", "paragraph": "Paragraphs", "char": "Characters"}
@@ -44,7 +45,7 @@ try:
                                    statuses=("accepted",) if accepted_only else ("accepted", "suggested"),
                                    n_boot=int(n_boot))
 except QualcodeError as exc:
-    st.error(str(exc))
+    st.error(markdown_lines(str(exc)))
     st.stop()
 
 overall = result.overall
@@ -55,7 +56,8 @@ for place, (key, label) in zip(cols, [("percent", "Agreement %"), ("kappa", "Coh
     value = overall.get(key)
     place.metric(label, "—" if value is None or pd.isna(value) else
                  (f"{value:.1f}" if key == "percent" else f"{value:.3f}"))
-st.caption(f"{len(result.transcripts)} transcripts coded by every one of {', '.join(coders)}; pooled over codes.")
+st.caption(f"{len(result.transcripts)} transcripts coded by every one of {markdown_text(', '.join(coders))}; "
+           "pooled over codes.")
 
 
 machine = any(":" in c for c in coders)

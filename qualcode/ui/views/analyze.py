@@ -7,6 +7,7 @@ import streamlit as st
 from qualcode.analysis import charts, cooccurrence, frequencies
 from qualcode.errors import QualcodeError
 from qualcode.exchange.safe_csv import csv_bytes
+from qualcode.retrieval import markdown_lines, markdown_text
 from qualcode.ui import state
 from qualcode.ui.charts import show
 
@@ -61,10 +62,10 @@ with cross_tab:
         try:
             result = project.crosstab(attribute, statuses=statuses, codes=shown_codes)
         except QualcodeError as exc:
-            st.error(str(exc))
+            st.error(markdown_lines(str(exc)))
         else:
-            st.caption(f"{result.n} cases" + (f"; {result.missing} without a value for {attribute} left out"
-                                              if result.missing else "") +
+            left_out = f"; {result.missing} without a value for {markdown_text(attribute)} left out"
+            st.caption(f"{result.n} cases" + (left_out if result.missing else "") +
                        ". Fisher's exact test for 2 × 2 tables; otherwise chi-square, with a Monte Carlo "
                        "p-value when expected counts are small.")
             wide = result.table.pivot(index="code", columns="value", values="row_pct").round(1)
@@ -75,7 +76,7 @@ with cross_tab:
                      "analyze_crosstab_csv", index=False)
             small = result.tests[result.tests["p_value"] < 0.05]
             if len(small):
-                st.caption("p < 0.05 (uncorrected for the number of codes): " + ", ".join(small["code"]))
+                st.caption("p < 0.05 (uncorrected for the number of codes): " + markdown_text(", ".join(small["code"])))
             code = st.selectbox("One code's table", list(wide.index), key="analyze_crosstab_code")
             st.dataframe(result.contingency(code), key="analyze_contingency")
             show(charts.crosstab_bars(result.table, attribute), f"crosstab-{attribute}", "analyze_crosstab")

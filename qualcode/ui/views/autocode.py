@@ -7,6 +7,7 @@ import streamlit as st
 
 from qualcode.codebook import load as load_codebook
 from qualcode.errors import QualcodeError
+from qualcode.retrieval import markdown_lines, markdown_text
 from qualcode.ui import state, suggest_panel
 
 CODEBOOKS = Path(__file__).resolve().parents[3] / "codebooks"
@@ -27,10 +28,11 @@ if path:
     try:
         book = load_codebook(path)
     except QualcodeError as exc:
-        st.error(str(exc))
+        st.error(markdown_lines(str(exc)))
 if book is not None:
     n_rules = {lang: sum(1 for _ in book.rules(lang)) for lang in book.languages}
-    st.caption(f"**{book.name}** version {book.version}: {len(book.codes)} codes; rules "
+    st.caption(f"**{markdown_text(book.name)}** version {markdown_text(str(book.version))}: "
+               f"{len(book.codes)} codes; rules "
                + ", ".join(f"{lang} {n}" for lang, n in n_rules.items()))
     dry, real = st.columns(2)
     preview = dry.button("Preview (change nothing)", key="autocode_preview")
@@ -44,7 +46,7 @@ if book is not None:
         try:
             run = project.autocode(book, accept=accept or None, dry_run=preview, progress=progress)
         except QualcodeError as exc:
-            st.error(str(exc))
+            st.error(markdown_lines(str(exc)))
         else:
             bar.empty()
             head = "Preview: the run would make" if preview else f"Run {run.id} made"
@@ -52,7 +54,7 @@ if book is not None:
                        f"(+{sum(map(len, run.added.values()))} / −{sum(map(len, run.removed.values()))} "
                        f"against the previous run; {run.carried_over} reviewer decisions kept).")
             for warning in run.warnings:
-                st.warning(warning)
+                st.warning(markdown_lines(warning))
             st.session_state["autocode_last"] = pd.DataFrame(
                 [{"code": c, "codings": run.counts.get(c, 0), "added": len(run.added.get(c, [])),
                   "removed": len(run.removed.get(c, []))} for c in sorted(set(run.counts) | set(run.removed))])

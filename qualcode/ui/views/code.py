@@ -11,6 +11,7 @@ import streamlit as st
 
 from qualcode import coding as manual
 from qualcode.errors import ProjectError, QualcodeError
+from qualcode.retrieval import markdown_lines, markdown_text
 from qualcode.ui import state
 from qualcode.ui.components import transcript as component
 
@@ -33,7 +34,7 @@ if linked is not None and linked != st.session_state.get("code_linked"):
     if linked in names:
         st.session_state["code_transcript"] = linked
     else:
-        st.warning(str(ProjectError("E105", name=linked, known=", ".join(names))))
+        st.warning(markdown_lines(str(ProjectError("E105", name=linked, known=", ".join(names)))))
 if "code_transcript" not in st.session_state and st.session_state.get("code_current") in names:
     st.session_state["code_transcript"] = st.session_state["code_current"]  # back from another page
 if st.session_state.get("code_transcript") not in names:
@@ -114,13 +115,13 @@ def workbench() -> None:
         st.button("Undo", key="code_undo_button", on_click=on_undo, disabled=not stack, icon=":material/undo:",
                   help="Undo your last action in this browser tab.")
         if stack:
-            st.caption(f"Last: {stack[-1].label}")
+            st.caption(markdown_text(f"Last: {stack[-1].label}"))
         if "code_undone" in st.session_state:
-            st.success(f"Undone: {st.session_state.pop('code_undone')}")
+            st.success(markdown_text(f"Undone: {st.session_state.pop('code_undone')}"))
         if component.ERROR in st.session_state:
-            st.error(st.session_state.pop(component.ERROR))
+            st.error(markdown_lines(st.session_state.pop(component.ERROR)))
         n_suggested = sum(c["status"] == "suggested" for c in every)
-        st.caption(f"{len(every)} codings in {name} ({n_suggested} suggested), {len(shown)} shown. "
+        st.caption(f"{len(every)} codings in {markdown_text(name)} ({n_suggested} suggested), {len(shown)} shown. "
                    "Select text to code it; click a highlight to see, change or review it.")
     # The table is opt-in: drawing it costs every rerun (and the grid's script on the first load).
     if st.toggle("List the codings shown as a table", key="code_table"):

@@ -8,6 +8,7 @@ import streamlit as st
 
 from qualcode.errors import QualcodeError
 from qualcode.exchange import tables
+from qualcode.retrieval import markdown_lines, markdown_text
 from qualcode.ui import state
 
 WHAT = {"segments": "Coded segments (one row per coding)", "matrix": "Case × code matrix with attributes",
@@ -73,12 +74,12 @@ if st.button("Prepare the file", type="primary", key="export_prepare"):
             st.session_state["export_file"] = (name, target.read_bytes(), notes)
     except QualcodeError as exc:
         st.session_state.pop("export_file", None)
-        st.error(str(exc))
+        st.error(markdown_lines(str(exc)))
 
 ready = st.session_state.get("export_file")
 if ready and ready[0] == name:
     file_name, data, notes = ready
     for note in notes:
-        st.caption(note)
-    st.download_button(f"Download {file_name} ({len(data) / 1024:.0f} KB)", data, file_name=file_name,
+        st.caption(markdown_text(note))  # notes name columns: codes and attributes
+    st.download_button(f"Download {markdown_text(file_name)} ({len(data) / 1024:.0f} KB)", data, file_name=file_name,
                        mime=MIME[fmt], key="export_download", on_click="ignore", icon=":material/download:")

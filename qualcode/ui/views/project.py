@@ -17,7 +17,7 @@ LANGUAGES = {"auto": "Detect", "en": "English", "ru": "Russian", "kk": "Kazakh"}
 
 project = state.project()
 st.title("Project")
-st.caption(f"**{project.name}** · `{project.location}`")
+st.caption(f"**{markdown_text(project.name)}** · {markdown_text(project.location)}")
 
 transcripts = project.transcripts()
 cases = project.cases()

@@ -39,9 +39,10 @@ for name in attributes:
         low, high = values.min(), values.max()
         if types[name] == "number" and all(float(v).is_integer() for v in values):
             low, high = int(low), int(high)
-        where[name] = st.slider(name, low, high, (low, high), key=f"retrieve_range_{name}")
+        where[name] = st.slider(retrieval.markdown_text(name), low, high, (low, high), key=f"retrieve_range_{name}")
     else:
-        picked = st.multiselect(f"{name} (empty: any)", sorted({str(v) for v in values}), key=f"retrieve_values_{name}")
+        picked = st.multiselect(f"{retrieval.markdown_text(name)} (empty: any)", sorted({str(v) for v in values}),
+                                key=f"retrieve_values_{name}")
         if picked:
             where[name] = picked
 a, b = st.columns(2)

@@ -18,7 +18,7 @@ if not coder:
 
 message = st.session_state.pop("review_flash", None)
 if message:
-    st.success(message)
+    st.success(retrieval.markdown_text(message))  # it names the coder
 
 with st.expander("Code next: the turns that would teach the model most"):
     suggest_panel.code_next(project, coder)
@@ -92,7 +92,7 @@ def decide(ids: list[int], status: str) -> None:
     try:
         n = project.review_codings(ids, status, coder)
     except QualcodeError as exc:
-        st.error(str(exc))
+        st.error(retrieval.markdown_lines(str(exc)))
         return
     st.session_state["review_flash"] = f"{status.capitalize()} {n} suggestion(s) as {coder}."
     st.session_state["review_round"] = review_round + 1  # a fresh table without ticks

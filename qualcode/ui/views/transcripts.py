@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from qualcode.ingest.turns import format_timestamp
+from qualcode.retrieval import markdown_text
 from qualcode.ui import state
 
 project = state.project()
@@ -22,11 +23,11 @@ cases = project.cases().set_index("case")
 row = table.set_index("transcript").loc[name]
 if row["case"] in cases.index:
     attrs = cases.loc[row["case"]].dropna()
-    st.caption(" · ".join(f"{k}: {v}" for k, v in attrs.items() if k != "note"))
+    st.caption(" · ".join(markdown_text(f"{k}: {v}") for k, v in attrs.items() if k != "note"))
 turns = project.turns(name)
 for turn in turns.itertuples():
     ts = f"[{format_timestamp(turn.timestamp)}] " if pd.notna(turn.timestamp) else ""
     who = turn.speaker or "—"
     with st.container(border=turn.role == "respondent"):
-        st.markdown(f"**{ts}{who}** · _{turn.role}_")
+        st.markdown(f"**{markdown_text(ts + who)}** · _{markdown_text(turn.role)}_")
         st.text(turn.text)

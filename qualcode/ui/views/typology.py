@@ -12,7 +12,7 @@ from qualcode.analysis.typology import compare_with
 from qualcode.codebook import load as load_codebook
 from qualcode.errors import QualcodeError
 from qualcode.exchange.safe_csv import csv_bytes
-from qualcode.retrieval import markdown_lines
+from qualcode.retrieval import markdown_lines, markdown_text
 from qualcode.ui import state
 from qualcode.ui.charts import show
 
@@ -48,7 +48,7 @@ path = own or path
 try:
     book = load_codebook(path)
 except QualcodeError as exc:
-    st.error(str(exc))
+    st.error(markdown_lines(str(exc)))
     st.stop()
 
 # The presence matrix's columns are exactly the codes with a coding; project.typology builds the
@@ -88,7 +88,7 @@ if k_text.strip() != "auto":
         if k < 2:
             raise ValueError
     except ValueError:
-        st.error(f"Number of clusters: {k_text!r} is not `auto` or a whole number from 2 up.")
+        st.error(markdown_lines(f"Number of clusters: {k_text!r} is not 'auto' or a whole number from 2 up."))
         st.stop()
 
 statuses = ("accepted",) if accepted_only else ("accepted", "suggested")
@@ -102,7 +102,7 @@ try:
                                   linkage=linkage,
                                   random_state=int(seed))
 except QualcodeError as exc:
-    st.error(str(exc))
+    st.error(markdown_lines(str(exc)))
     st.stop()
 
 frame = report.cases
@@ -110,7 +110,7 @@ summary = st.columns(4)
 if report.rule is not None:
     counts = frame["rule_type"].value_counts()
     summary[0].metric("Rule types", len(counts))
-    st.caption("Rule types: " + " · ".join(f"{t}: {n}" for t, n in counts.items()))
+    st.caption("Rule types: " + " · ".join(markdown_text(f"{t}: {n}") for t, n in counts.items()))
 if report.model is not None:
     model = report.model
     summary[1].metric("Clusters (k)", model.k_, help="chosen by silhouette" if model.k == "auto" else "fixed")
@@ -165,7 +165,7 @@ if compare_options:
     for column, place in zip(columns, st.columns(len(columns)), strict=True):
         result = compare_with(frame, cases, attr, column)
         place.dataframe(result.table, key=f"typology_crosstab_{column}")
-        alike = f"{result.same} of {result.n} cases have the same value for type and {attr}; " \
+        alike = f"{result.same} of {result.n} cases have the same value for type and {markdown_text(attr)}; " \
             if result.comparable else f"{result.n} cases; "
         place.caption(f"{column}: {alike}adjusted Rand index {result.ari:.3f}.")
 
@@ -174,15 +174,15 @@ if report.model is not None:
     description = report.description
     for cluster, size in description.sizes.items():
         label = frame.loc[frame["cluster"] == cluster, "cluster_label"].iloc[0]
-        with st.expander(f"Cluster {cluster} — {label} ({size} cases)", expanded=cluster == 0):
+        with st.expander(f"Cluster {cluster} — {markdown_text(label)} ({size} cases)", expanded=cluster == 0):
             codes = description.codes[description.codes["cluster"] == cluster].head(8)
             st.dataframe(codes.drop(columns="cluster").round(3), hide_index=True, width="stretch",
                          key=f"typology_codes_{cluster}")
             typical = description.typical[description.typical["cluster"] == cluster]
             st.caption("Most typical cases: " + ", ".join(
-                f"{r.case} (silhouette {r.silhouette:.2f})" for r in typical.itertuples()))
+                f"{markdown_text(r.case)} (silhouette {r.silhouette:.2f})" for r in typical.itertuples()))
             for q in description.quotes[description.quotes["cluster"] == cluster].itertuples():
-                st.markdown(f"**{q.code}** · {q.case}")
+                st.markdown(f"**{markdown_text(q.code)}** · {markdown_text(q.case)}")
                 st.text(" ".join(str(q.text).split()))
 
 st.subheader("Charts")

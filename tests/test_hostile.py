@@ -298,3 +298,22 @@ def test_cli_reports_a_locked_project_with_exit_code_1(base_project: Path, tmp_p
         holder.close()
     assert result.exit_code == 1 and "[E957]" in result.output
     assert isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("case_id", ["import-fm_alias_bomb_md", "codebook-catastrophic_0_yaml", "codings-corrupt_xlsx",
+                                     "refi-zip_slip_qdpx"])
+def test_the_real_command_exits_1_without_a_traceback(case_id: str, corpus: Path, base_project: Path,
+                                                      tmp_path: Path) -> None:
+    """The same cases through `python -m qualcode` in its own process, as a user runs it."""
+    import subprocess
+
+    case = next(c for c in CORPUS_CASES if c.id == case_id)
+    project = tmp_path / "p.qcdb"
+    shutil.copy(base_project, project)
+    before = snapshot(project)
+    done = subprocess.run([sys.executable, "-m", "qualcode", *case.argv(str(project), corpus)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert f"[{case.expected}]" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert snapshot(project) == before

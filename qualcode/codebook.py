@@ -658,6 +658,9 @@ class _Builder:
                     elif why := safe_regex.catastrophic(rule.regex):
                         self.p.add("E950", line=_line(spec, "regex"), where=where, pattern=rule.regex,
                                    reason=why, fix=safe_regex.FIX)
+                    elif why := safe_regex.engine_error(rule.regex):
+                        self.p.add("E609", line=_line(spec, "regex"), where=where, pattern=rule.regex, reason=why,
+                                   fix="write it in the syntax of Python's re module")
         else:
             rule.tokens = spec.get("tokens")
             self._check_tokens(rule, spec, where)
@@ -681,6 +684,10 @@ class _Builder:
             reason = " ".join(str(exc).split())
             self.p.add("E610", line=line, where=where, reason=reason[:300])
             rule.tokens = None
+            return
+        for rx in safe_regex.token_regexes(rule.tokens):  # spaCy runs these with `re`, unbounded
+            if why := safe_regex.catastrophic(rx, 0):
+                self.p.add("E950", line=line, where=where, pattern=rx, reason=why, fix=safe_regex.FIX)
 
     def _hierarchy(self, book: Codebook) -> None:
         ids = {c.id: c for c in book.codes}

@@ -226,12 +226,41 @@ def _walk(items: Any, shape: _Shape) -> str | None:
 
 
 def catastrophic(pattern: str, flags: int = re.IGNORECASE) -> str | None:
-    """Why `pattern` can backtrack exponentially, or None. The pattern must compile with `re`."""
-    parsed = sre_parse.parse(pattern, flags)
+    """Why `pattern` can backtrack exponentially, or None (also None when `re` cannot parse it:
+    that is a different problem, reported as such)."""
+    try:
+        parsed = sre_parse.parse(pattern, flags)
+    except (re.error, RecursionError, OverflowError):
+        return None
     letters: set[str] = set()
     _literals(parsed, letters)
     shape = _Shape(_UNIVERSE | letters, bool(flags & re.IGNORECASE))
     return _walk(parsed, shape)
+
+
+def engine_error(pattern: str) -> str | None:
+    """Why the matching engine (`regex`) refuses a pattern that `re` accepted, or None."""
+    try:
+        regex.compile(pattern, regex.IGNORECASE)
+    except (regex.error, RecursionError, OverflowError) as exc:
+        return str(exc) or type(exc).__name__
+    return None
+
+
+def token_regexes(tokens: Any) -> list[str]:
+    """The `REGEX` values inside a spaCy token pattern. spaCy matches them with `re`, with no time
+    bound, and a single token can be long ("aaaa..."), so `codebook check` vets them too."""
+    found: list[str] = []
+    if isinstance(tokens, dict):
+        for key, value in tokens.items():
+            if str(key).upper() == "REGEX" and isinstance(value, str):
+                found.append(value)
+            else:
+                found += token_regexes(value)
+    elif isinstance(tokens, list):
+        for item in tokens:
+            found += token_regexes(item)
+    return found
 
 
 FIX = ("let each repeated part match a text in one way only: (a+)+ -> a+, (\\w+\\s?)+ -> \\w+(?:\\s+\\w+)*, "

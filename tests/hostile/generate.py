@@ -217,6 +217,9 @@ def cases() -> list[tuple[Case, bytes | None]]:
                             r"(.*,)*x", r"(?:[а-я]+\s*)+\.", r"(\d+\.?)+$", r"(ab|abab)+$", r"^(\s*\w+)+$",
                             r"(?:работ\w*\s?)+!"]):
         add("codebook", f"catastrophic_{i}.yaml", _codebook(rx), "E950")
+    add("codebook", "tokens_regex.yaml",
+        "name: hostile\nversion: '1'\nlanguages: [en]\ncodes:\n  - id: c\n    name: c\n    rules:\n      en:\n"
+        "        - tokens: [{LOWER: we}, {TEXT: {REGEX: \"(a+)+$\"}}]\n", "E950")
     add("codebook", "alias_bomb.yaml", "name: x\nversion: '1'\nlanguages: [en]\ncodes: []\n" + _alias_bomb(), "E952")
     add("codebook", "alias.yaml", "name: &n x\nversion: '1'\nlanguages: [en]\ncodes: []\ndescription: *n\n", "E952")
     add("codebook", "merge_key.yaml",

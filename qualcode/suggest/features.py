@@ -87,13 +87,17 @@ class UnitFeatures(TransformerMixin, BaseEstimator):
     families : the feature families to use (see the module docstring); an ablation drops one.
     min_df : a feature must occur in at least this many training units to enter the vocabulary.
     char_ngrams : (shortest, longest) character n-gram of Kazakh word forms.
+    text_weight : the value of a word, bigram or letters feature (rule, role and language
+        features are 1). Below 1, the regularisation holds the many text features back more
+        than the few rule features, which a handful of examples cannot outweigh by chance.
     """
 
     def __init__(self, families: Sequence[str] = FAMILIES, min_df: int = 1,
-                 char_ngrams: tuple[int, int] = (3, 5)) -> None:
+                 char_ngrams: tuple[int, int] = (3, 5), text_weight: float = 1.0) -> None:
         self.families = families
         self.min_df = min_df
         self.char_ngrams = char_ngrams
+        self.text_weight = text_weight
 
     def _sets(self, units: Iterable[Unit]) -> list[set[str]]:
         fams = tuple(self.families)
@@ -111,6 +115,15 @@ class UnitFeatures(TransformerMixin, BaseEstimator):
         self.index_ = {f: i for i, f in enumerate(self.vocabulary_)}
         return self
 
+    def _values(self) -> np.ndarray:
+        """Each vocabulary feature's value when present (text_weight for text features, else 1)."""
+        if getattr(self, "_values_for", None) is not self.vocabulary_:
+            text = ("w:", "b:", "c:")
+            self._value = np.array([self.text_weight if f.startswith(text) else 1.0 for f in self.vocabulary_],
+                                   dtype=np.float32)
+            self._values_for = self.vocabulary_
+        return self._value
+
     def transform(self, units: Sequence[Unit]) -> sp.csr_matrix:
         index = self.index_
         indptr = [0]
@@ -119,8 +132,9 @@ class UnitFeatures(TransformerMixin, BaseEstimator):
             cols = sorted(index[f] for f in feats if f in index)
             indices.extend(cols)
             indptr.append(len(indices))
-        data = np.ones(len(indices), dtype=np.float32)
-        return sp.csr_matrix((data, np.array(indices, dtype=np.int32), np.array(indptr, dtype=np.int64)),
+        idx = np.array(indices, dtype=np.int32)
+        data = self._values()[idx] if len(idx) else np.ones(0, dtype=np.float32)
+        return sp.csr_matrix((data, idx, np.array(indptr, dtype=np.int64)),
                              shape=(len(indptr) - 1, len(self.vocabulary_)))
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:

@@ -82,8 +82,8 @@ class ModelRun:
 
 
 def make_pipeline(*, families: Sequence[str] = FAMILIES, min_positive: int = 5, seed: int = 0,
-                  C: float = 1.0) -> Pipeline:
-    return Pipeline([("features", UnitFeatures(families=tuple(families))),
+                  C: float = 1.0, text_weight: float = 1.0) -> Pipeline:
+    return Pipeline([("features", UnitFeatures(families=tuple(families), text_weight=text_weight)),
                      ("model", CodeSuggester(C=C, min_positive=min_positive, random_state=seed))])
 
 

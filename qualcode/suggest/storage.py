@@ -50,7 +50,8 @@ def encode(features: UnitFeatures, est: CodeSuggester, codes: list[str], use_mod
     spec = {
         "format": FORMAT, "codes": list(codes), "vocabulary": list(features.vocabulary_),
         "features": {"families": list(features.families), "min_df": int(features.min_df),
-                     "char_ngrams": [int(v) for v in features.char_ngrams]},
+                     "char_ngrams": [int(v) for v in features.char_ngrams],
+                     "text_weight": float(features.text_weight)},
         "estimator": {k: v for k, v in est.get_params().items()},
         "has_model": [bool(v) for v in est.has_model_], "use_model": [bool(v) for v in use_model],
         "intercept": _floats(est.intercept_), "calibration": [_floats(r) for r in est.calibration_],
@@ -142,8 +143,10 @@ def _build(row: Any, spec: dict, weights: bytes) -> StoredModel:
     _check(isinstance(ngrams, list) and len(ngrams) == 2 and all(isinstance(k, int) and 1 <= k <= 10 for k in ngrams),
            "char_ngrams")
     _check(isinstance(feats["min_df"], int), "min_df")
+    weight = feats["text_weight"]
+    _check(isinstance(weight, int | float) and not isinstance(weight, bool) and 0 < weight <= 10, "text_weight")
     features = UnitFeatures.from_vocabulary(vocab, families=tuple(families), min_df=feats["min_df"],
-                                            char_ngrams=tuple(ngrams))
+                                            char_ngrams=tuple(ngrams), text_weight=float(weight))
     params = spec["estimator"]
     _check(isinstance(params, dict) and set(params) == set(CodeSuggester().get_params()), "estimator parameters")
     _check(isinstance(params["C"], int | float) and params["C"] > 0, "C")

@@ -128,9 +128,9 @@ def read_file(path: str | Path, options: ImportOptions | None = None,
     if fmt in ("txt", "md", "vtt", "srt"):
         text, encoding, warnings = decode_reporting(data, file, options.encoding)
     elif fmt == "docx":
-        text = normalise(documents.docx_text(data, file))
+        text = normalise(documents.docx_text(data, file, options.max_bytes))
     elif fmt == "odt":
-        text = normalise(documents.odt_text(data, file))
+        text = normalise(documents.odt_text(data, file, options.max_bytes))
     else:
         text = normalise(documents.pdf_text(data, file))
     if not text.strip():

@@ -27,10 +27,11 @@ MAX_XML_BYTES = 200 * 1024 * 1024  # uncompressed; a zip bomb stops here
 _TS_CELL = re.compile(r"^\[?\(?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\)?\]?$")
 
 
-def _read_zip_member(data: bytes, member: str, file: str, kind: str) -> bytes:
+def _read_zip_member(data: bytes, member: str, file: str, kind: str, max_bytes: int | None = None) -> bytes:
     """One member of a .docx/.odt, under the same limits as a .qdpx (refi_safe): member count,
     unpacked size and compression ratio are checked from the table of contents before anything is
-    unpacked, so a 572 KB file that unpacks to 190 MB is refused (E804) instead of read."""
+    unpacked, so a 572 KB file that unpacks to 190 MB is refused (E804) instead of read. The
+    import's `--max-bytes` also bounds the unpacked text member, not only the file on disk."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
@@ -47,6 +48,9 @@ def _read_zip_member(data: bytes, member: str, file: str, kind: str) -> bytes:
             raise ImportFileError(
                 "E208", file=file, kind=kind, reason=f"'{member}' unpacks to {info.file_size} bytes"
             )
+        if max_bytes is not None and info.file_size > max_bytes:
+            raise ImportFileError("E804", file=file, reason=f"'{member}' unpacks to {info.file_size:,} bytes, over "
+                                  f"the import limit of {max_bytes:,} (raise it with --max-bytes)")
         try:
             return refi_safe.read_member(zf, info, file)
         except QualcodeError as exc:
@@ -161,8 +165,8 @@ def _block_lines(container: Element) -> list[str]:
     return lines
 
 
-def docx_text(data: bytes, file: str) -> str:
-    root = _parse_xml(_read_zip_member(data, "word/document.xml", file, "DOCX"), file, "DOCX")
+def docx_text(data: bytes, file: str, max_bytes: int | None = None) -> str:
+    root = _parse_xml(_read_zip_member(data, "word/document.xml", file, "DOCX", max_bytes), file, "DOCX")
     body = root.find(f"{W}body")
     if body is None:
         raise ImportFileError("E208", file=file, kind="DOCX", reason="the document has no body")
@@ -210,8 +214,8 @@ def _odt_blocks(container: Element) -> list[str]:
     return lines
 
 
-def odt_text(data: bytes, file: str) -> str:
-    root = _parse_xml(_read_zip_member(data, "content.xml", file, "ODT"), file, "ODT")
+def odt_text(data: bytes, file: str, max_bytes: int | None = None) -> str:
+    root = _parse_xml(_read_zip_member(data, "content.xml", file, "ODT", max_bytes), file, "ODT")
     body = root.find(f"{OFFICE}body/{OFFICE}text")
     if body is None:
         raise ImportFileError("E208", file=file, kind="ODT", reason="no office:text body")

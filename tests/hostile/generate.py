@@ -186,6 +186,10 @@ def cases() -> list[tuple[Case, bytes | None]]:
     add("import", "lying_size.docx", _lie_about_size(_zip({"word/document.xml": DOCX_OK.encode()}),
                                                      "word/document.xml", 600 * 1024 * 1024), "E804")
     add("import", "many_members.docx", _many(10_001, {"word/document.xml": DOCX_OK.encode()}), "E804")
+    add("import", "over_max_bytes.docx", _zip({"word/document.xml": DOCX_OK.encode() + b" " * 5_000}), "E804",
+        "--max-bytes", "2000")
+    add("import", "over_max_bytes.odt", _zip({"content.xml": ODT_OK.encode() + b" " * 5_000}), "E804",
+        "--max-bytes", "2000")
     add("import", "not_zip.docx", b"This is not a zip archive at all.", "E208")
     add("import", "truncated.docx", _zip({"word/document.xml": DOCX_OK.encode() * 50})[:200], "E208")
     add("import", "no_document.docx", _zip({"word/other.xml": b"<x/>"}), "E208")

@@ -93,3 +93,40 @@ def test_a_path_outside_the_folders_is_refused_in_the_browser(browser, app_serve
         assert typed in body and "s3cr3t" not in body and "root:x:" not in body
     assert errors == []
     page.close()
+
+
+def test_streamlit_run_app_py_refuses_a_foreign_host_too(browser, chromium_path, sample_copy, tmp_path) -> None:
+    """Without `qualcode serve` there is no gate and no token, but the page script still checks the
+    Host its WebSocket was opened with (qualcode/ui/shell.py), so a rebound name shows nothing."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from tests.e2e.conftest import ROOT, _free_port
+
+    port = _free_port()
+    log = (tmp_path / "streamlit.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                             "--server.port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, "QUALCODE_PROJECT": str(sample_copy)})
+    rebinding = browser.browser_type.launch(executable_path=chromium_path, headless=True,
+                                            args=[*FLAGS, "--host-resolver-rules=MAP evil.example 127.0.0.1"])
+    try:
+        deadline = time.monotonic() + 60
+        while "URL:" not in (tmp_path / "streamlit.log").read_text() and time.monotonic() < deadline:
+            time.sleep(0.3)
+        page = rebinding.new_page()
+        page.goto(f"http://evil.example:{port}/", wait_until="domcontentloaded")
+        page.get_by_text("[E978]", exact=False).first.wait_for(timeout=60_000)
+        body = page.inner_text("body")
+        assert "evil.example" in body and "Transcripts" not in body and "kz01" not in body
+        local = browser.new_page()  # the same server on 127.0.0.1 still opens the project
+        local.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
+        local.get_by_role("heading", name="Transcripts").wait_for(timeout=60_000)
+        local.close()
+    finally:
+        rebinding.close()
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()

@@ -882,6 +882,10 @@ def export(project: str, what: str, fmt: str | None, out: str, kind: str, codebo
                        err=True)
     for warning in result.warnings:
         click.echo(f"  warning: {warning}", err=True)
+    for table, reason in getattr(frames, "missing", {}).items():  # never a table left out in silence
+        click.echo(str(QualcodeError("E858", path=out, table=table, reason=reason)), err=True)
+    if getattr(frames, "missing", None):
+        sys.exit(1)
 
 
 @cli.command()

@@ -274,6 +274,7 @@ class Errors:
         "{path}: table '{table}' has {rows} rows, over Excel's limit of 1,048,575 per sheet. "
         "Write it as csv or parquet."
     )
+    E858 = "{path}: written without the {table} table: {reason}."
 
     # Safe files out: atomic writes, CSV cells (E870-E879)
     E870 = "{path}: cannot write the file: {reason}. {fix} An earlier file of that name is unchanged."

@@ -24,6 +24,7 @@ from qualcode import runs as run_engine
 from qualcode.analysis.typology import RuleTypology
 from qualcode.codebook import Codebook
 from qualcode.codebook import load as load_codebook
+from qualcode.codebook import loads as load_codebook_text
 from qualcode.errors import ImportFileError, ProjectError, QualcodeError
 from qualcode.evaluation import RuleEvaluation, evaluate
 from qualcode.exchange.codings import CodingsImport
@@ -39,6 +40,7 @@ from qualcode.ingest import paths as ingest_paths
 from qualcode.ingest.attributes import CasesTable
 from qualcode.model import ImportReport, ImportResult, Run
 from qualcode.store import case_changes, coding_queries, current_revision, open_engine, queries
+from qualcode.store import codebooks as stored_codebooks
 from qualcode.store.schema import cases, transcripts
 from qualcode.store.schema import codes as codes_table
 
@@ -351,6 +353,9 @@ class Project:
         `scheduler` (a Dask scheduler address or `distributed.Client`) runs on a cluster.
         """
         book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
+        if not dry_run:  # the project keeps what it was coded with (see qualcode.store.codebooks)
+            with self.engine.begin() as conn:
+                stored_codebooks.keep(conn, book)
         return run_engine.autocode(self.engine, book, transcripts=transcripts, accept=accept, dry_run=dry_run,
                              progress=progress, workers=workers, scheduler=scheduler)
 
@@ -489,7 +494,9 @@ class Project:
             return sorted(conn.execute(select(coders_table.c.name)).scalars())
 
     def last_codebook_path(self) -> str | None:
-        """The codebook file of the last finished rule run (as it was given), or None."""
+        """The codebook file of the last finished rule run, or None: the path as it was given,
+        or, when that is not there from this folder, the absolute path the project kept.
+        `codebook()` gives the codebook itself even when no file is left."""
         import json
 
         from qualcode.store.schema import runs as runs_table
@@ -499,7 +506,25 @@ class Project:
             if run_id is None:
                 return None
             params = conn.execute(select(runs_table.c.params).where(runs_table.c.id == run_id)).scalar()
-        return json.loads(params or "{}").get("codebook_path")
+            kept = stored_codebooks.of_last_run(conn)
+        given = json.loads(params or "{}").get("codebook_path")
+        if given and not Path(given).exists() and kept is not None and kept.path and Path(kept.path).exists():
+            return kept.path
+        return given
+
+    def codebook(self) -> Codebook | None:
+        """The codebook the project was last coded with (the last finished rule run's), as the
+        project kept it, whatever folder this runs in and even if its file has moved or changed
+        since; for a project coded before codebooks were kept, the file at the recorded path if
+        it is there. None when there is no rule run or neither is available."""
+        with self.engine.connect() as conn:
+            kept = stored_codebooks.of_last_run(conn)
+        if kept is not None:
+            book = load_codebook_text(kept.content, kept.path or f"<codebook '{kept.name}' kept in the project>")
+            book.path = kept.path
+            return book
+        path = self.last_codebook_path()
+        return load_codebook(path) if path and Path(path).is_file() else None
 
     def runs(self) -> pd.DataFrame:
         with self.engine.connect() as conn:
@@ -654,10 +679,11 @@ class Project:
         from qualcode.analysis.report import typology_report
 
         if codebook is None:
-            codebook = self.last_codebook_path()
-            if codebook is None or not Path(codebook).exists():
-                raise QualcodeError("E705") if codebook is None else QualcodeError(
-                    "E720", reason=f"the last run's codebook {codebook} is not there any more: name the codebook")
+            codebook = self.codebook()
+            if codebook is None:
+                path = self.last_codebook_path()
+                raise QualcodeError("E705") if path is None else QualcodeError(
+                    "E720", reason=f"the last run's codebook {path} is not there any more: name the codebook")
         book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
         codings = self.codings()
         used = codings[codings["status"].isin(statuses)]

@@ -267,18 +267,47 @@ def _typology_frame(project, codebook, statuses: Sequence[str]) -> pd.DataFrame:
         return typology_table(project.typology(codebook, method="rules", statuses=statuses).cases)
 
 
+class Tables(dict):
+    """The tables of an export, by name, and `missing`: each table the export should have had
+    but could not make, with the reason (the CLI and the Export page say it; never silent)."""
+
+    def __init__(self, frames: Mapping[str, pd.DataFrame], missing: Mapping[str, str] | None = None) -> None:
+        super().__init__(frames)
+        self.missing: dict[str, str] = dict(missing or {})
+
+
+def _typology_or_reason(project, codebook, statuses: Sequence[str]) -> tuple[pd.DataFrame | None, str | None]:
+    """The typology sheet of a whole-project export, or why there is none."""
+    book = codebook if codebook is not None else project.codebook()
+    if book is None:
+        path = project.last_codebook_path()
+        return None, ("the project has no rule run yet, so no codebook with types (auto-code it first)"
+                      if path is None else f"the last run's codebook {path} is not there any more and the project "
+                      "did not keep a copy (it was coded before codebooks were kept): give --codebook FILE")
+    try:
+        return _typology_frame(project, book, statuses), None
+    except QualcodeError as exc:
+        return None, str(exc)
+
+
 def tables_for(project, what: str, *, fmt: str, kind: str = "presence",
-               statuses: Sequence[str] = DEFAULT_STATUSES, codebook=None) -> dict[str, pd.DataFrame]:
+               statuses: Sequence[str] = DEFAULT_STATUSES, codebook=None) -> Tables:
     """The tables of one export, as `qualcode export` and the Export page make it: `what` is
-    segments, matrix, typology (rule types and clusters; `codebook` defaults to the last
-    run's), codebook, or project (all of them). An xlsx workbook always gets a codebook sheet,
-    so the file says what its codes mean."""
+    segments, matrix, typology (rule types and clusters; `codebook` defaults to the one the
+    project was last coded with, as the project kept it), codebook, or project (all of them).
+    An xlsx workbook always gets a codebook sheet, so the file says what its codes mean. A
+    table that cannot be made is in `.missing` with the reason, never left out silently."""
     if what not in WHAT:
         raise ValueError(f"what must be one of {', '.join(WHAT)}, not {what!r}")
+    missing: dict[str, str] = {}
     if what == "project":
-        book = codebook or project.last_codebook_path()
-        frames = project_tables(project, kind=kind, statuses=statuses,
-                                codebook=book if book and Path(book).exists() else None)
+        frames = {"segments": segments(project, statuses), "matrix": matrix_table(project, kind, statuses)}
+        typology, why = _typology_or_reason(project, codebook, statuses)
+        if typology is not None:
+            frames["typology"] = typology
+        else:
+            missing["typology"] = why or "unknown"
+        frames["codebook"] = codebook_table(project, statuses)
     elif what == "segments":
         frames = {"segments": segments(project, statuses)}
     elif what == "matrix":
@@ -289,7 +318,7 @@ def tables_for(project, what: str, *, fmt: str, kind: str = "presence",
         frames = {"typology": _typology_frame(project, codebook, statuses)}
     if fmt == "xlsx" and "codebook" not in frames:
         frames["codebook"] = codebook_table(project, statuses)
-    return frames
+    return Tables(frames, missing)
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -63,6 +63,7 @@ def build(target: Path) -> list[str]:
     notes = [", ".join(f"{t}: {n} rows" for t, n in result.rows.items())]
     notes += [f"{t}: {len(r)} column(s) renamed for {fmt} (original names kept as labels)"
               for t, r in result.renamed.items() if r]
+    notes += [f"Not in the file: the {table} table, because {reason}" for table, reason in frames.missing.items()]
     return notes + result.warnings
 
 

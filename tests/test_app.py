@@ -91,14 +91,21 @@ def test_autocode_page_codes_the_project_and_shows_russian_inflections(app: AppT
     assert (russian["matched"].str.contains("работ", case=False)).any()
 
 
-def test_a_broken_codebook_path_shows_the_error_and_nothing_breaks(app: AppTest, tmp_path: Path) -> None:
-    bad = tmp_path / "bad.yaml"
+def test_a_broken_codebook_path_shows_the_error_and_nothing_breaks(app: AppTest, sample_copy: Path,
+                                                                   tmp_path_factory: pytest.TempPathFactory) -> None:
+    bad = sample_copy.parent / "bad.yaml"  # beside the project: a folder the app may read
     bad.write_text("name: x\nversion: 1\nlanguages: [en]\ncodes:\n  - id: a\n    name: A\n  - id: a\n    name: B\n",
                    encoding="utf-8")
     app.switch_page("qualcode/ui/views/autocode.py").run()
     app.text_input(key="codebook_path").input(str(bad)).run()
     assert not app.exception
     assert "[E606]" in plain(app.error[0].value)
+    # A codebook outside the app's folders is refused before it is read.
+    outside = tmp_path_factory.mktemp("elsewhere") / "book.yaml"
+    outside.write_text(bad.read_text(encoding="utf-8"), encoding="utf-8")
+    app.text_input(key="codebook_path").input(str(outside)).run()
+    assert not app.exception
+    assert "[E970]" in plain(app.error[0].value)
 
 
 def test_typology_page_shows_types_and_the_crosstab(app: AppTest) -> None:

@@ -517,7 +517,9 @@ class Matcher:
 
 
 # Bump when matching changes in a way the rule fingerprint does not show.
-MATCHER_VERSION = "2"  # 2: clause-scoped negation, questions, hypotheticals, reported speech, scope, sense
+# 2: clause-scoped negation, questions, hypotheticals, reported speech, scope, sense;
+# 3: Russian "не" + verb after the match.
+MATCHER_VERSION = "3"
 
 
 def rule_fingerprint(rule: Rule, negation: Negation, pipeline_version: str) -> str:

@@ -50,6 +50,7 @@ class Grammar:
     speech_skip: frozenset[str]  # between a subject and its verb ("my cousin keeps saying")
     first_person_endings: tuple[str, ...]  # a speech verb form without a subject that is "I" or "we"
     past_endings: tuple[str, ...]  # past forms, which do not show the person (думал: I or he)
+    verb_lemma_endings: tuple[str, ...]  # infinitives: a lemma that is a verb ("брать", "мочь")
     self_words: frozenset[str]  # the respondent and their household (lemmas)
     self_subjects: frozenset[str]  # "I", "we" (forms): the respondent's own statement begins here
     other_words: frozenset[str]  # other people (lemmas)
@@ -84,6 +85,7 @@ GRAMMARS: dict[str, Grammar] = {
                        "could usually"),
         first_person_endings=(),
         past_endings=(),
+        verb_lemma_endings=(),
         self_words=_w("i we me us myself ourselves husband wife son daughter child kid family parent mother father "
                       "mum mom dad spouse"),
         self_subjects=_w("i we"),
@@ -113,6 +115,7 @@ GRAMMARS: dict[str, Grammar] = {
         speech_skip=frozenset(),
         first_person_endings=("ю", "у", "ем", "им", "ём"),
         past_endings=("л", "ла", "ло", "ли"),
+        verb_lemma_endings=("ть", "ти", "чь", "ться", "тись", "чься"),
         self_words=_w("я мы муж жена сын дочь ребенок дети семья родитель мама папа мать отец супруг супруга"),
         self_subjects=_w("я мы"),
         other_words=_w("они брат сестра сосед соседка друг подруга дядя тетя родственник родственница знакомый "
@@ -123,6 +126,9 @@ GRAMMARS: dict[str, Grammar] = {
     ),
 }
 
+
+_RU_PREPOSITIONS = _w("после до из-за без в во на с со у к по за от для при через перед о об")
+_RU_SUBJECTS = _w("я мы ты вы он она оно они")
 
 # "…или нет", "…or not": the alternative of a question or a choice, not a negation.
 ALTERNATIVE = frozenset({"or", "или", "әлде"})
@@ -212,6 +218,17 @@ class Clauses:
                 if j > 0 and self.form(j - 1) in ALTERNATIVE:
                     continue
                 return f"negation: '{form}' {'before' if j < s else 'after'} the match"
+        if self.g.verb_lemma_endings:
+            # Russian puts the negated verb after its object ("кредит мы не брали", "денег мне не
+            # дали"): "не" right before a verb later in the clause negates the match too.
+            # But a match after a preposition is a circumstance of the clause's subject ("После
+            # развода я не могла…": the divorce happened), so a subject between them ends the scan.
+            adjunct = s > 0 and self.form(s - 1) in _RU_PREPOSITIONS
+            for j in range(t, min(ce, t + 4) - 1):
+                if adjunct and self.form(j) in _RU_SUBJECTS:
+                    break
+                if self.form(j) == "не" and self.lemmas(j + 1)[0].endswith(self.g.verb_lemma_endings):
+                    return f"negation: 'не {self.form(j + 1)}' after the match"
         return None
 
     def question(self, s: int, t: int) -> str | None:

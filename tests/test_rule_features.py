@@ -180,3 +180,10 @@ def test_a_recode_after_changing_a_clause_key_gives_what_a_fresh_coding_gives(
         fresh = _rule_codings(p)
     assert again == fresh
     assert again != first, "the variant must change the codings, or this test could not fail"
+
+
+def test_russian_negated_verb_after_the_match_negates_it_unless_the_match_is_a_circumstance() -> None:
+    b = book("ru", {"phrase": ["кредит", "развод"]})
+    assert coded(b, "ru", "Кредит мы тогда не брали.") == []  # the object before its negated verb
+    assert coded(b, "ru", "Кредит брали, не скрываю.") == ["Кредит"]  # another clause
+    assert coded(b, "ru", "После развода я не могла найти работу.") == ["развода"]  # the divorce happened

@@ -88,10 +88,38 @@ def test_retrieve_pull_state_program_said_by_women_in_chromium(browser, app_serv
         page.keyboard.press("Escape")
 
     choose("Codes (a parent code takes its sub-codes)", "pull.state_program")
+    metric = page.get_by_test_id("stMetric").filter(has_text="Segments")
+    everyone = codings[(codings["code"] == "pull.state_program") & (codings["status"] != "rejected")]
+    assert len(everyone) > len(expected)
+    metric.get_by_text(str(len(everyone)), exact=True).wait_for(timeout=60_000)
+    page.get_by_text(" · turn ", exact=False).first.wait_for(timeout=30_000)  # men's cards are on the page
+    # From here on, record the cards on the page each time the Segments counter changes, in the
+    # same task as the change (a MutationObserver runs before the browser paints): the women-only
+    # counter must never stand above men's cards, not even for a moment.
+    page.evaluate("""() => {
+        window.__counters = [];
+        let last = null;
+        const read = () => {
+            const metric = [...document.querySelectorAll('[data-testid="stMetric"]')]
+                .find(e => e.innerText.includes('Segments'));
+            const value = metric ? metric.innerText : null;
+            if (value !== last) {
+                last = value;
+                window.__counters.push({metric: value, body: document.body.innerText});
+            }
+        };
+        new MutationObserver(read).observe(document.body, {subtree: true, childList: true, characterData: true});
+    }""")
     choose("Filter by case attributes", "gender")
     choose("gender (empty: any)", "female")
-    metric = page.get_by_test_id("stMetric").filter(has_text="Segments")
     metric.get_by_text(str(len(expected)), exact=True).wait_for(timeout=60_000)
+    seen = page.evaluate("window.__counters")
+    men = set(cases["case"]) - women
+    at_change = [s for s in seen if s["metric"] and s["metric"].split()[-1] == str(len(expected))]
+    assert at_change, [s["metric"] for s in seen]
+    history = [(s["metric"], sorted(c for c in men if f"{c} · " in s["body"])) for s in seen]
+    for snapshot in at_change:
+        assert [case for case in men if f"{case} · " in snapshot["body"]] == [], history
     page.get_by_test_id("stMetric").filter(has_text="Cases").get_by_text(
         str(expected["case"].nunique()), exact=True).wait_for(timeout=30_000)
     body = page.inner_text("body")

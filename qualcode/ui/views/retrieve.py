@@ -52,30 +52,6 @@ if not chosen:
     st.info("Choose one or more codes.")
     st.stop()
 
-try:
-    result = project.retrieve(chosen, where=where, roles=roles or None,
-                              statuses=("accepted",) if status == "accepted" else ("accepted", "suggested"))
-except QualcodeError as exc:
-    st.error(retrieval.markdown_lines(str(exc)))
-    st.stop()
-
-counts = st.columns(3)
-counts[0].metric("Segments", len(result))
-counts[1].metric("Cases", result["case"].nunique())
-counts[2].metric("Transcripts", result["transcript"].nunique())
-if result.empty:
-    st.info("No segment is coded with these codes in the cases that pass the filters.")
-    st.stop()
-st.download_button("Download the segments (CSV)", csv_bytes(result),
-                   file_name="segments.csv", mime="text/csv", key="retrieve_csv", on_click="ignore",
-                   icon=":material/download:")
-first = ["case", "transcript", "turn", "speaker", "code", "coder", "origin", "status", "text", "link", *where]
-st.dataframe(result.drop(columns=["id"]), hide_index=True, width="stretch", key="retrieve_table",
-             column_order=[*first, *(c for c in result.columns if c not in first and c != "id")],
-             column_config={"link": st.column_config.LinkColumn("open", display_text="workbench"),
-                            "text": st.column_config.TextColumn(width="large")})
-
-
 links = {"page": WORKBENCH.exists()}
 
 
@@ -91,15 +67,50 @@ def workbench_link(transcript: str) -> None:
     st.markdown(f"[Open in the workbench](/code?transcript={quote(transcript)})")
 
 
-pages = max(1, -(-len(result) // PER_PAGE))
-page = st.number_input(f"Page (of {pages}, {PER_PAGE} segments each)", 1, pages, 1, key="retrieve_page") \
-    if pages > 1 else 1
-for row in result.iloc[(page - 1) * PER_PAGE:page * PER_PAGE].itertuples():
-    with st.container(border=True):
-        who = row.coder if isinstance(row.coder, str) and row.coder else f"{row.origin}" + (
-            f" ({row.rule})" if isinstance(row.rule, str) and row.rule else "")
-        st.caption(retrieval.markdown_text(f"{row.case} · {row.transcript} · turn {row.turn} · "
-                                          f"{row.speaker or row.role or '—'} · {row.code} · {row.status} · "
-                                          f"coded by {who}"))
-        st.markdown(retrieval.segment_markdown(row.before, row.text, row.after))
-        workbench_link(row.transcript)
+# The result is drawn into a fixed set of slots, the counters last. Streamlit replaces a page's
+# elements one by one as a rerun reaches them, and removes the left-over ones only when the run
+# ends; so the new counters used to stand for a moment above the previous result's segment cards
+# (men's cards under the women-only count). Now every slot a card may occupy is rewritten, with
+# the new card or with nothing, before the counters change, and one container holds them all so
+# that filters added above shift them together.
+with st.container():
+    counter_slot, note_slot, table_slot, page_slot = st.empty(), st.empty(), st.empty(), st.empty()
+    card_slots = [st.empty() for _ in range(PER_PAGE)]
+
+try:
+    result = project.retrieve(chosen, where=where, roles=roles or None,
+                              statuses=("accepted",) if status == "accepted" else ("accepted", "suggested"))
+except QualcodeError as exc:
+    counter_slot.error(retrieval.markdown_lines(str(exc)))
+    st.stop()
+
+if result.empty:
+    note_slot.info("No segment is coded with these codes in the cases that pass the filters.")
+else:
+    with note_slot.container():
+        st.download_button("Download the segments (CSV)", csv_bytes(result),
+                           file_name="segments.csv", mime="text/csv", key="retrieve_csv", on_click="ignore",
+                           icon=":material/download:")
+    first = ["case", "transcript", "turn", "speaker", "code", "coder", "origin", "status", "text", "link", *where]
+    table_slot.dataframe(result.drop(columns=["id"]), hide_index=True, width="stretch", key="retrieve_table",
+                         column_order=[*first, *(c for c in result.columns if c not in first and c != "id")],
+                         column_config={"link": st.column_config.LinkColumn("open", display_text="workbench"),
+                                        "text": st.column_config.TextColumn(width="large")})
+    pages = max(1, -(-len(result) // PER_PAGE))
+    page = page_slot.number_input(f"Page (of {pages}, {PER_PAGE} segments each)", 1, pages, 1,
+                                  key="retrieve_page") if pages > 1 else 1
+    for slot, row in zip(card_slots, result.iloc[(page - 1) * PER_PAGE:page * PER_PAGE].itertuples(), strict=False):
+        with slot.container(border=True):
+            who = row.coder if isinstance(row.coder, str) and row.coder else f"{row.origin}" + (
+                f" ({row.rule})" if isinstance(row.rule, str) and row.rule else "")
+            st.caption(retrieval.markdown_text(f"{row.case} · {row.transcript} · turn {row.turn} · "
+                                              f"{row.speaker or row.role or '—'} · {row.code} · {row.status} · "
+                                              f"coded by {who}"))
+            st.markdown(retrieval.segment_markdown(row.before, row.text, row.after))
+            workbench_link(row.transcript)
+
+with counter_slot.container():
+    counts = st.columns(3)
+    counts[0].metric("Segments", len(result))
+    counts[1].metric("Cases", result["case"].nunique())
+    counts[2].metric("Transcripts", result["transcript"].nunique())

@@ -11,7 +11,7 @@ interviews, else the rules). Figures are pooled over codes and splits (micro), p
 spread of the per-split kappa.
 
     .venv/bin/python benchmarks/suggest_learning_curve.py [--splits 5] [--sizes 2,4,8,12] [--no-speed]
-    .venv/bin/python benchmarks/suggest_learning_curve.py --heldout tests/data/gold3   (once, at the end)
+    .venv/bin/python benchmarks/suggest_learning_curve.py --heldout tests/data/gold3 --heldout-only  (once)
 
 `--heldout` trains on every set above and reports one line on a set nobody tuned against.
 
@@ -209,6 +209,7 @@ def main() -> None:
     parser.add_argument("--ablation-size", type=int, default=12)
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--heldout", type=Path, help="a set nobody tuned against: one line, at the end")
+    parser.add_argument("--heldout-only", action="store_true", help="with --heldout: skip the curve, ablation, speed")
     args = parser.parse_args()
     sets = [ROOT / "tests" / "data" / s for s in SETS if (ROOT / "tests" / "data" / s / "gold.csv").exists()]
     t0 = time.perf_counter()
@@ -226,12 +227,14 @@ def main() -> None:
                                          prep.dec.reviewed, prep.dec.shas)
         print(f"# Learned suggestions: {', '.join(s.name for s in sets)}; {len(tuning.dec.coded)} interviews, "
               f"{len(prep.code_list)} codes, unit sentence; setup {time.perf_counter() - t0:.0f} s")
-        curve(tuning, [int(k) for k in args.sizes.split(",")], args.splits)
-        ablation(tuning, args.ablation_size, args.splits)
-        if not args.no_speed:
-            speed(tuning)
+        if not args.heldout_only:
+            curve(tuning, [int(k) for k in args.sizes.split(",")], args.splits)
+            ablation(tuning, args.ablation_size, args.splits)
+            if not args.no_speed:
+                speed(tuning)
         if heldout:
-            out = evaluate(tuning, tuning.dec.coded, seed=0, test=heldout)
+            # Trained on the tuning interviews only; scored against the held-out set's own labels.
+            out = evaluate(prep, tuning.dec.coded, seed=0, test=heldout)
             cells = {name: Pool() for name in out}
             for name, (h, p) in out.items():
                 cells[name].add(h, p)

@@ -23,8 +23,9 @@ Design, in brief (details in the modules):
 - refi_codes: lenient codebook reading and code ids made from names and hierarchy.
 - refi_text: positions in a source file → offsets into qualcode's normalised text
   (BOM, CRLF, NFC; NVivo's UTF-16 counting detected and converted).
-- refi_import / refi_plan / refi_store: reading a project file into a checked plan, then
-  storing it in one transaction.
+- refi_import (with refi_import_codings and refi_import_notes) / refi_plan / refi_store:
+  reading a project file into a checked plan, then storing it in one transaction.
+- refi_guids: the GUIDs another tool gave, kept so a re-export writes them back.
 """
 
 from __future__ import annotations

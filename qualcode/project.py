@@ -789,8 +789,7 @@ class Project:
             return codebook
         if codebook is not None:
             return load_codebook(codebook)
-        path = self.last_codebook_path()
-        return load_codebook(path) if path and Path(path).is_file() else None
+        return self.codebook()  # the one of the last rule run, as the project kept it
 
     def evaluate_rules(self, coder: str | None = None) -> RuleEvaluation:
         """Rule codings against human codings, per code at turn level (see qualcode.evaluation)."""

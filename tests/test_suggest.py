@@ -421,3 +421,25 @@ def test_cli_exit_codes(proj: Path) -> None:
         assert bad.exit_code == 1 and code in bad.output, bad.output
     assert runner.invoke(cli, ["suggest", str(proj)]).exit_code == 2  # --coder is required
     assert runner.invoke(cli, ["suggest", str(proj), "--coder", "ann", "--unit", "page"]).exit_code == 2
+
+
+def test_rule_hits_fired_negated_and_dropped_become_features(tmp_path: Path) -> None:
+    from qualcode.suggest import corpus
+
+    root = Path(__file__).resolve().parent.parent
+    with Project.create(tmp_path / "r.qcdb") as p:
+        p.import_files([root / "tests" / "data" / "gold" / "g01.txt"])
+        run = p.autocode(root / "codebooks" / "migration.yaml")
+        book = p.codebook()
+        assert book is not None and run.total > 0
+        with_book = corpus.load(p.engine, "sentence", book)
+        without = corpus.load(p.engine, "sentence", None)  # from the stored rule codings
+        rule_codings = p.codings(origin="rule")
+    feats = [f for u in with_book.units for f in u.rules]
+    kinds = {f.split(":", 1)[0] for f in feats}
+    assert {"r", "rc"} <= kinds and kinds & {"rn", "rd"}  # fired, and some negated or dropped
+    fired = {f.split(":", 1)[1] for f in feats if f.startswith("r:")}
+    # A coding names the first rule that fired in its unit; the features keep every rule that fired.
+    assert set(rule_codings["rule"]) <= fired
+    assert {f.split(":", 1)[1] for u in without.units for f in u.rules if f.startswith("r:")} == set(
+        rule_codings["rule"])

@@ -136,11 +136,14 @@ def _who(names: Sequence[str]) -> str:
 
 def train(engine: Engine, coders: Sequence[str], *, unit: str = "sentence", codes: Sequence[str] | None = None,
           book: Codebook | None = None, min_positive: int = 5, seed: int = 0, evaluate: bool = True,
-          families: Sequence[str] = FAMILIES, progress: Progress | None = None,
+          families: Sequence[str] = FAMILIES, progress: Progress | None = None, prep: Prepared | None = None,
           ) -> tuple[ModelRun, Prepared, Pipeline, np.ndarray]:
-    """Everything up to writing: the run report, the inputs, the fitted pipeline and the per-code choice."""
+    """Everything up to writing: the run report, the inputs (`prep`, if already read), the fitted
+    pipeline and the per-code choice."""
     t0 = time.perf_counter()
-    prep = prepare(engine, coders, unit=unit, codes=codes, book=book, min_positive=min_positive, progress=progress)
+    if prep is None:
+        prep = prepare(engine, coders, unit=unit, codes=codes, book=book, min_positive=min_positive,
+                       progress=progress)
     t_read = time.perf_counter()
     dec, corpus, code_list, Y, R = prep.dec, prep.corpus, prep.code_list, prep.Y, prep.R
     run = ModelRun(None, list(dec.coders), unit, code_list, None, {}, {}, dec.coded, [])
@@ -295,7 +298,7 @@ def next_turns(engine: Engine, coders: Sequence[str], *, n: int = 10, unit: str 
         features, model = stored.features, stored.estimator
     else:
         _run, prep, pipe, _use = train(engine, coders, unit=unit, book=book, min_positive=min_positive, seed=seed,
-                                   evaluate=False, progress=progress)
+                                   evaluate=False, progress=progress, prep=prep)
         features, model = pipe.named_steps["features"], pipe.named_steps["model"]
     corpus, code_list, R = prep.corpus, prep.code_list, prep.R
     target = np.flatnonzero(~corpus.of(set(prep.dec.coded)))

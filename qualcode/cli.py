@@ -141,6 +141,8 @@ def import_(project: str, paths: tuple[str, ...], attributes: str | None, langua
         if r.status == "failed" or not quiet:
             mark = {"imported": "ok  ", "skipped": "skip", "failed": "FAIL"}[r.status]
             click.echo(f"{mark} {r.message}", err=r.status == "failed")
+            for line in r.reports:
+                click.echo(f"     report: {line}")
             for w in r.warnings:
                 click.echo(f"     warning: {w}", err=True)
     n_tr = sum(len(r.transcripts) for r in report.results)

@@ -405,6 +405,52 @@ class Errors:
         "Fix: open the address `qualcode serve` printed, or allow the name with --allow-host."
     )
 
+    # Import without silent loss: layouts, facesheets, highlights, new versions (E980-E999)
+    E980 = (
+        "{file}: only {share:.0%} of the text is in turns ({outside:,} characters are in no turn and cannot be "
+        "coded; the largest part starts at line {line}: \"{excerpt}\"). Fix: look at the turns with {preview}; "
+        "if speaker labels were missed, give a speaker map (--speaker-map) naming them."
+    )
+    E981 = (
+        "{file}: turn {turn} ({speaker}) holds {share:.0%} of the text (from line {line}: \"{excerpt}\"); "
+        "labels may have been missed inside it. Fix: look at it with {preview}, and name the labels in a "
+        "speaker map (--speaker-map) if they were missed."
+    )
+    E982 = (
+        "{file}: the speakers {speakers} all got the role '{role}'; interviewer and respondent could not be told "
+        "apart. Fix: give a speaker map (--speaker-map, `Label: interviewer`), or correct the roles in {preview}."
+    )
+    E983 = (
+        "{file}: no speaker labels; roles were inferred from alternating paragraphs with low confidence "
+        "({confidence:.0%}: {cues}). Fix: check them with {preview}; swap them with a speaker map "
+        "(`Speaker A: respondent`, `Speaker B: interviewer`)."
+    )
+    E984 = (
+        "{file}: no column '{column}' for the case id. Columns: {found}. Fix: give one of them with --id-column."
+    )
+    E985 = (
+        "{file}: {count} row(s) match no transcript and were not added as cases: {rows}. Fix: import their "
+        "transcripts first (the join is on the case id or the file name, case-insensitively), or pass "
+        "--keep-unmatched to add them as cases without transcripts."
+    )
+    E986 = (
+        "{file}, row {row}: the highlight of '{tag}' (\"{excerpt}\") is not in transcript '{document}'; it was "
+        "not imported. Fix: check that the transcript is the same text that was highlighted."
+    )
+    E987 = (
+        "{file}, row {row}: the highlight of '{tag}' (\"{excerpt}\") occurs {count} times in '{document}'; "
+        "every occurrence was coded. Fix: remove the ones that were not meant."
+    )
+    E988 = (
+        "{file}, row {row}: no transcript named '{document}' in the project (known: {known}); its highlights "
+        "were not imported. Fix: import the transcript first, under the name (or file name) Taguette used."
+    )
+    E989 = (
+        "{file}: {lost} coding(s) of the previous version could not be placed in the new text (their words "
+        "are gone); they are listed in {path}. Nothing else was lost: {exact} carried exactly, {moved} moved "
+        "and flagged for review."
+    )
+
 
 class QualcodeError(Exception):
     """An error a user can fix. `code` is the number (e.g. 'E203'); the message says how."""

@@ -51,6 +51,7 @@ class ParsedTranscript:
     attributes: dict[str, object] = field(default_factory=dict)
     speaker_roles: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    report: object | None = None  # qualcode.ingest.report.TurnReport: share in turns, speakers and how
 
     @property
     def word_count(self) -> int:
@@ -70,6 +71,7 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
     error_code: str | None = None
     error: Exception | None = field(default=None, repr=False, compare=False)
+    reports: list[str] = field(default_factory=list)  # one import report line per stored transcript
 
 
 @dataclass

@@ -813,8 +813,9 @@ def _summary(file: str, parsed_list: list, stored: list[str], skipped: list[str]
                f"language {'/'.join(langs)}; speakers {', '.join(speakers)})")
     if skipped:
         message += f"; {len(skipped)} already present"
+    reports = [f"{p.name}: {p.report.summary()}" for p in done if p.report is not None]
     return ImportResult(file, "imported", message, transcripts=stored, turns=n_turns, words=words,
-                        warnings=warnings)
+                        warnings=warnings, reports=reports)
 
 
 def _coders(coder: str | Sequence[str]) -> list[str]:

@@ -13,13 +13,14 @@ from pathlib import Path
 
 from qualcode.errors import ImportFileError
 from qualcode.ingest import captions, documents, paths, tables
+from qualcode.ingest import report as turn_report
 from qualcode.ingest.attributes import CasesTable, load_cases_table
 from qualcode.ingest.encoding import decode_reporting, normalise
 from qualcode.ingest.frontmatter import MAX_ATTRIBUTES, split_front_matter
 from qualcode.ingest.language import detect_language
 from qualcode.ingest.speakers import load_speaker_map
 from qualcode.ingest.tables import TableOptions
-from qualcode.ingest.turns import compose, parse_text
+from qualcode.ingest.turns import compose, parse_layout
 from qualcode.model import LANGUAGES, ParsedTranscript
 
 __all__ = ["ImportOptions", "TableOptions", "is_cases_table", "read_cases_table", "read_file"]
@@ -148,11 +149,18 @@ def read_file(path: str | Path, options: ImportOptions | None = None,
         if not blocks:
             raise ImportFileError("E215", file=file, kind=fmt.upper())
         body, turns = compose(blocks, speaker_map=speaker_map, role_hints=roles)
+        rep = turn_report.build(file, body, turns, method="captions", composed=True,
+                                how=_how_composed(turns, speaker_map))
     else:
         body = text[fm.end:] if fm else text
         if not body.strip():
             raise ImportFileError("E204", file=file)
-        turns = parse_text(body, speaker_map=speaker_map, role_hints=roles)
+        layout = parse_layout(body, speaker_map=speaker_map, role_hints=roles)
+        turns = layout.turns
+        rep = turn_report.build(file, body, turns, method=layout.method, how=layout.how,
+                                confidence=layout.confidence, cues=layout.cues, headings=layout.headings,
+                                markup=layout.markup)
+    warnings += rep.warnings
 
     name, name_warnings = paths.transcript_name(options.name or path.stem, file)  # no line breaks
     case = fm.case if fm else None
@@ -173,9 +181,15 @@ def read_file(path: str | Path, options: ImportOptions | None = None,
         ParsedTranscript(
             name=name, text=body, turns=turns, source_format=fmt, source_name=path.name, sha256=sha,
             language=language, case=case or name, encoding=encoding, attributes=attributes,
-            speaker_roles=roles, warnings=warnings,
+            speaker_roles=roles, warnings=warnings, report=rep,
         )
     ]
+
+
+def _how_composed(turns: list, speaker_map: dict[str, str]) -> dict[str, str]:
+    """Captions and table rows name their speakers: roles come from the map or the label."""
+    mapped = {k.casefold() for k in speaker_map}
+    return {t.speaker: "map" if t.speaker.casefold() in mapped else "label" for t in turns if t.speaker}
 
 
 def _read_table_file(path: Path, data: bytes, fmt: str, options: ImportOptions,
@@ -196,6 +210,8 @@ def _read_table_file(path: Path, data: bytes, fmt: str, options: ImportOptions,
     for item in found:
         name, warnings = paths.transcript_name(item.name, file)
         body, turns = compose(item.blocks, speaker_map=options.speaker_map)
+        rep = turn_report.build(file, body, turns, method=f"table ({layout})", composed=True,
+                                how=_how_composed(turns, options.speaker_map))
         attributes = dict(item.attributes)
         case = item.case
         if cases is not None:
@@ -207,6 +223,6 @@ def _read_table_file(path: Path, data: bytes, fmt: str, options: ImportOptions,
         out.append(ParsedTranscript(
             name=name, text=body, turns=turns, source_format=fmt, source_name=path.name,
             sha256=item_sha, language=_language(path, None, options.language, body),
-            case=case or name, attributes=attributes, warnings=link + warnings,
+            case=case or name, attributes=attributes, warnings=link + warnings + rep.warnings, report=rep,
         ))
     return out

@@ -9,6 +9,7 @@ map, or `interviewer:` in front matter, overrides both.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -67,6 +68,7 @@ SPEECH_VERBS = {
 }
 
 
+@functools.lru_cache(maxsize=4096)  # called for every label line; a transcript has few distinct labels
 def label_key(label: str) -> str:
     """Compare labels case-insensitively, ignoring extra spaces and a trailing dot."""
     return re.sub(r"\s+", " ", label.strip().strip("*_").rstrip(".")).casefold()

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from qualcode.ingest import layouts
 from qualcode.ingest.speakers import (
     count_stats,
     infer_roles,
@@ -30,7 +31,7 @@ from qualcode.ingest.speakers import (
 )
 from qualcode.model import Turn
 
-_TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+_TS = r"\d{1,2}:\d{2}(?::\d{2}(?::\d{2})?)?(?:[.,]\d{1,3})?"  # hh:mm:ss:ff (frames) too
 _TS_BRACKETED = rf"(?:\[{_TS}\]|\({_TS}\))"
 _TS_ANY = rf"(?:{_TS_BRACKETED}|{_TS})"
 _LABEL = r"(?P<label>[^\W\d_][\w.'’\-]*(?: [\w.'’\-&]+){0,3}?)"
@@ -53,6 +54,11 @@ LABEL_ONLY = re.compile(
     rf"^[^\S\n]*(?:(?P<ts1>{_TS_ANY})[^\S\n]+)?{_MD}{_LABEL}{_QUAL}{_MD}[^\S\n]*[:：]?{_MD}"
     rf"(?:[^\S\n]+(?P<ts2>{_TS_ANY}))?[^\S\n]*$"
 )
+# "I     words" / "R<TAB>words": a label at the margin, then a tab or two or more spaces (no colon).
+SPACED_LINE = re.compile(
+    r"^(?P<label>[^\W\d_][\w.'’\-]{0,24}(?: [^\W\d_][\w.'’\-]*){0,2}?)(?P<sep>\t+| {2,})(?P<rest>\S.*)$"
+)
+_LEAD_TC = re.compile(rf"^(?P<ts>{_TS_ANY})(?:[ \t]+|$)")
 TS_ONLY = re.compile(rf"^[ \t]*(?P<ts>{_TS_ANY})[ \t]*$")
 _DOT_LABELS = {"q", "a", "в", "о"}
 _NOT_ALONE = {"ok", "okay", "yes", "no", "end", "pause", "да", "нет", "конец", "пауза", "the end"}
@@ -63,6 +69,8 @@ def parse_timestamp(text: str | None) -> float | None:
     if not text:
         return None
     parts = text.strip("[]() ").replace(",", ".").split(":")
+    if len(parts) == 4:
+        parts = parts[:3]  # hh:mm:ss:ff: the frame number is below a second
     try:
         values = [float(p) for p in parts]
     except ValueError:
@@ -85,7 +93,8 @@ class _Candidate:
     qual: str | None
     timestamp: float | None
     content_start: int | None  # offset of the words on this line; None: they start on a later line
-    kind: str  # colon | alt | alone
+    kind: str  # colon | dot | dash | tab | spaced | alone
+    heading: str | None = None  # `R   Romance`: a topic heading after the label
 
 
 def _line_candidate(line: str, line_start: int, line_no: int) -> _Candidate | None:
@@ -102,6 +111,9 @@ def _line_candidate(line: str, line_start: int, line_no: int) -> _Candidate | No
             line_no, m.group("label"), None, parse_timestamp(m.group("ts1")),
             line_start + m.start("rest"), "dot" if sep == "." else ("tab" if sep == "\t" else "dash"),
         )
+    m = SPACED_LINE.match(line)
+    if m and m.group("label"):
+        return _spaced(m, line_start, line_no)
     m = LABEL_ONLY.match(line)
     if m and m.group("label"):
         ts = m.group("ts1") or m.group("ts2")
@@ -109,21 +121,46 @@ def _line_candidate(line: str, line_start: int, line_no: int) -> _Candidate | No
     return None
 
 
-def _accepted(cands: list[_Candidate]) -> set[str]:
+def _spaced(m: re.Match[str], line_start: int, line_no: int) -> _Candidate:
+    """`R     00:01:19:18    words` or `R   Romance` (a heading; the words start below)."""
+    rest, rest_start = m.group("rest"), m.start("rest")
+    ts = None
+    lead = _LEAD_TC.match(rest)
+    if lead:
+        ts = parse_timestamp(lead.group("ts"))
+        rest_start += lead.end()
+        rest = rest[lead.end():]
+    content = line_start + rest_start if rest.strip() else None
+    cand = _Candidate(line_no, m.group("label"), None, ts, content, "spaced")
+    if lead is None and layouts.is_heading_text(rest):
+        cand.heading = rest.strip()  # decided once the next line is known
+    return cand
+
+
+def _accepted(cands: list[_Candidate], legend: dict[str, str]) -> set[str]:
     """Which label keys really open turns in this document."""
     counts: dict[str, int] = {}
     for c in cands:
         counts[label_key(c.label)] = counts.get(label_key(c.label), 0) + 1
+    legend_keys = {label_key(k) for k in legend}
     # "Speaker 1  0:03" lines: once two of them establish the layout, each one opens a turn,
     # even for a speaker who speaks only once.
     timed_alone = sum(1 for c in cands if c.kind == "alone" and c.timestamp is not None)
     accepted: set[str] = set()
     for c in cands:
         key = label_key(c.label)
+        if key in legend_keys and c.kind in ("colon", "spaced", "alone", "tab", "dot"):
+            accepted.add(key)
+            continue
         role = known_role(c.label) or (known_role(c.qual) if c.qual else None)
+        if len(key) == 1 and counts[key] < 2 and c.kind == "alone":
+            continue  # "I think…" once, or a lone "A": one letter is a label only if it recurs
         if c.kind == "dot" and key not in _DOT_LABELS:
             continue
         if c.kind == "dash" and role is None:
+            continue
+        # Without a colon, only a role word or an upper-case tag that recurs is a label.
+        if c.kind == "spaced" and (counts[key] < 3 or not (role or (c.label.isupper() and plausible_name(c.label)))):
             continue
         if c.kind == "alone" and c.timestamp is None:
             # A bare word on its own line is a label only if it is a role word, or an
@@ -143,6 +180,12 @@ def _accepted(cands: list[_Candidate]) -> set[str]:
         if not (c.label[0].isupper() or counts[key] >= 3):
             continue
         accepted.add(key)
+    # A single bare label on a line ("I" once) is no evidence of a labelled layout.
+    # Bare labels of one speaker only ("I" alone on a few lines, nothing else) are no evidence
+    # of a labelled layout: a dialogue's labels name two speakers or carry words.
+    openers = [c for c in cands if label_key(c.label) in accepted]
+    if len(accepted) == 1 and all(c.kind == "alone" and c.timestamp is None for c in openers):
+        return set()
     return accepted
 
 
@@ -165,6 +208,21 @@ def _hint_roles(cands: list[_Candidate]) -> dict[str, str]:
     return hints
 
 
+@dataclass
+class Layout:
+    """What `parse_layout` found: the turns and how (for the import report)."""
+
+    turns: list[Turn]
+    method: str  # labels | labels without colon | alternation | paragraphs
+    # speaker -> label | legend | map | hint | behaviour | alternation
+    how: dict[str, str] = field(default_factory=dict)
+    legend: dict[str, str] = field(default_factory=dict)
+    headings: list[str] = field(default_factory=list)
+    confidence: float | None = None
+    cues: str = ""
+    markup: int = 0  # characters of labels, timecodes and headings: layout, not speech
+
+
 def parse_text(
     text: str,
     *,
@@ -173,32 +231,71 @@ def parse_text(
 ) -> list[Turn]:
     """Find the turns in `text`. Offsets index `text`; `text` is not changed.
 
-    With no speaker labels at all, every paragraph (blank-line separated) becomes a
+    With no speaker labels, paragraphs that read as questions and answers are given
+    alternating roles (see `layouts.alternate`); otherwise every paragraph becomes a
     turn with no speaker and the role 'respondent' (a written or dictated account).
     """
+    return parse_layout(text, speaker_map=speaker_map, role_hints=role_hints).turns
+
+
+def _how(speaker: str, speaker_map: dict[str, str] | None, hints: dict[str, str],
+         legend: dict[str, str]) -> str:
+    key = label_key(speaker)
+    if key in {label_key(k) for k in (speaker_map or {})}:
+        return "map"
+    if key in {label_key(k) for k in legend}:
+        return "legend"
+    if key in {label_key(k) for k in hints}:
+        return "hint"
+    return "label" if known_role(speaker) else "behaviour"
+
+
+def parse_layout(
+    text: str,
+    *,
+    speaker_map: dict[str, str] | None = None,
+    role_hints: dict[str, str] | None = None,
+) -> Layout:
     lines = _lines(text)
-    cands = [c for no, (start, line) in enumerate(lines) if (c := _line_candidate(line, start, no))]
-    accepted = _accepted(cands)
+    legend, legend_at = layouts.legend_lines(text)
+    cands = [c for no, (start, line) in enumerate(lines)
+             if no not in legend_at and (c := _line_candidate(line, start, no))]
+    accepted = _accepted(cands, legend)
     openers = {c.line: c for c in cands if label_key(c.label) in accepted}
+    headings = layouts.heading_lines(lines)
     if not openers:
-        return _paragraph_turns(text, lines)
+        return _unlabelled(text, lines, headings, speaker_map)
+    notes: list[str] = []
 
     # Walk the lines: an opener starts a turn; other non-blank lines extend it.
     raw: list[dict] = []
     pending_ts: float | None = None
+    markup = 0
     for no, (start, line) in enumerate(lines):
         opener = openers.get(no)
         if opener is not None:
+            markup += _nonspace(line if opener.content_start is None else text[start:opener.content_start])
             ts = opener.timestamp if opener.timestamp is not None else pending_ts
+            content_start = opener.content_start
+            nxt = next((n for n in range(no + 1, len(lines)) if lines[n][1].strip()), None) \
+                if opener.heading else None
+            if opener.heading and nxt is not None and nxt not in openers and (
+                    layouts.starts_with_timecode(lines[nxt][1]) or lines[nxt][1][:1] in " \t"):
+                notes.append(opener.heading)  # "R   Romance": a topic note; the words start below
+                content_start = None
             raw.append({
                 "label": opener.label.strip("*_ "), "qual": opener.qual, "timestamp": ts,
-                "start": opener.content_start, "end": None,
+                "start": content_start, "end": None,
             })
-            if opener.content_start is not None:
+            if content_start is not None:
                 raw[-1]["end"] = start + len(line.rstrip())
             pending_ts = None
             continue
         if not line.strip():
+            continue
+        if no in headings:
+            notes.append(line.strip())
+            markup += _nonspace(line)
             continue
         ts_only = TS_ONLY.match(line)
         if ts_only and no + 1 < len(lines):
@@ -206,22 +303,34 @@ def parse_text(
             nxt = next((n for n in range(no + 1, len(lines)) if lines[n][1].strip()), None)
             if nxt is not None and nxt in openers:
                 pending_ts = parse_timestamp(ts_only.group("ts"))
+                markup += _nonspace(line)
                 continue
         if not raw:
-            continue  # preamble before the first speaker: title, date, notes
+            # Preamble before the first speaker: title, date, notes. With a legend it is a declared
+            # title block (layout); without one it stays text outside turns, for the report to show.
+            markup += _nonspace(line) if legend else 0
+            continue
         turn = raw[-1]
         if turn["start"] is None:
-            turn["start"] = start + (len(line) - len(line.lstrip()))
+            indent = len(line) - len(line.lstrip())
+            lead = _LEAD_TC.match(line[indent:])
+            if lead:  # "    00:01:48:03    words" below a heading
+                markup += _nonspace(lead.group(0))
+                turn["timestamp"] = turn["timestamp"] if turn["timestamp"] is not None else \
+                    parse_timestamp(lead.group("ts"))
+                indent += lead.end()
+            turn["start"] = start + indent
         turn["end"] = start + len(line.rstrip())
 
-    turns_raw = [t for t in raw if t["start"] is not None and t["end"] is not None]
+    turns_raw = [t for t in raw if t["start"] is not None and t["end"] is not None and t["end"] > t["start"]]
     # Use the label's first spelling for every turn, so "INTERVIEWER" and "Interviewer" are one speaker.
     display: dict[str, str] = {}
     for t in turns_raw:
         display.setdefault(label_key(t["label"]), t["label"])
     order: list[str] = list(dict.fromkeys(display[label_key(t["label"])] for t in turns_raw))
     stats = count_stats((display[label_key(t["label"])], text[t["start"]:t["end"]]) for t in turns_raw)
-    hints = dict(role_hints or {})
+    hints = dict(legend)
+    hints.update(role_hints or {})
     hints.update(_hint_roles([c for c in openers.values() if c.qual]))
     roles = infer_roles(order, stats, hints, speaker_map)
     result = []
@@ -229,7 +338,46 @@ def parse_text(
         speaker = display[label_key(t["label"])]
         result.append(Turn(i, speaker, roles[speaker], t["start"], t["end"], t["timestamp"]))
     _fill_end_timestamps(result)
-    return result
+    spaced = any(c.kind == "spaced" for c in openers.values())
+    how = {s: _how(s, speaker_map, {**(role_hints or {}), **_hint_roles(list(openers.values()))}, legend)
+           for s in order}
+    return Layout(result, "labels without colon" if spaced else "labels", how, legend, notes, markup=markup)
+
+
+def _unlabelled(text: str, lines: list[tuple[int, str]], headings: set[int],
+                speaker_map: dict[str, str] | None) -> Layout:
+    paras = layouts.paragraphs(text, lines, headings)
+    notes = [lines[n][1].strip() for n in sorted(headings)]
+    if not layouts.looks_like_dialogue(paras):
+        return Layout(_paragraph_turns(text, lines), "paragraphs", {}, {}, [])
+    alt = layouts.alternate(paras)
+    names = {"interviewer": ALTERNATION_SPEAKERS[0], "respondent": ALTERNATION_SPEAKERS[1]}
+    mapped = {label_key(k): v for k, v in (speaker_map or {}).items()}
+    turns: list[Turn] = []
+    markup = sum(_nonspace(n) for n in notes)
+    for para, role in zip(paras, alt.roles, strict=True):
+        start, ts = para.start, None
+        lead = _LEAD_TC.match(para.text)
+        if lead:
+            ts = parse_timestamp(lead.group("ts"))
+            start += lead.end()
+            markup += _nonspace(lead.group(0))
+        if start >= para.end:
+            continue
+        speaker = names[role]
+        turns.append(Turn(len(turns), speaker, mapped.get(label_key(speaker), role), start, para.end, ts))
+    _fill_end_timestamps(turns)
+    how = {s: ("map" if label_key(s) in mapped else "alternation") for s in dict.fromkeys(t.speaker for t in turns)}
+    cues = f"{alt.cued} of {len(paras)} paragraphs had a cue (question, timecode), {alt.agreeing} agree"
+    return Layout(turns, "alternation", how, {}, notes, alt.confidence, cues, markup)
+
+
+def _nonspace(s: str) -> int:
+    return len(s) - s.count(" ") - s.count("\n") - s.count("\t")
+
+
+# Unlabelled paragraphs get these speakers; a speaker map can swap their roles.
+ALTERNATION_SPEAKERS = ("Speaker A", "Speaker B")
 
 
 def _paragraph_turns(text: str, lines: list[tuple[int, str]]) -> list[Turn]:

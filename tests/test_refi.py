@@ -552,6 +552,23 @@ def refi_code_id_ok(code_id: str) -> bool:
     return bool(CODE_ID.match(code_id)) and "-" not in code_id
 
 
+def test_a_codebooks_guids_come_back_as_the_file_spelled_them(tmp_path: Path) -> None:
+    """Codes taken from another tool's codebook (here the REFI 1.5 example, GUIDs with and
+    without braces) keep their GUIDs in every export, and that codebook maps back onto them."""
+    path = sample("refi15-spec-example_plus-empty-sets.qdc")
+    given = {c.get("name"): c.get("guid") for c in etree.parse(str(path)).iter("{*}Code")}
+    assert any(g.startswith("{") for g in given.values()) and any(not g.startswith("{") for g in given.values())
+    with Project.create(tmp_path / "p.qcdb") as p:
+        refi.import_qdc(path, p)
+        refi.export_qdc(p, tmp_path / "again.qdc")
+        refi.export_qdpx(p, tmp_path / "again.qdpx")
+        again = refi.import_qdc(path, p)
+        assert again.created == [] and len(again.existing) == len(given)
+    back = {c.get("name"): c.get("guid") for c in etree.parse(str(tmp_path / "again.qdc")).iter("{*}Code")}
+    assert back == given
+    assert {c.get("name"): c.get("guid") for c in qde_of(tmp_path / "again.qdpx").iter(f"{{{P}}}Code")} == given
+
+
 def test_codebook_ids_follow_names_and_hierarchy() -> None:
     codes_ = {c.name: c for c in refi.import_qdc(sample("atlasti9_codebook_ns0-4.qdc")).codes}
     assert codes_["code1.1"].id == "code1.code1_1" and codes_["code1.1"].parent == "code1"

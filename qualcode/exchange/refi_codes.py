@@ -195,11 +195,16 @@ def import_qdc(path: str | Path, project: Project | None = None) -> QdcImport:
     known: dict[str, str] = {}
     existing_ids: set[str] = set()
     if project is not None:
+        from qualcode.exchange.refi_guids import kept
+
         with project.engine.connect() as conn:
             existing_ids = set(coding_queries.code_ids(conn))
             key = project_key(conn, Path(project.location).stem)
-        # A codebook this project exported (same GUIDs) maps back onto the codes it came from.
+            other_tools = {norm_guid(g) or g: natural for (kind, natural), g in kept(conn).items() if kind == "code"}
+        # A codebook this project exported (same GUIDs, its own or those another tool gave)
+        # maps back onto the codes it came from.
         known = {make_guid(key, "code", code_id): code_id for code_id in existing_ids}
+        known.update({g: code_id for g, code_id in other_tools.items() if code_id in existing_ids})
     if codes_el is None:
         result.warnings.append(f"{file}: no <Codes> element; the codebook has no codes.")
     else:
@@ -218,16 +223,24 @@ def import_qdc(path: str | Path, project: Project | None = None) -> QdcImport:
         if etree.QName(attr).localname not in ("origin", "schemaLocation"):
             result.warnings.append(f"{file}: non-standard attribute '{attr}' on <CodeBook> ignored.")
     if project is not None and result.codes:
-        add_codes(project, result, existing_ids)
+        spelled = {norm_guid(el.get("guid")): raw_guid(el.get("guid")) for el in codes_el.iter()
+                   if local(el) == "Code" and raw_guid(el.get("guid"))} if codes_el is not None else {}
+        add_codes(project, result, existing_ids, spelled)
     return result
 
 
-def add_codes(project: Project, result: QdcImport, existing_ids: set[str]) -> None:
+def add_codes(project: Project, result: QdcImport, existing_ids: set[str],
+              spelled: dict[str | None, str | None] | None = None) -> None:
+    """Create the codes the project lacks; keep the GUIDs the file gave them (as spelled there),
+    so a re-export gives the other tool its own GUIDs back (refi_guids)."""
+    from qualcode.exchange.refi_guids import remember
+
     new = [c for c in result.codes if c.id not in existing_ids]
     result.existing = [c.id for c in result.codes if c.id in existing_ids]
     try:
         with project.engine.begin() as conn:
             coding_queries.sync_codes(conn, to_codebook(new, Path(result.file).stem))
+            remember(conn, [("code", c.id, (spelled or {}).get(c.guid) or c.guid) for c in new if c.guid])
     except SQLAlchemyError as exc:
         raise RefiError("E809", file=result.file, reason=f"{type(exc).__name__}: {exc}") from None
     result.created = [c.id for c in new]

@@ -20,7 +20,10 @@ computed only around matches, so it adds nothing to analysing a corpus.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, fields
+
+import numpy as np
 
 from qualcode.nlp import Analysis
 
@@ -129,6 +132,10 @@ GRAMMARS: dict[str, Grammar] = {
 
 _RU_PREPOSITIONS = _w("после до из-за без в во на с со у к по за от для при через перед о об")
 _RU_SUBJECTS = _w("я мы ты вы он она оно они")
+_NE = frozenset({"не"})
+
+# How far (in tokens) from a match its clause, subject or reported-speech verb is looked for.
+REACH = 40
 
 # "…или нет", "…or not": the alternative of a question or a choice, not a negation.
 ALTERNATIVE = frozenset({"or", "или", "әлде"})
@@ -150,8 +157,16 @@ class Clauses:
         self.a = a
         self.g = GRAMMARS.get(lang, _PUNCT_ONLY)
         self.strings = a.strings
-        self.lower = a.lower
-        self.lemma = a.lemma
+        # Python lists and small caches: these questions look at a few dozen tokens per match,
+        # where numpy's per-element access would cost more than the work itself.
+        self.lower = a.lower.tolist()
+        self.lemma = a.lemma.tolist()
+        self.sent = a.sent.tolist()
+        self._word: dict[int, bool] = {}
+        self._sentences: dict[int, tuple[int, int]] = {}
+        self._clauses: dict[tuple[int, int], tuple[int, int]] = {}
+        self._positions: dict[object, list[int]] = {}
+        self._bounds: tuple[list[int], list[int]] | None = None
 
     # --- tokens ---------------------------------------------------------------------------
 
@@ -162,10 +177,63 @@ class Clauses:
         return self.strings[self.lemma[j]].split("|")
 
     def is_word(self, j: int) -> bool:
-        return any(ch.isalnum() for ch in self.form(j).replace("'", "a"))
+        k = self.lower[j]
+        hit = self._word.get(k)
+        if hit is None:
+            hit = self._word[k] = any(ch.isalnum() for ch in self.strings[k].replace("'", "a"))
+        return hit
+
+    def positions(self, key: object, words: frozenset[str] | set[str]) -> list[int]:
+        """Sorted positions of the tokens whose form or (first) lemma is one of `words`.
+
+        Computed once per analysis with numpy, so each match asks only a bisection: the marker
+        words are rare, and most matches have none near them."""
+        hit = self._positions.get(key)
+        if hit is None:
+            mask = np.fromiter((st in words or st.split("|", 1)[0] in words for st in self.strings), dtype=bool,
+                               count=len(self.strings))
+            hit = self._positions[key] = np.flatnonzero(mask[self.a.lower] | mask[self.a.lemma]).tolist()
+        return hit
+
+    @staticmethod
+    def within(positions: list[int], a: int, b: int) -> list[int]:
+        """The positions in [a, b)."""
+        return positions[bisect_left(positions, a):bisect_left(positions, b)]
+
+    def bounds(self) -> tuple[list[int], list[int]]:
+        """Where clauses can start (after punctuation, at a starter or a joiner before a subject)
+        and where they end (at punctuation or such a word), as sorted token positions."""
+        if self._bounds is None:
+            g, strings, a = self.g, self.strings, self.a
+
+            def mask(test) -> np.ndarray:  # over the distinct strings, then indexed per token
+                return np.fromiter((test(st) for st in strings), dtype=bool, count=len(strings))
+            punct = mask(lambda st: not any(ch.isalnum() for ch in st.replace("'", "a")))[a.lower]
+            starter = mask(lambda st: st in g.starters)[a.lower]
+            joiner = mask(lambda st: st in g.joiners)[a.lower]
+            subject_like = mask(lambda st: st in g.subject_like)[a.lower]
+            opens = starter.copy()
+            if len(opens) > 1:
+                opens[:-1] |= joiner[:-1] & subject_like[1:] & (a.sent[:-1] == a.sent[1:])
+            after_punct = np.zeros_like(punct)
+            after_punct[1:] = punct[:-1]
+            self._bounds = (np.flatnonzero(opens | after_punct).tolist(), np.flatnonzero(opens | punct).tolist())
+        return self._bounds
 
     def sentence(self, j: int) -> tuple[int, int]:
-        return self.a.sentence_tokens(int(self.a.sent[j]))
+        sent = self.sent[j]
+        hit = self._sentences.get(sent)
+        if hit is None:
+            hit = self._sentences[sent] = self.a.sentence_tokens(sent)
+        return hit
+
+    def reach(self, j: int) -> tuple[int, int]:
+        """The part of j's sentence these questions look at: at most REACH tokens either side.
+
+        A transcript without punctuation (raw speech recognition) is one endless sentence;
+        unbounded, every match would scan all of it, and coding would take quadratic time."""
+        first, end = self.sentence(j)
+        return max(first, j - REACH), min(end, j + REACH + 1)
 
     def starts_clause(self, j: int, first: int, end: int) -> bool:
         """Whether word j begins a clause (punctuation before it is handled by the caller)."""
@@ -184,18 +252,23 @@ class Clauses:
         """The clause around tokens [s, t): its first token and one past its last, in the sentence.
 
         A match that spans a boundary ("no work, no money") keeps both sides."""
-        first, end = self.sentence(s)
-        cs = s
-        while cs > first and self.is_word(cs - 1) and not self.starts_clause(cs, first, end):
-            cs -= 1
-        ce = t
-        while ce < end and self.is_word(ce) and not self.starts_clause(ce, first, end):
-            ce += 1
+        hit = self._clauses.get((s, t))
+        if hit is None:
+            hit = self._clauses[(s, t)] = self._clause(s, t)
+        return hit
+
+    def _clause(self, s: int, t: int) -> tuple[int, int]:
+        first, end = self.reach(s)
+        starts, ends = self.bounds()
+        i = bisect_right(starts, s) - 1  # the last clause start at or before s
+        cs = max(first, starts[i]) if i >= 0 else first
+        i = bisect_left(ends, t)  # the first boundary at or after t
+        ce = min(end, ends[i]) if i < len(ends) else end
         return cs, ce
 
     def previous_clause(self, cs: int) -> tuple[int, int] | None:
         """The clause before the one starting at `cs`, in the same sentence (skipping punctuation)."""
-        first, _end = self.sentence(cs)
+        first, _end = self.reach(cs)
         j = cs - 1
         while j >= first and not self.is_word(j):
             j -= 1
@@ -208,12 +281,11 @@ class Clauses:
     def negation(self, s: int, t: int, cues: set[str], after: int) -> str | None:
         """A cue anywhere before the match in its clause, or within `after` tokens after it."""
         cs, ce = self.clause(s, t)
-        for j in [*range(s - 1, cs - 1, -1), *range(t, min(ce, t + after))]:
-            if not self.is_word(j):
-                continue
+        where = self.positions(("cues", id(cues)), cues)
+        for j in [*reversed(self.within(where, cs, s)), *self.within(where, t, min(ce, t + after))]:
             form = self.form(j)
             if form in cues or self.lemmas(j)[0] in cues:
-                if j + 1 < len(self.a) and self.form(j + 1) in self.g.not_negating:
+                if j + 1 < len(self.lower) and self.form(j + 1) in self.g.not_negating:
                     continue
                 if j > 0 and self.form(j - 1) in ALTERNATIVE:
                     continue
@@ -224,10 +296,11 @@ class Clauses:
             # But a match after a preposition is a circumstance of the clause's subject ("После
             # развода я не могла…": the divorce happened), so a subject between them ends the scan.
             adjunct = s > 0 and self.form(s - 1) in _RU_PREPOSITIONS
-            for j in range(t, min(ce, t + 4) - 1):
-                if adjunct and self.form(j) in _RU_SUBJECTS:
+            stop = min(ce, t + 4) - 1
+            for j in self.within(self.positions("не", _NE), t, stop):
+                if adjunct and any(self.form(k) in _RU_SUBJECTS for k in range(t, j)):
                     break
-                if self.form(j) == "не" and self.lemmas(j + 1)[0].endswith(self.g.verb_lemma_endings):
+                if self.lemmas(j + 1)[0].endswith(self.g.verb_lemma_endings):
                     return f"negation: 'не {self.form(j + 1)}' after the match"
         return None
 
@@ -237,20 +310,24 @@ class Clauses:
         first, end = self.sentence(s)
         if not self.form(end - 1).endswith("?"):
             return None
-        opens = next((j for j in range(first, end) if self.is_word(j)), first)
+        opens = next((j for j in range(first, min(end, first + REACH)) if self.is_word(j)), first)
         asked = self.form(opens) in self.g.question_words
         if not asked:
             cs, ce = self.clause(s, t)
             asked = any(self.form(j) in self.g.question_particles for j in range(cs, ce))
         if not asked:
             # The last stretch between punctuation marks is what asks ("We had debts, you know?" tells).
-            asked = all(self.is_word(j) for j in range(t, end - 1))
+            asked = end - 1 - t <= REACH and all(self.is_word(j) for j in range(t, end - 1))
         return "question: the sentence asks, it does not tell" if asked else None
 
     def hypothetical(self, s: int, t: int) -> str | None:
         """Under a condition ("if…", "если…") or an unreal mood ("бы", "would have", "wish")."""
         g = self.g
         cs, ce = self.clause(s, t)
+        first, _end = self.reach(s)
+        markers = self.positions("hypothetical", g.conditional | g.irrealis | {p[0] for p in g.irrealis_pairs})
+        if not self.within(markers, first, ce):
+            return None  # no marker word anywhere near: most matches end here
         scopes = [(cs, ce)]
         prev = self.previous_clause(cs)
         if prev is not None and self.form(cs) not in g.contrast:
@@ -271,7 +348,9 @@ class Clauses:
     def reported(self, s: int, t: int) -> str | None:
         """In others' reported words: "people say…", "they expect me to say…", "говорят, что…"."""
         g = self.g
-        first, end = self.sentence(s)
+        first, end = self.reach(s)
+        if not self.within(self.positions("reported", g.hearsay | g.speech_lemmas), first, s):
+            return None
         for j in range(s - 1, first - 1, -1):
             if not self.is_word(j):
                 continue
@@ -296,7 +375,7 @@ class Clauses:
         first-person ending (говорю, скажем), make it the respondent's; otherwise it is another's
         ("говорят", "брат говорил", "сказал: приезжай")."""
         g = self.g
-        first, _end = self.sentence(j)
+        first, _end = self.reach(j)
         if g.first_person_endings:
             cs, ce = self.clause(j, j + 1)
             near = range(cs, min(ce, j + 3))
@@ -332,22 +411,20 @@ class Clauses:
         named before them ("my cousin says he…" is the cousin; "my husband… he" the household);
         a person after "with" ("мы с братом") is company, not the subject."""
         g = self.g
-        first, _end = self.sentence(j)
-        k = j - 1
-        while k >= first:
+        first, _end = self.reach(j)
+        people = self.positions("people", g.self_words | g.other_words | g.transparent)
+        for k in reversed(self.within(people, first, j)):
             # a person after "with"/"through" ("мы с братом", "через знакомого брата") is company
-            company = any(self.form(c) in g.companions for c in range(max(first, k - 2), k))
-            if self.is_word(k) and not company:
-                f = self.form(k)
-                lemma = self.lemmas(k)[0]
-                if f in g.transparent or lemma in g.transparent:
-                    k -= 1
-                    continue
-                if f in g.self_words or lemma in g.self_words:
-                    return "self"
-                if f in g.other_words or lemma in g.other_words:
-                    return "other"
-            k -= 1
+            if any(self.form(c) in g.companions for c in range(max(first, k - 2), k)):
+                continue
+            f = self.form(k)
+            lemma = self.lemmas(k)[0]
+            if f in g.transparent or lemma in g.transparent:
+                continue
+            if f in g.self_words or lemma in g.self_words:
+                return "self"
+            if f in g.other_words or lemma in g.other_words:
+                return "other"
         return None
 
     def other_person(self, s: int, t: int) -> str | None:

@@ -187,3 +187,19 @@ def test_russian_negated_verb_after_the_match_negates_it_unless_the_match_is_a_c
     assert coded(b, "ru", "Кредит мы тогда не брали.") == []  # the object before its negated verb
     assert coded(b, "ru", "Кредит брали, не скрываю.") == ["Кредит"]  # another clause
     assert coded(b, "ru", "После развода я не могла найти работу.") == ["развода"]  # the divorce happened
+
+
+def test_clause_questions_look_no_further_than_reach_tokens() -> None:
+    # Text without punctuation (raw speech recognition) is one endless sentence; the clause
+    # questions look at most REACH tokens from a match, so coding stays linear in its length.
+    from qualcode.clauses import REACH, Clauses
+    from qualcode.nlp import pipeline
+
+    b = book("en", {"phrase": "credit"})
+    near = "we did not take " + "bank " * 5 + "credit"
+    far = "we did not take " + "bank " * (REACH + 5) + "credit"
+    assert coded(b, "en", near) == []
+    assert coded(b, "en", far) == ["credit"]
+    a = pipeline("en").analyse_text("bank " * 500 + "credit")
+    cs, ce = Clauses(a, "en").clause(len(a) - 1, len(a))
+    assert len(a) - 1 - cs == REACH and ce == len(a)

@@ -133,6 +133,8 @@ GRAMMARS: dict[str, Grammar] = {
 _RU_PREPOSITIONS = _w("после до из-за без в во на с со у к по за от для при через перед о об")
 _RU_SUBJECTS = _w("я мы ты вы он она оно они")
 _NE = frozenset({"не"})
+# Whether a string is punctuation, kept across analyses (a corpus repeats its words).
+_PUNCT_CACHE: dict[str, bool] = {}
 
 # How far (in tokens) from a match its clause, subject or reported-speech verb is looked for.
 REACH = 40
@@ -167,6 +169,7 @@ class Clauses:
         self._clauses: dict[tuple[int, int], tuple[int, int]] = {}
         self._positions: dict[object, list[int]] = {}
         self._bounds: tuple[list[int], list[int]] | None = None
+        self._piped: list[int] | None = None
 
     # --- tokens ---------------------------------------------------------------------------
 
@@ -190,10 +193,25 @@ class Clauses:
         words are rare, and most matches have none near them."""
         hit = self._positions.get(key)
         if hit is None:
-            mask = np.fromiter((st in words or st.split("|", 1)[0] in words for st in self.strings), dtype=bool,
-                               count=len(self.strings))
-            hit = self._positions[key] = np.flatnonzero(mask[self.a.lower] | mask[self.a.lemma]).tolist()
+            hit = self._positions[key] = np.flatnonzero(self._token_mask(words)).tolist()
         return hit
+
+    def _string_mask(self, words: frozenset[str] | set[str]) -> np.ndarray:
+        """Per distinct string of the analysis: is it (or its first lemma) one of `words`?
+        Looked up word by word, not string by string: the word lists are short."""
+        index = self.a.index
+        mask = np.zeros(len(self.strings), dtype=bool)
+        mask[[index[w] for w in words if w in index]] = True
+        if self._piped is None:  # strings with several equally likely lemmas ("найти|наслать")
+            self._piped = [i for i, st in enumerate(self.strings) if "|" in st]
+        for i in self._piped:
+            if self.strings[i].split("|", 1)[0] in words:
+                mask[i] = True
+        return mask
+
+    def _token_mask(self, words: frozenset[str] | set[str]) -> np.ndarray:
+        mask = self._string_mask(words)
+        return mask[self.a.lower] | mask[self.a.lemma]
 
     @staticmethod
     def within(positions: list[int], a: int, b: int) -> list[int]:
@@ -205,13 +223,14 @@ class Clauses:
         and where they end (at punctuation or such a word), as sorted token positions."""
         if self._bounds is None:
             g, strings, a = self.g, self.strings, self.a
-
-            def mask(test) -> np.ndarray:  # over the distinct strings, then indexed per token
-                return np.fromiter((test(st) for st in strings), dtype=bool, count=len(strings))
-            punct = mask(lambda st: not any(ch.isalnum() for ch in st.replace("'", "a")))[a.lower]
-            starter = mask(lambda st: st in g.starters)[a.lower]
-            joiner = mask(lambda st: st in g.joiners)[a.lower]
-            subject_like = mask(lambda st: st in g.subject_like)[a.lower]
+            punct_of = _PUNCT_CACHE if len(_PUNCT_CACHE) < 1_000_000 else {}
+            is_punct = np.fromiter((punct_of[st] if st in punct_of else punct_of.setdefault(
+                st, not any(ch.isalnum() for ch in st.replace("'", "a"))) for st in strings),
+                dtype=bool, count=len(strings))
+            punct = is_punct[a.lower]
+            starter = self._string_mask(g.starters)[a.lower]
+            joiner = self._string_mask(g.joiners)[a.lower]
+            subject_like = self._string_mask(g.subject_like)[a.lower]
             opens = starter.copy()
             if len(opens) > 1:
                 opens[:-1] |= joiner[:-1] & subject_like[1:] & (a.sent[:-1] == a.sent[1:])

@@ -947,6 +947,38 @@ def test_qualcode_json_is_optional_for_our_own_files(coded_sample: Path, tmp_pat
     assert set(back.origin) == {"import"} and set(back.status) == {"accepted"}
 
 
+def test_a_qualcode_file_of_the_first_format_still_imports(coded_sample: Path, tmp_path: Path) -> None:
+    """Files written before provenance moved to qualcode.json (format version 1) carried it as a
+    `qualcode: {...}` first line of each selection's description, the memo after it."""
+    with Project.open(coded_sample) as p:
+        refi.export_qdpx(p, tmp_path / "new.qdpx")
+        frame = p.codings(status="accepted")
+    old = tmp_path / "old.qdpx"
+    with zipfile.ZipFile(tmp_path / "new.qdpx") as src, zipfile.ZipFile(old, "w", zipfile.ZIP_DEFLATED) as dst:
+        meta = json.loads(src.read("qualcode.json"))
+        root = etree.fromstring(src.read("project.qde"))
+        for sel in root.iter(f"{{{P}}}PlainTextSelection"):
+            tag = "qualcode: " + json.dumps(meta["codings"][sel.get("guid")], separators=(",", ":"))
+            description = sel.find("q:Description", NS)
+            if description is None:
+                description = etree.Element(f"{{{P}}}Description")
+                sel.insert(0, description)
+            description.text = tag + ("\n" + description.text if description.text else "")
+        meta.update(version=1, codings={}, withheld=[])
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "project.qde":
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+            elif info.filename == "qualcode.json":
+                data = json.dumps(meta).encode("utf-8")
+            dst.writestr(info, data)
+    with Project.create(tmp_path / "p.qcdb") as q:
+        refi.import_qdpx(q, old)
+        back = q.codings()
+    key = ["transcript", "start", "end", "code", "origin", "status", "rule", "coder", "confidence", "memo"]
+    assert sorted(map(tuple, back[key].astype(str).values)) == sorted(map(tuple, frame[key].astype(str).values))
+
+
 def test_other_tools_guids_are_kept_on_reexport(tmp_path: Path) -> None:
     """Every GUID another tool gave (users, codes, variables, cases, sources, selections, codings,
     notes) is written back unchanged, in the spelling the tool used."""

@@ -109,15 +109,16 @@ class Pool:
 
 
 def evaluate(prep: learn.Prepared, train: list[str], families=FAMILIES, seed: int = 0,
-             test: list[str] | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+             test: list[str] | None = None, pooled: bool = learn.POOLED) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Fit on `train`, predict the other coded transcripts (or `test`): turn-level human and predictions."""
     corpus, Y, R = prep.corpus, prep.Y, prep.R
     names = np.array([u.transcript for u in corpus.units])
     tr = np.isin(names, train) & (Y >= 0).any(axis=1)
     test = test if test is not None else [t for t in prep.dec.coded if t not in set(train)]
     te = np.isin(names, test)
-    pipe = learn.make_pipeline(families=families, seed=seed)
-    pipe.fit([corpus.units[i] for i in np.flatnonzero(tr)], Y[tr], model__groups=names[tr])
+    pipe = learn.make_pipeline(families=families, seed=seed, pooled=pooled)
+    pipe.fit([corpus.units[i] for i in np.flatnonzero(tr)], Y[tr], model__groups=names[tr],
+             model__codes=prep.code_list)
     model = pipe.named_steps["model"]
     ids, keys = turn_ids(corpus)
     use = choose(model, Y[tr], R[tr], ids[tr])
@@ -131,23 +132,24 @@ def evaluate(prep: learn.Prepared, train: list[str], families=FAMILIES, seed: in
             for name, m in (("rules", R), ("model", M), ("suggestion", S))}
 
 
-def curve(prep: learn.Prepared, sizes: list[int], splits: int) -> None:
+def curve(prep: learn.Prepared, sizes: list[int], splits: int, variants: list[bool]) -> None:
     langs = {t: prep.corpus.languages[t] for t in prep.dec.coded}
     print(f"\n## Learning curve ({len(langs)} coded interviews: "
           + ", ".join(f"{n} {g}" for g, n in sorted(quotas(langs, len(langs)).items()))
           + f"; {splits} splits per size; turn-level kappa ±sd over splits | micro-F1)\n")
-    print("| training interviews | rules kappa | rules F1 | model kappa | model F1 | suggestion kappa | suggestion F1 "
-          "| suggestion − rules (kappa) |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| training interviews | model | rules kappa | rules F1 | model kappa | model F1 | suggestion kappa "
+          "| suggestion F1 | suggestion − rules (kappa) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for k in sizes:
-        pools = {s: Pool() for s in ("rules", "model", "suggestion")}
-        for i in range(splits):
-            train = split(langs, k, random.Random(1000 * k + i))
-            for name, (h, p) in evaluate(prep, train, seed=i).items():
-                pools[name].add(h, p)
-        diff = pools["suggestion"].kappa - pools["rules"].kappa
-        print(f"| {k} | {pools['rules'].cell()} | {pools['model'].cell()} | {pools['suggestion'].cell()} | "
-              f"{diff:+.3f} |", flush=True)
+        for pooled in variants:
+            pools = {s: Pool() for s in ("rules", "model", "suggestion")}
+            for i in range(splits):
+                train = split(langs, k, random.Random(1000 * k + i))
+                for name, (h, p) in evaluate(prep, train, seed=i, pooled=pooled).items():
+                    pools[name].add(h, p)
+            diff = pools["suggestion"].kappa - pools["rules"].kappa
+            print(f"| {k} | {'pooled' if pooled else 'per code'} | {pools['rules'].cell()} | {pools['model'].cell()} "
+                  f"| {pools['suggestion'].cell()} | {diff:+.3f} |", flush=True)
 
 
 def ablation(prep: learn.Prepared, k: int, splits: int) -> None:
@@ -181,7 +183,7 @@ def speed(prep: learn.Prepared) -> None:
     n_words = sum(len(u.lemmas) for u in units)
     t_read = time.perf_counter()
     pipe = learn.make_pipeline()
-    pipe.fit(units, Yt, model__groups=groups)
+    pipe.fit(units, Yt, model__groups=groups, model__codes=prep.code_list)
     t_fit = time.perf_counter() - t_read
     turns = np.concatenate([turn_ids(corpus)[0][labelled] + r * len(corpus.units) for r in range(rep_train)])
     use = choose(pipe.named_steps["model"], Yt, np.tile(prep.R[labelled], (rep_train, 1)), turns)
@@ -208,6 +210,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="2,4,8,12")
     parser.add_argument("--ablation-size", type=int, default=12)
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--no-ablation", action="store_true")
+    parser.add_argument("--compare", action="store_true",
+                        help="learning curve of the per-code and the pooled model side by side")
     parser.add_argument("--heldout", type=Path, help="a set nobody tuned against: one line, at the end")
     parser.add_argument("--heldout-only", action="store_true", help="with --heldout: skip the curve, ablation, speed")
     args = parser.parse_args()
@@ -228,8 +233,10 @@ def main() -> None:
         print(f"# Learned suggestions: {', '.join(s.name for s in sets)}; {len(tuning.dec.coded)} interviews, "
               f"{len(prep.code_list)} codes, unit sentence; setup {time.perf_counter() - t0:.0f} s")
         if not args.heldout_only:
-            curve(tuning, [int(k) for k in args.sizes.split(",")], args.splits)
-            ablation(tuning, args.ablation_size, args.splits)
+            variants = [False, True] if args.compare else [learn.POOLED]
+            curve(tuning, [int(k) for k in args.sizes.split(",")], args.splits, variants)
+            if not args.no_ablation:
+                ablation(tuning, args.ablation_size, args.splits)
             if not args.no_speed:
                 speed(tuning)
         if heldout:

@@ -162,7 +162,7 @@ def cross_validate(corpus: Corpus, Y: np.ndarray, R: np.ndarray, code_list: Sequ
         train = labelled & ~test
         pipe = make_pipeline()
         units = [corpus.units[i] for i in np.flatnonzero(train)]
-        pipe.fit(units, Y[train], model__groups=names[train])
+        pipe.fit(units, Y[train], model__groups=names[train], model__codes=list(code_list))
         model = pipe.named_steps["model"]
         test_units = [corpus.units[i] for i in np.flatnonzero(test)]
         p = pipe.predict_proba(test_units)

@@ -36,6 +36,7 @@ from qualcode.store.schema import codings, suggestion_reasons
 from qualcode.suggest import corpus as corpus_mod
 from qualcode.suggest import storage
 from qualcode.suggest.estimator import CodeSuggester
+from qualcode.suggest.estimator_pooled import SuggestPipeline
 from qualcode.suggest.evaluation import CrossValidation, choose, cross_validate, turn_ids
 from qualcode.suggest.features import FAMILIES, UnitFeatures, describe
 from qualcode.suggest.training import Decisions, decisions, label_matrix, rule_matrix
@@ -49,6 +50,8 @@ WHY = 5  # features shown per suggestion
 # (tests/data/gold, gold2, gold4; benchmarks/suggest_learning_curve.py), the model's turn-level
 # kappa at 8 training interviews rose from 0.26 (1.0) to 0.41 (0.3); 0.1 gave 0.39.
 TEXT_WEIGHT = 0.3
+# One regression over (unit, code) pairs (qualcode.suggest.estimator_pooled) or one per code.
+POOLED = False
 
 
 @dataclass
@@ -86,9 +89,12 @@ class ModelRun:
 
 
 def make_pipeline(*, families: Sequence[str] = FAMILIES, min_positive: int = 5, seed: int = 0,
-                  C: float = 1.0, text_weight: float = TEXT_WEIGHT) -> Pipeline:
-    return Pipeline([("features", UnitFeatures(families=tuple(families), text_weight=text_weight)),
-                     ("model", CodeSuggester(C=C, min_positive=min_positive, random_state=seed))])
+                  C: float = 1.0, text_weight: float = TEXT_WEIGHT, pooled: bool = POOLED) -> Pipeline:
+    """Features then model. Fit it with `model__groups` (transcripts) and `model__codes` (the label
+    columns' codes, which the pooled model needs)."""
+    return SuggestPipeline([("features", UnitFeatures(families=tuple(families), text_weight=text_weight)),
+                            ("model", CodeSuggester(C=C, min_positive=min_positive, random_state=seed,
+                                                    pooled=pooled))])
 
 
 @dataclass
@@ -137,7 +143,7 @@ def _who(names: Sequence[str]) -> str:
 def train(engine: Engine, coders: Sequence[str], *, unit: str = "sentence", codes: Sequence[str] | None = None,
           book: Codebook | None = None, min_positive: int = 5, seed: int = 0, evaluate: bool = True,
           families: Sequence[str] = FAMILIES, progress: Progress | None = None, prep: Prepared | None = None,
-          ) -> tuple[ModelRun, Prepared, Pipeline, np.ndarray]:
+          pooled: bool = POOLED) -> tuple[ModelRun, Prepared, Pipeline, np.ndarray]:
     """Everything up to writing: the run report, the inputs (`prep`, if already read), the fitted
     pipeline and the per-code choice."""
     t0 = time.perf_counter()
@@ -150,7 +156,8 @@ def train(engine: Engine, coders: Sequence[str], *, unit: str = "sentence", code
     cv: CrossValidation | None = None
     if len(dec.coded) >= 2 and evaluate:
         cv = cross_validate(corpus, Y, R, code_list, dec.coded,
-                            lambda: make_pipeline(families=families, min_positive=min_positive, seed=seed),
+                            lambda: make_pipeline(families=families, min_positive=min_positive, seed=seed,
+                                                  pooled=pooled),
                             min_positive, progress=progress)
         run.folds = cv.folds
     elif len(dec.coded) < 2:
@@ -159,8 +166,9 @@ def train(engine: Engine, coders: Sequence[str], *, unit: str = "sentence", code
     t_cv = time.perf_counter()
     labelled = (Y >= 0).any(axis=1)
     names = np.array([u.transcript for u in corpus.units])
-    pipe = make_pipeline(families=families, min_positive=min_positive, seed=seed)
-    pipe.fit([corpus.units[i] for i in np.flatnonzero(labelled)], Y[labelled], model__groups=names[labelled])
+    pipe = make_pipeline(families=families, min_positive=min_positive, seed=seed, pooled=pooled)
+    pipe.fit([corpus.units[i] for i in np.flatnonzero(labelled)], Y[labelled], model__groups=names[labelled],
+             model__codes=code_list)
     model = pipe.named_steps["model"]
     use = choose(model, Y[labelled], R[labelled], turn_ids(corpus)[0][labelled])
     run.use_model = {c: bool(u) for c, u in zip(code_list, use, strict=True)}

@@ -148,11 +148,17 @@ def _build(row: Any, spec: dict, weights: bytes) -> StoredModel:
     features = UnitFeatures.from_vocabulary(vocab, families=tuple(families), min_df=feats["min_df"],
                                             char_ngrams=tuple(ngrams), text_weight=float(weight))
     params = spec["estimator"]
+    # Models stored before the pooled variant have no pooled parameters: they were per code.
+    if isinstance(params, dict) and "pooled" not in params:
+        params = {**params, "pooled": False, "lexical_min": 10, "lexical_weight": 0.5}
     _check(isinstance(params, dict) and set(params) == set(CodeSuggester().get_params()), "estimator parameters")
     _check(isinstance(params["C"], int | float) and params["C"] > 0, "C")
     _check(params["class_weight"] in (None, "balanced"), "class_weight")
-    for key in ("min_positive", "cv", "random_state"):
-        _check(isinstance(params[key], int), key)
+    for key in ("min_positive", "cv", "random_state", "lexical_min"):
+        _check(isinstance(params[key], int) and not isinstance(params[key], bool), key)
+    _check(isinstance(params["pooled"], bool), "pooled")
+    lw = params["lexical_weight"]
+    _check(isinstance(lw, int | float) and not isinstance(lw, bool) and 0 <= lw <= 10, "lexical_weight")
     est = CodeSuggester(**params)
     has = spec["has_model"]
     _check(isinstance(has, list) and len(has) == n and all(isinstance(b, bool) for b in has), "has_model")

@@ -17,7 +17,8 @@ import pandas as pd
 
 from qualcode import __version__
 from qualcode.errors import QualcodeError
-from qualcode.ingest import ImportOptions, TableOptions
+from qualcode.ingest import ImportOptions, TableOptions, highlights
+from qualcode.ingest import preview as import_preview
 from qualcode.ingest.speakers import load_speaker_map
 from qualcode.project import Project
 
@@ -93,20 +94,24 @@ def _table_options(layout: str, speaker_column: str | None, text_column: str | N
 @click.option("--text-column", help="Table column with the words (turns layout).")
 @click.option("--time-column", help="Table column with the time (hh:mm:ss, mm:ss or seconds).")
 @click.option("--transcript-column", help="Table column naming the interview, for several in one file.")
-@click.option("--id-column", help="Table column with the respondent id (survey layout).")
+@click.option("--id-column", help="Table column with the respondent id (survey layout) or the case id (cases table).")
 @click.option("--answer-columns", help="Comma-separated answer columns (survey layout).")
 @click.option("--sheet", help="XLSX sheet name or number (default: the first).")
 @click.option("--update-cases", is_flag=True,
               help="Let front matter change the attributes of a case already in the project (else refused, E954).")
 @click.option("--max-attributes", type=click.IntRange(min=0), default=200, show_default=True,
               help="Refuse a front matter with more case attributes than this (E955).")
+@click.option("--keep-unmatched", is_flag=True,
+              help="Add cases-table rows that match no transcript as cases (else reported, E985).")
+@click.option("--coder", default="taguette", show_default=True, help="Coder of imported highlights (Taguette CSV).")
+@click.option("--preview", is_flag=True, help="Show the turns, speakers, roles and warnings; store nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="Print failures and the summary only.")
 def import_(project: str, paths: tuple[str, ...], attributes: str | None, language: str,
             speaker_map: str | None, encoding: str | None, max_bytes: int, name: str | None,
             new_version: bool, layout: str, speaker_column: str | None, text_column: str | None,
             time_column: str | None, transcript_column: str | None, id_column: str | None,
             answer_columns: str | None, sheet: str | None, update_cases: bool, max_attributes: int,
-            quiet: bool) -> None:
+            keep_unmatched: bool, coder: str, preview: bool, quiet: bool) -> None:
     """Import transcripts (txt, md, docx, odt, pdf, vtt, srt, csv, xlsx) into PROJECT, and
     projects and codebooks of other QDA tools (REFI-QDA .qdpx, .qde and .qdc).
 
@@ -120,23 +125,36 @@ def import_(project: str, paths: tuple[str, ...], attributes: str | None, langua
         raise click.UsageError("--name works with a single file only.")
     options = ImportOptions(
         language=language, encoding=encoding, max_bytes=max_bytes, name=name, new_version=new_version,
-        update_cases=update_cases, max_attributes=max_attributes,
+        update_cases=update_cases, max_attributes=max_attributes, keep_unmatched=keep_unmatched,
         speaker_map=load_speaker_map(speaker_map) if speaker_map else {},
         table=_table_options(layout, speaker_column, text_column, time_column, transcript_column,
                              id_column, answer_columns, sheet),
     )
+    if preview:
+        click.echo(import_preview.as_text(import_preview.preview(list(paths), options)))
+        return
     exchange = [x for x in paths if Path(x).suffix.lower() in REFI_SUFFIXES]
+    marked = [x for x in paths if x not in exchange and highlights.is_highlights_file(x, max_bytes)]
     paths = tuple(x for x in paths if x not in exchange)
     with Project.open(project) as p:
         for file in exchange:
             _import_refi(p, file)
-        if not paths:
-            return
-        bar, progress = _progress_bar("Importing", "file")
-        try:
-            report = p.import_files(paths, options, attributes=attributes, progress=progress)
-        finally:
-            bar.close()
+        paths = tuple(x for x in paths if x not in marked)
+        report = None
+        if paths:
+            bar, progress = _progress_bar("Importing", "file")
+            try:
+                report = p.import_files(paths, options, attributes=attributes, progress=progress)
+            finally:
+                bar.close()
+        # After the transcripts: highlights are located in them.
+        marked_done = [(file, *highlights.import_into(p, file, coder)) for file in marked]
+    for file, result, located in marked_done:
+        click.echo(f"ok   {highlights.summary(file, result, located, coder)}")
+        for w in located.warnings:
+            click.echo(f"     warning: {w}", err=True)
+    if report is None:
+        return
     for r in report.results:
         if r.status == "failed" or not quiet:
             mark = {"imported": "ok  ", "skipped": "skip", "failed": "FAIL"}[r.status]

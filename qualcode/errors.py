@@ -445,6 +445,11 @@ class Errors:
         "{file}, row {row}: no transcript named '{document}' in the project (known: {known}); its highlights "
         "were not imported. Fix: import the transcript first, under the name (or file name) Taguette used."
     )
+    E990 = (
+        "{file}: this is a highlights table (document, tag, content: codings from Taguette or a similar tool), "
+        "not transcripts; it was not read as a survey. Fix: import it on its own, after its transcripts "
+        "(`qualcode import PROJECT {file}`): each highlight is located in its transcript by its text."
+    )
     E989 = (
         "{file}: {lost} coding(s) of the previous version could not be placed in the new text (their words "
         "are gone); they are listed in {path}. Nothing else was lost: {exact} carried exactly, {moved} moved "

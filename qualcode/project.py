@@ -32,6 +32,7 @@ from qualcode.exchange.codings import read_rows as read_codings_rows
 from qualcode.ingest import (
     DOC_FILE_STEMS,
     ImportOptions,
+    facesheet,
     is_cases_table,
     read_cases_table,
     read_file,
@@ -140,7 +141,7 @@ class Project:
 
         cases_table: CasesTable | None = None
         for path in table_paths:
-            result, loaded = self._import_cases_table(path, batch)
+            result, loaded = self._import_cases_table(path, batch, options, files)
             results[path] = result
             cases_table = _merge_tables(cases_table, loaded) if loaded else cases_table
             done += 1
@@ -227,14 +228,18 @@ class Project:
             self._log(batch, result)
         return result
 
-    def _import_cases_table(self, path: Path, batch: str) -> tuple[ImportResult, CasesTable | None]:
+    def _import_cases_table(self, path: Path, batch: str, options: ImportOptions | None = None,
+                            files: Sequence[Path] = ()) -> tuple[ImportResult, CasesTable | None]:
         file = str(path)
+        options = options or ImportOptions()
         try:
-            table = read_cases_table(path)
+            table = read_cases_table(path, options)
         except QualcodeError as exc:
             result = ImportResult(file, "failed", str(exc), error_code=exc.code, error=exc)
             self._log(batch, result)
             return result, None
+        unmatched = [] if options.keep_unmatched else facesheet.drop_unmatched(self.engine, table, files,
+                                                                              options.max_bytes)
         with self.engine.begin() as conn:
             for case, attrs in table.by_case.items():
                 case_id = queries.ensure_case(conn, case)
@@ -249,7 +254,7 @@ class Project:
                   f"{n_attrs} attributes"
         if relinked:
             message += f"; linked {relinked} earlier transcript(s) to their cases"
-        result = ImportResult(file, "imported", message)
+        result = ImportResult(file, "imported", message, warnings=facesheet.warnings(file, unmatched))
         self._log(batch, result)
         return result, table
 

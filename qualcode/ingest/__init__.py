@@ -49,6 +49,8 @@ class ImportOptions:
     # Change a stored case's attributes from a transcript's front matter (else: E954, nothing stored).
     update_cases: bool = False
     max_attributes: int = MAX_ATTRIBUTES  # front-matter keys per file (E955 above it)
+    # A cases-table row that matches no transcript is reported (E985), and added only with this.
+    keep_unmatched: bool = False
 
     @classmethod
     def with_speaker_map_file(cls, path: str | Path, **kwargs: object) -> ImportOptions:
@@ -104,10 +106,11 @@ def is_cases_table(path: Path, options: ImportOptions) -> bool:
     return tables.classify(frame, options.table) == "cases"
 
 
-def read_cases_table(path: str | Path) -> CasesTable:
+def read_cases_table(path: str | Path, options: ImportOptions | None = None) -> CasesTable:
     path = Path(path)
+    id_column = options.table.id_column if options is not None else None
     data = _check(path, ImportOptions())
-    return load_cases_table(data, str(path), path.suffix.lower())
+    return load_cases_table(data, str(path), path.suffix.lower(), id_column)
 
 
 def read_file(path: str | Path, options: ImportOptions | None = None,
@@ -201,6 +204,8 @@ def _read_table_file(path: Path, data: bytes, fmt: str, options: ImportOptions,
     layout = tables.classify(frame, options.table)
     if layout == "cases":
         raise ImportFileError("E302", file=file, found=", ".join(frame.columns))
+    if layout == "highlights":
+        raise ImportFileError("E990", file=file)
     stem = options.name or path.stem
     found = (tables.turns_transcripts if layout == "turns" else tables.survey_transcripts)(
         frame, file, stem, options.table

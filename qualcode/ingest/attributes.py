@@ -31,25 +31,57 @@ class CasesTable:
     by_case: dict[str, dict[str, object]] = field(default_factory=dict)
     case_of_file: dict[str, str] = field(default_factory=dict)
     attributes_of_file: dict[str, dict[str, object]] = field(default_factory=dict)
+    spelled: dict[str, str] = field(default_factory=dict)  # folded file name -> as the table writes it
 
     def lookup(self, file_name: str, case: str | None) -> tuple[str | None, dict[str, object]]:
-        """The case and attributes for a transcript file (by case id first, then by file name)."""
+        """The case and attributes for a transcript file: by case id first, then by file name, then
+        by the file's stem as a case id (`Jessica.txt` is the row whose id is `jessica`); all
+        case-insensitively."""
         if case and case in self.by_case:
             return case, self.by_case[case]
+        folded = {k.casefold(): k for k in self.by_case}
+        if case and case.casefold() in folded:
+            found = folded[case.casefold()]
+            return found, self.by_case[found]
         for key in (file_name.lower(), Path(file_name).stem.lower()):
             if key in self.case_of_file:
                 found = self.case_of_file[key]
                 return found, self.by_case.get(found, {})
             if key in self.attributes_of_file:
                 return case, self.attributes_of_file[key]
+        stem = Path(file_name).stem.casefold()
+        if not case and stem in folded:
+            found = folded[stem]
+            return found, self.by_case[found]
         return case, {}
 
+    def keys_of(self, case: str) -> set[str]:
+        """What a transcript may be called to match this row: the id and its file names, folded."""
+        keys = {case.casefold()}
+        keys |= {Path(f).stem.casefold() for f, c in self.case_of_file.items() if c == case}
+        return keys
 
-def load_cases_table(data: bytes, file: str, suffix: str) -> CasesTable:
+    def split_unmatched(self, known: set[str]) -> list[str]:
+        """Drop the rows that match no transcript (`known`: folded case ids, file names and stems);
+        return their ids, so they are reported and not added as cases (unless asked)."""
+        unmatched = [c for c in self.by_case if not (self.keys_of(c) & known)]
+        for case in unmatched:
+            del self.by_case[case]
+        unmatched_files = [f for f in self.attributes_of_file
+                           if Path(f).stem.casefold() not in known and f.casefold() not in known]
+        for name in unmatched_files:
+            del self.attributes_of_file[name]
+        stems = dict.fromkeys(Path(f).stem for f in unmatched_files)
+        return unmatched + [self.spelled.get(f, f) for f in stems]
+
+
+def load_cases_table(data: bytes, file: str, suffix: str, id_column: str | None = None) -> CasesTable:
     frame = read_table(data, file, suffix)
     cols = list(frame.columns)
-    case_col = _find(cols, ID_COLS)
-    file_col = _find(cols, FILE_COLS)
+    if id_column is not None and id_column not in cols:
+        raise ImportFileError("E984", file=file, column=id_column, found=", ".join(cols))
+    case_col = id_column or _find(cols, ID_COLS)
+    file_col = _find([c for c in cols if c != case_col], FILE_COLS)
     if case_col is None and file_col is None:
         raise ImportFileError(
             "E401", file=file, case_cols=", ".join(ID_COLS[:4]), file_cols=", ".join(FILE_COLS[:3]),
@@ -75,6 +107,7 @@ def load_cases_table(data: bytes, file: str, suffix: str) -> CasesTable:
                 table.case_of_file[Path(name).stem] = case
         elif file_col and _cell(row[file_col]):
             name = _cell(row[file_col]).lower()
+            table.spelled[Path(name).stem] = Path(_cell(row[file_col])).stem
             table.attributes_of_file[name] = attrs
             table.attributes_of_file[Path(name).stem] = attrs
     return table
@@ -142,3 +175,26 @@ def canonical(value: object, kind: str) -> tuple[str | None, float | None]:
     if isinstance(value, bool):
         return ("true" if value else "false"), None
     return str(value).strip(), None
+
+
+def batch_keys(files: list[Path], max_bytes: int) -> set[str]:
+    """What the transcripts of a batch may be matched by: file names, stems and, for text files,
+    the `case:` of their front matter (folded). A file that cannot be read adds its name only."""
+    from qualcode.ingest.encoding import decode
+    from qualcode.ingest.frontmatter import split_front_matter
+
+    keys: set[str] = set()
+    for f in files:
+        keys |= {f.name.casefold(), f.stem.casefold()}
+        if f.suffix.lower() not in (".txt", ".md", ".markdown", ".text"):
+            continue
+        try:
+            if f.stat().st_size > max_bytes:
+                continue
+            text, _ = decode(f.read_bytes(), str(f))
+            fm = split_front_matter(text, str(f))
+        except (OSError, ImportFileError):
+            continue
+        if fm is not None and fm.case:
+            keys.add(str(fm.case).casefold())
+    return keys

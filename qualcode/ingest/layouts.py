@@ -89,19 +89,20 @@ def is_heading_text(words: str) -> bool:
 
 def heading_lines(lines: list[tuple[int, str]]) -> set[int]:
     """Line numbers of marginal headings: heading text above a timecode or above indented text."""
-    found: set[int] = set()
-    for no, (_, line) in enumerate(lines):
-        if not is_heading_text(line) or _indent(line) > 4:
-            continue
-        nxt = [n for n in range(no + 1, min(no + 3, len(lines))) if lines[n][1].strip()]
-        if not nxt:
-            continue
-        following = lines[nxt[0]][1]
-        prev_blank = no == 0 or not lines[no - 1][1].strip() or _indent(lines[no - 1][1]) > 0
-        if starts_with_timecode(following) or (_indent(following) > _indent(line) and prev_blank
-                                               and nxt[0] == no + 1):
-            found.add(no)
-    return found
+    return {no for no in range(len(lines)) if heading_at(lines, no)}
+
+
+def heading_at(lines: list[tuple[int, str]], no: int) -> bool:
+    line = lines[no][1]
+    if not is_heading_text(line) or _indent(line) > 4:
+        return False
+    nxt = [n for n in range(no + 1, min(no + 3, len(lines))) if lines[n][1].strip()]
+    if not nxt:
+        return False
+    following = lines[nxt[0]][1]
+    prev_blank = no == 0 or not lines[no - 1][1].strip() or _indent(lines[no - 1][1]) > 0
+    return starts_with_timecode(following) or (_indent(following) > _indent(line) and prev_blank
+                                               and nxt[0] == no + 1)
 
 
 @dataclass

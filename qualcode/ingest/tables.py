@@ -23,6 +23,7 @@ import pandas as pd
 
 from qualcode.errors import ImportFileError
 from qualcode.exchange import refi_safe
+from qualcode.exchange.safe_csv import restore
 from qualcode.ingest.encoding import decode
 from qualcode.ingest.turns import Block, parse_timestamp
 
@@ -32,7 +33,8 @@ TIME_COLS = ("time", "timestamp", "start", "start_time", "время", "нача
 TRANSCRIPT_COLS = ("transcript", "interview", "interview_id", "file", "document", "интервью")
 ID_COLS = ("case_id", "case", "respondent_id", "respondent", "participant_id", "participant", "id",
            "код", "респондент")
-FILE_COLS = ("file", "filename", "file_name", "source", "transcript", "файл")
+FILE_COLS = ("file", "filename", "file_name", "source", "transcript", "transcriptname", "transcript_name",
+             "файл")
 LONG_TEXT = 40  # mean characters above which a column holds answers rather than attributes
 
 
@@ -72,6 +74,9 @@ def read_table(data: bytes, file: str, suffix: str, sheet: str | int = 0) -> pd.
         raise ImportFileError("E406", file=file, reason=f"{type(exc).__name__}: {exc}") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.dropna(how="all")
+    if suffix != ".xlsx":
+        # A cell a qualcode CSV export marked with ' against spreadsheet formulas reads as it was.
+        frame = frame.map(restore)
     return frame
 
 
@@ -107,6 +112,8 @@ def classify(frame: pd.DataFrame, options: TableOptions) -> str:
     if options.layout != "auto":
         return options.layout
     cols = list(frame.columns)
+    if is_highlights(cols):
+        return "highlights"  # Taguette's highlights: codings located by their text, never a survey
     if options.speaker_column or options.text_column:
         return "turns"
     if options.answer_columns:
@@ -121,6 +128,15 @@ def classify(frame: pd.DataFrame, options: TableOptions) -> str:
     if _find(cols, ID_COLS) or _find(cols, FILE_COLS):
         return "cases"
     return "survey"
+
+
+HIGHLIGHT_COLS = ("document", "tag", "content")
+
+
+def is_highlights(columns: list[str]) -> bool:
+    """`id,document,tag,content` (Taguette) and the like: a codings table without offsets."""
+    lower = {c.strip().lower() for c in columns}
+    return set(HIGHLIGHT_COLS) <= lower and not {"start", "end"} <= lower
 
 
 def turns_transcripts(frame: pd.DataFrame, file: str, stem: str, options: TableOptions) -> list[TableTranscript]:

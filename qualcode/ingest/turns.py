@@ -262,9 +262,8 @@ def parse_layout(
              if no not in legend_at and (c := _line_candidate(line, start, no))]
     accepted = _accepted(cands, legend)
     openers = {c.line: c for c in cands if label_key(c.label) in accepted}
-    headings = layouts.heading_lines(lines)
     if not openers:
-        return _unlabelled(text, lines, headings, speaker_map)
+        return _unlabelled(text, lines, layouts.heading_lines(lines), speaker_map)
     notes: list[str] = []
 
     # Walk the lines: an opener starts a turn; other non-blank lines extend it.
@@ -293,7 +292,7 @@ def parse_layout(
             continue
         if not line.strip():
             continue
-        if no in headings:
+        if layouts.heading_at(lines, no):
             notes.append(line.strip())
             markup += _nonspace(line)
             continue

@@ -19,7 +19,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from qualcode import __version__
+from qualcode import __version__, versions
 from qualcode import runs as run_engine
 from qualcode.analysis.typology import RuleTypology
 from qualcode.codebook import Codebook
@@ -200,6 +200,7 @@ class Project:
         stored: list[str] = []
         skipped: list[str] = []
         warnings = [w for p in parsed_list for w in p.warnings]
+        carried: dict[str, versions.Carry] = {}  # a new version keeps the codings of the old (issue 14.4)
         try:
             # One file, one transaction, and its log row in the same one: all of it is stored or none.
             with self.engine.begin() as conn:
@@ -215,9 +216,13 @@ class Project:
                         raise ImportFileError("E211", file=file, name=parsed.name)
                     case_changes.guard(conn, parsed, file, options.update_cases, warnings)  # E954
                     tid = queries.insert_transcript(conn, parsed, previous)
+                    if previous is not None:
+                        carried[parsed.name] = versions.carry_over_from(conn, previous, tid, parsed.text)
                     stored.append(parsed.name)
                 result = _summary(file, parsed_list, stored, skipped, warnings)
                 queries.log_import(conn, batch, file, result.status, result.message, result.error_code, tid)
+            if carried:
+                versions.finish(self, carried, result)
         except QualcodeError as exc:
             result = ImportResult(file, "failed", str(exc), error_code=exc.code, error=exc)
             self._log(batch, result)

@@ -231,13 +231,16 @@ def test_a_changed_transcript_is_analysed_again(coded: Path, tmp_path: Path) -> 
     with Project.open(coded) as p:
         result = p.import_file(changed, ImportOptions(new_version=True))
         assert result.status == "imported", result.message
-        run = p.autocode(V1)
-        assert (run.analysed, run.cached) == (1, 2)
+        # A new version is re-coded by the import itself with the kept codebook (issue 14.4): that run
+        # analysed the changed transcript only and added its new coding; the others were not touched.
+        assert any("re-coded with codebook" in line for line in result.reports), result.reports
         new_job = span(p, "en_family", "My sister lost her job last year.")
-        assert new_job in run.added["work.job"]
         assert (new_job[1], new_job[2]) in {(r.start, r.end) for r in p.codings(["en_family"]).itertuples()}
-        # The other transcripts were not touched.
-        assert {name for spans in run.added.values() for name, _s, _e in spans} == {"en_family"}
+        runs = p.runs()
+        assert runs["status"].tolist()[-1] == "finished" and len(runs) == 2
+        run = p.autocode(V1)
+        assert (run.analysed, run.cached) == (0, 3)  # the import analysed the new version already
+        assert run.added == {} and run.removed == {}
 
 
 # --- a changed codebook -----------------------------------------------------------------------

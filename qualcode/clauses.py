@@ -299,8 +299,14 @@ class Clauses:
 
     def negation(self, s: int, t: int, cues: set[str], after: int) -> str | None:
         """A cue anywhere before the match in its clause, or within `after` tokens after it."""
+        where = self._positions.get(("cues", id(cues)))
+        if where is None:
+            where = self.positions(("cues", id(cues)), cues)
+        first, end = self.reach(s)
+        ne = self.positions("не", _NE) if self.g.verb_lemma_endings else []
+        if not self.within(where, first, min(end, t + after)) and not self.within(ne, t, end):
+            return None  # no cue near: the clause need not be found
         cs, ce = self.clause(s, t)
-        where = self.positions(("cues", id(cues)), cues)
         for j in [*reversed(self.within(where, cs, s)), *self.within(where, t, min(ce, t + after))]:
             form = self.form(j)
             if form in cues or self.lemmas(j)[0] in cues:
@@ -342,11 +348,13 @@ class Clauses:
     def hypothetical(self, s: int, t: int) -> str | None:
         """Under a condition ("if…", "если…") or an unreal mood ("бы", "would have", "wish")."""
         g = self.g
-        cs, ce = self.clause(s, t)
-        first, _end = self.reach(s)
-        markers = self.positions("hypothetical", g.conditional | g.irrealis | {p[0] for p in g.irrealis_pairs})
-        if not self.within(markers, first, ce):
+        first, end = self.reach(s)
+        markers = self._positions.get("hypothetical")
+        if markers is None:
+            markers = self.positions("hypothetical", g.conditional | g.irrealis | {p[0] for p in g.irrealis_pairs})
+        if not self.within(markers, first, end):
             return None  # no marker word anywhere near: most matches end here
+        cs, ce = self.clause(s, t)
         scopes = [(cs, ce)]
         prev = self.previous_clause(cs)
         if prev is not None and self.form(cs) not in g.contrast:
@@ -368,7 +376,10 @@ class Clauses:
         """In others' reported words: "people say…", "they expect me to say…", "говорят, что…"."""
         g = self.g
         first, end = self.reach(s)
-        if not self.within(self.positions("reported", g.hearsay | g.speech_lemmas), first, s):
+        markers = self._positions.get("reported")
+        if markers is None:
+            markers = self.positions("reported", g.hearsay | g.speech_lemmas)
+        if not self.within(markers, first, s):
             return None
         for j in range(s - 1, first - 1, -1):
             if not self.is_word(j):

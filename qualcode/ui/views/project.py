@@ -1,5 +1,6 @@
-"""Project page: which project is open, open or create another, upload transcripts with a
-result per file, and edit the case attributes (checked by type; a bad cell saves nothing)."""
+"""Project page: which project is open, open or create another, upload transcripts (preview the
+turns, speakers and roles first, correct the roles, then import) with a result per file, and edit
+the case attributes (checked by type; a bad cell saves nothing)."""
 
 import tempfile
 from pathlib import Path
@@ -8,12 +9,16 @@ import pandas as pd
 import streamlit as st
 
 from qualcode.errors import QualcodeError
-from qualcode.ingest import ImportOptions
+from qualcode.ingest import ImportOptions, TableOptions
+from qualcode.ingest import preview as import_preview
+from qualcode.model import ROLES
 from qualcode.project import Project
 from qualcode.retrieval import markdown_lines, markdown_text
 from qualcode.ui import state
 
 LANGUAGES = {"auto": "Detect", "en": "English", "ru": "Russian", "kk": "Kazakh"}
+LAYOUTS = {"auto": "Detect", "turns": "One row per turn", "survey": "One row per respondent",
+           "cases": "Cases table"}
 
 project = state.project()
 st.title("Project")
@@ -69,33 +74,95 @@ st.caption("Text (.txt, .md), documents (.docx, .odt, .pdf), subtitles (.vtt, .s
            "a cases table among them is joined to the transcripts. A file that fails changes nothing stored.")
 upload_round = st.session_state.setdefault("project_upload_round", 0)
 files = st.file_uploader("Files", accept_multiple_files=True, key=f"project_upload_{upload_round}")
-a, b = st.columns(2)
+a, b, c = st.columns(3)
 language = a.selectbox("Language", list(LANGUAGES), format_func=LANGUAGES.get, key="project_language")
+layout = c.selectbox("Table layout (.csv, .xlsx)", list(LAYOUTS), format_func=LAYOUTS.get, key="project_layout")
 new_version = b.checkbox("A changed file with a known name becomes a new version", key="project_new_version")
-if st.button("Import", type="primary", key="project_import", disabled=not files):
-    rows = []
+
+
+def save_uploads(folder: str, rows: list[dict]) -> list[Path]:
+    """The uploaded files in `folder` under their own names (never a path from the browser)."""
+    paths = []
+    for upload in files:
+        name = Path(upload.name).name or "upload"
+        try:
+            (Path(folder) / name).write_bytes(upload.getvalue())
+            paths.append(Path(folder) / name)
+        except OSError as exc:
+            rows.append({"file": name, "status": "failed", "transcripts": "",
+                         "message": str(QualcodeError("E755", file=name, reason=exc.strerror or exc))})
+    return paths
+
+
+def preview_state(found: list, prefix: str) -> list[dict]:
+    """What the preview shows, kept in the session (the uploaded files live in a temporary folder)."""
+    out = []
+    for item in found:
+        for parsed in item.transcripts:
+            out.append({"file": Path(item.file).name, "name": parsed.name, "kind": item.kind,
+                        "summary": parsed.report.summary() if parsed.report is not None else "",
+                        "speakers": import_preview.speakers(parsed),
+                        "turns": import_preview.first_turns(parsed),
+                        "warnings": [w.replace(prefix, "") for w in parsed.warnings]})
+        if item.kind != "transcript":
+            out.append({"file": Path(item.file).name, "name": "", "kind": item.kind,
+                        "summary": (item.error or "").replace(prefix, ""), "speakers": [], "turns": [],
+                        "warnings": []})
+    return out
+
+
+options = ImportOptions(language=language, new_version=new_version, table=TableOptions(layout=layout))
+left, right = st.columns(2)
+if left.button("Preview", key="project_preview", disabled=not files):
     with tempfile.TemporaryDirectory(prefix="qualcode-upload-") as folder:
-        paths = []
-        for upload in files:
-            name = Path(upload.name).name or "upload"  # never a path from the browser
-            try:
-                (Path(folder) / name).write_bytes(upload.getvalue())
-                paths.append(Path(folder) / name)
-            except OSError as exc:
-                rows.append({"file": name, "status": "failed", "transcripts": "",
-                             "message": str(QualcodeError("E755", file=name, reason=exc.strerror or exc))})
+        paths = save_uploads(folder, [])
+        st.session_state["project_previews"] = preview_state(import_preview.preview(paths, options),
+                                                             str(Path(folder)) + "/")
+
+previews = st.session_state.get("project_previews") if files else None
+speaker_map: dict[str, str] = {}
+if previews:
+    st.markdown("**Preview**: nothing is stored until you import. Correct a role in the table, then import.")
+    found = pd.DataFrame([{"speaker": row["speaker"], "role": row["role"], "found by": row["how"],
+                           "file": p["file"], "turns": row["turns"], "words": row["words"]}
+                          for p in previews for row in p["speakers"] if row["speaker"]],
+                         columns=["speaker", "role", "found by", "file", "turns", "words"])
+    if not found.empty:
+        roles = st.data_editor(
+            found, hide_index=True, width="stretch", key="project_preview_roles",
+            disabled=["speaker", "found by", "file", "turns", "words"],
+            column_config={"role": st.column_config.SelectboxColumn("role", options=list(ROLES), required=True)})
+        # Only the roles a user changed become the speaker map: the rest stay as found.
+        speaker_map = {str(e.speaker): str(e.role) for e, f in zip(roles.itertuples(), found.itertuples(),
+                                                                   strict=True) if e.role != f.role}
+    for p in previews:
+        title = f"{p['file']} → {p['name']}" if p["name"] else f"{p['file']}: {p['kind']}"
+        with st.expander(markdown_text(title), expanded=len(previews) == 1):
+            st.caption(markdown_text(p["summary"]))
+            for warning in p["warnings"]:
+                st.warning(markdown_lines(warning))
+            if p["turns"]:
+                st.dataframe(pd.DataFrame(p["turns"], columns=["turn", "speaker", "role", "words"]),
+                             hide_index=True, width="stretch")
+
+if right.button("Import", type="primary", key="project_import", disabled=not files):
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="qualcode-upload-") as folder:
+        paths = save_uploads(folder, rows)
         bar = st.progress(0.0, text="Importing…")
+        options.speaker_map = speaker_map
         report = project.import_files(
-            paths, ImportOptions(language=language, new_version=new_version),
+            paths, options,
             progress=lambda done, total, _name: bar.progress(done / max(total, 1), text=f"Importing… {done}/{total}"))
         bar.empty()
         prefix = str(Path(folder)) + "/"
         for result in report.results:
             rows.append({"file": Path(result.file).name, "status": result.status,
                          "transcripts": ", ".join(result.transcripts),
-                         "message": "; ".join([result.message, *result.warnings]).replace(prefix, "")})
+                         "message": "; ".join([result.message, *result.reports, *result.warnings]).replace(prefix, "")})
     st.session_state["project_import_results"] = pd.DataFrame(rows)
     st.session_state["project_upload_round"] = upload_round + 1  # a fresh, empty uploader
+    st.session_state.pop("project_previews", None)
     st.rerun()
 
 results = st.session_state.get("project_import_results")

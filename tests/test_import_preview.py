@@ -83,3 +83,19 @@ def test_project_page_preview_correct_a_role_then_import(tmp_path: Path, monkeyp
         turns = p.turns("ruth")
     by_text = {t[:10]: r for t, r in zip(turns["text"], turns["role"], strict=True)}
     assert by_text["So Ruth, w"] == "respondent" and by_text["I came in "] == "interviewer"
+
+
+def test_a_turns_csv_exported_by_qualcode_reimports_exactly(tmp_path: Path) -> None:
+    """CSV exports mark formula-like cells with ' (qualcode.exchange.safe_csv); reading a turns table
+    back takes the mark off, and only it."""
+    from qualcode.exchange.safe_csv import neutralise
+    from qualcode.ingest import read_file
+
+    words = ["=SUM(A1:A2) is what my boss typed", "-5 degrees, and +10 in the summer", "'quoted' as it was"]
+    table = tmp_path / "turns.csv"
+    rows = ["speaker,text"] + [f"{who},\"{neutralise(w)}\"" for who, w in zip(["Interviewer", "Respondent",
+                                                                               "Interviewer"], words, strict=True)]
+    table.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert "'=SUM" in table.read_text(encoding="utf-8")
+    parsed = read_file(table)[0]
+    assert [parsed.text[t.start:t.end] for t in parsed.turns] == words

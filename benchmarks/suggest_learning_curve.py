@@ -109,14 +109,18 @@ class Pool:
 
 
 def evaluate(prep: learn.Prepared, train: list[str], families=FAMILIES, seed: int = 0,
-             test: list[str] | None = None, pooled: bool = learn.POOLED) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+             test: list[str] | None = None, variant: dict | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Fit on `train`, predict the other coded transcripts (or `test`): turn-level human and predictions."""
     corpus, Y, R = prep.corpus, prep.Y, prep.R
     names = np.array([u.transcript for u in corpus.units])
     tr = np.isin(names, train) & (Y >= 0).any(axis=1)
     test = test if test is not None else [t for t in prep.dec.coded if t not in set(train)]
     te = np.isin(names, test)
-    pipe = learn.make_pipeline(families=families, seed=seed, pooled=pooled)
+    variant = variant or {}
+    pipe = learn.make_pipeline(families=families, seed=seed, pooled=variant.get("pooled", learn.POOLED),
+                               turn_rules=variant.get("turn_rules", learn.POOLED))
+    if "lexical_weight" in variant:
+        pipe.named_steps["model"].set_params(lexical_weight=variant["lexical_weight"])
     pipe.fit([corpus.units[i] for i in np.flatnonzero(tr)], Y[tr], model__groups=names[tr],
              model__codes=prep.code_list)
     model = pipe.named_steps["model"]
@@ -132,7 +136,14 @@ def evaluate(prep: learn.Prepared, train: list[str], families=FAMILIES, seed: in
             for name, m in (("rules", R), ("model", M), ("suggestion", S))}
 
 
-def curve(prep: learn.Prepared, sizes: list[int], splits: int, variants: list[bool]) -> None:
+# --compare: the shipped model against the pooled variant (qualcode.suggest.estimator_pooled),
+# with and without per-code word features, and the turn-level rule features on their own.
+VARIANTS = {"per code (default)": {}, "per code + turn rules": {"turn_rules": True},
+            "pooled + turn rules": {"pooled": True, "turn_rules": True},
+            "pooled + turn rules, no words": {"pooled": True, "turn_rules": True, "lexical_weight": 0.0}}
+
+
+def curve(prep: learn.Prepared, sizes: list[int], splits: int, variants: dict[str, dict]) -> None:
     langs = {t: prep.corpus.languages[t] for t in prep.dec.coded}
     print(f"\n## Learning curve ({len(langs)} coded interviews: "
           + ", ".join(f"{n} {g}" for g, n in sorted(quotas(langs, len(langs)).items()))
@@ -141,14 +152,14 @@ def curve(prep: learn.Prepared, sizes: list[int], splits: int, variants: list[bo
           "| suggestion F1 | suggestion − rules (kappa) |")
     print("|---|---|---|---|---|---|---|---|---|")
     for k in sizes:
-        for pooled in variants:
+        for label, variant in variants.items():
             pools = {s: Pool() for s in ("rules", "model", "suggestion")}
             for i in range(splits):
                 train = split(langs, k, random.Random(1000 * k + i))
-                for name, (h, p) in evaluate(prep, train, seed=i, pooled=pooled).items():
+                for name, (h, p) in evaluate(prep, train, seed=i, variant=variant).items():
                     pools[name].add(h, p)
             diff = pools["suggestion"].kappa - pools["rules"].kappa
-            print(f"| {k} | {'pooled' if pooled else 'per code'} | {pools['rules'].cell()} | {pools['model'].cell()} "
+            print(f"| {k} | {label} | {pools['rules'].cell()} | {pools['model'].cell()} "
                   f"| {pools['suggestion'].cell()} | {diff:+.3f} |", flush=True)
 
 
@@ -212,7 +223,7 @@ def main() -> None:
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--no-ablation", action="store_true")
     parser.add_argument("--compare", action="store_true",
-                        help="learning curve of the per-code and the pooled model side by side")
+                        help="learning curve of the shipped and the pooled model side by side")
     parser.add_argument("--heldout", type=Path, help="a set nobody tuned against: one line, at the end")
     parser.add_argument("--heldout-only", action="store_true", help="with --heldout: skip the curve, ablation, speed")
     args = parser.parse_args()
@@ -233,7 +244,7 @@ def main() -> None:
         print(f"# Learned suggestions: {', '.join(s.name for s in sets)}; {len(tuning.dec.coded)} interviews, "
               f"{len(prep.code_list)} codes, unit sentence; setup {time.perf_counter() - t0:.0f} s")
         if not args.heldout_only:
-            variants = [False, True] if args.compare else [learn.POOLED]
+            variants = VARIANTS if args.compare else {"shipped": {}}
             curve(tuning, [int(k) for k in args.sizes.split(",")], args.splits, variants)
             if not args.no_ablation:
                 ablation(tuning, args.ablation_size, args.splits)

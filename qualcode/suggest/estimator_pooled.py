@@ -4,8 +4,8 @@ Per-code models see ~7 positive sentences after 8 interviews: too few to learn e
 code's rule fired, so the coder likely coded it". Pooled, every code teaches every other what
 a rule hit is worth. One row per (unit, code) the coder decided on, with
 
-- shared features: *this code's* rule fired / was negated / was dropped (`rc:`, `rnc:`, `rdc:`
-  of the row's code), the speaker's role, the language;
+- shared features: *this code's* rule fired / was negated / was dropped, in the unit and in its
+  turn (`rc:`, `rnc:`, `rdc:`, `trc:`, … of the row's code), the speaker's role, the language;
 - per-code terms: an intercept, and the code × fired / negated / dropped interactions;
 - for codes with at least `lexical_min` positive units, the unit's own features crossed with
   the code, scaled by `lexical_weight` (held back more by the regularisation).
@@ -29,7 +29,8 @@ from sklearn.pipeline import Pipeline
 
 from qualcode.suggest.estimator import best_threshold, sigmoid
 
-KINDS = ("rc", "rnc", "rdc")  # fired, negated, dropped: a feature per unit and code
+# Fired, negated, dropped, in the unit and anywhere in its turn: a feature per unit and code.
+KINDS = ("rc", "rnc", "rdc", "trc", "trnc", "trdc")
 
 
 def _columns(names: Sequence[str], codes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -101,7 +102,8 @@ def _design(est: object, X: sp.csr_matrix, Y: np.ndarray, names: Sequence[str], 
     """The pooled design over units `rows`: the pair matrix and its labels (known cells only)."""
     kind_cols, shared = _columns(names, codes)
     positives = ((Y[rows] > 0) & (Y[rows] >= 0)).sum(axis=0)
-    lexical = np.flatnonzero(positives >= est.lexical_min)
+    # A lexical weight of 0 means no per-code word features at all (shared and per-code rule terms only).
+    lexical = np.flatnonzero(positives >= est.lexical_min) if est.lexical_weight > 0 else np.zeros(0, dtype=np.int64)
     design = PooledDesign(X.shape[1], kind_cols, shared, lexical, est.lexical_weight)
     mats, labels = [], []
     for j in range(Y.shape[1]):

@@ -8,7 +8,11 @@ Feature families, each a prefix of the feature name, so an explanation reads as 
   features of their own, the ones a negation cancelled (`rn:…`) and the ones dropped for
   another reason (`rd:…`: `unless`, a question, the speaker). The model learns which rules
   to trust for this study. Each also counts for its code (`rc:push.unemployment`, `rnc:…`,
-  `rdc:…`), so the rules of one code in three languages pool their evidence.
+  `rdc:…`), so the rules of one code in three languages pool their evidence. With
+  `turn_rules`, the same for the unit's whole turn (`trc:…`, `trnc:…`, `trdc:…`: a rule for the
+  code hit somewhere in this turn), because coders code whole turns: a sentence of a coded turn
+  where the rule did not fire is coded too. Turns are read from the units transformed together
+  (whole transcripts). Off by default: measured, it did not lift the suggestion (BENCHMARKS.md).
 - `role`   the speaker's role (`role:respondent`)
 - `lang`   the language (`lang:kk`)
 - `char`   for Kazakh only (no lemmatiser here), character 3-5-grams of word forms (`c:жұм`),
@@ -31,7 +35,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 FAMILIES: tuple[str, ...] = ("lemma", "bigram", "rule", "role", "lang", "char")
 PREFIX = {"w": "lemma", "b": "bigram", "r": "rule", "rn": "rule", "rd": "rule", "rc": "rule", "rnc": "rule",
-          "rdc": "rule", "role": "role", "lang": "lang", "c": "char"}
+          "rdc": "rule", "trc": "rule", "trnc": "rule", "trdc": "rule", "role": "role", "lang": "lang", "c": "char"}
 
 
 @dataclass
@@ -90,18 +94,29 @@ class UnitFeatures(TransformerMixin, BaseEstimator):
     text_weight : the value of a word, bigram or letters feature (rule, role and language
         features are 1). Below 1, the regularisation holds the many text features back more
         than the few rule features, which a handful of examples cannot outweigh by chance.
+    turn_rules : also the rule features of the unit's turn (`trc:…`; see the module docstring).
     """
 
     def __init__(self, families: Sequence[str] = FAMILIES, min_df: int = 1,
-                 char_ngrams: tuple[int, int] = (3, 5), text_weight: float = 1.0) -> None:
+                 char_ngrams: tuple[int, int] = (3, 5), text_weight: float = 1.0, turn_rules: bool = False) -> None:
         self.families = families
         self.min_df = min_df
         self.char_ngrams = char_ngrams
         self.text_weight = text_weight
+        self.turn_rules = turn_rules
 
     def _sets(self, units: Iterable[Unit]) -> list[set[str]]:
         fams = tuple(self.families)
-        return [unit_features(u, fams, tuple(self.char_ngrams)) for u in units]
+        units = list(units)
+        sets = [unit_features(u, fams, tuple(self.char_ngrams)) for u in units]
+        if self.turn_rules and "rule" in fams:
+            turn: dict[tuple[str, int], set[str]] = {}
+            for u in units:
+                turn.setdefault((u.transcript, u.turn), set()).update(
+                    "t" + r for r in u.rules if r.startswith(("rc:", "rnc:", "rdc:")))
+            for u, feats in zip(units, sets, strict=True):
+                feats.update(turn[(u.transcript, u.turn)])
+        return sets
 
     def fit(self, units: Sequence[Unit], y: object = None) -> UnitFeatures:
         unknown = [f for f in self.families if f not in FAMILIES]
@@ -155,6 +170,8 @@ def describe(feature: str) -> str:
     return {
         "w": f"word '{value}'", "b": f"words '{value}'", "r": f"rule {value}", "rn": f"rule {value} (negated)",
         "rd": f"rule {value} (dropped)", "rc": f"a rule for {value}", "rnc": f"a rule for {value} (negated)",
-        "rdc": f"a rule for {value} (dropped)", "role": f"{value} speaking", "lang": f"language {value}",
+        "rdc": f"a rule for {value} (dropped)", "trc": f"a rule for {value} in the turn",
+        "trnc": f"a rule for {value} in the turn (negated)", "trdc": f"a rule for {value} in the turn (dropped)",
+        "role": f"{value} speaking", "lang": f"language {value}",
         "c": f"letters '{value}'",
     }.get(kind, feature)

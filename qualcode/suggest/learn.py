@@ -89,10 +89,12 @@ class ModelRun:
 
 
 def make_pipeline(*, families: Sequence[str] = FAMILIES, min_positive: int = 5, seed: int = 0,
-                  C: float = 1.0, text_weight: float = TEXT_WEIGHT, pooled: bool = POOLED) -> Pipeline:
+                  C: float = 1.0, text_weight: float = TEXT_WEIGHT, pooled: bool = POOLED,
+                  turn_rules: bool = POOLED) -> Pipeline:
     """Features then model. Fit it with `model__groups` (transcripts) and `model__codes` (the label
     columns' codes, which the pooled model needs)."""
-    return SuggestPipeline([("features", UnitFeatures(families=tuple(families), text_weight=text_weight)),
+    return SuggestPipeline([("features", UnitFeatures(families=tuple(families), text_weight=text_weight,
+                                                      turn_rules=turn_rules)),
                             ("model", CodeSuggester(C=C, min_positive=min_positive, random_state=seed,
                                                     pooled=pooled))])
 

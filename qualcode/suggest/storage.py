@@ -51,7 +51,7 @@ def encode(features: UnitFeatures, est: CodeSuggester, codes: list[str], use_mod
         "format": FORMAT, "codes": list(codes), "vocabulary": list(features.vocabulary_),
         "features": {"families": list(features.families), "min_df": int(features.min_df),
                      "char_ngrams": [int(v) for v in features.char_ngrams],
-                     "text_weight": float(features.text_weight)},
+                     "text_weight": float(features.text_weight), "turn_rules": bool(features.turn_rules)},
         "estimator": {k: v for k, v in est.get_params().items()},
         "has_model": [bool(v) for v in est.has_model_], "use_model": [bool(v) for v in use_model],
         "intercept": _floats(est.intercept_), "calibration": [_floats(r) for r in est.calibration_],
@@ -145,8 +145,11 @@ def _build(row: Any, spec: dict, weights: bytes) -> StoredModel:
     _check(isinstance(feats["min_df"], int), "min_df")
     weight = feats["text_weight"]
     _check(isinstance(weight, int | float) and not isinstance(weight, bool) and 0 < weight <= 10, "text_weight")
+    turn_rules = feats.get("turn_rules", False)  # absent in models stored before it existed
+    _check(isinstance(turn_rules, bool), "turn_rules")
     features = UnitFeatures.from_vocabulary(vocab, families=tuple(families), min_df=feats["min_df"],
-                                            char_ngrams=tuple(ngrams), text_weight=float(weight))
+                                            char_ngrams=tuple(ngrams), text_weight=float(weight),
+                                            turn_rules=turn_rules)
     params = spec["estimator"]
     # Models stored before the pooled variant have no pooled parameters: they were per code.
     if isinstance(params, dict) and "pooled" not in params:

@@ -213,6 +213,21 @@ class Clauses:
         mask = self._string_mask(words)
         return mask[self.a.lower] | mask[self.a.lemma]
 
+    def _hypothetical_markers(self) -> list[int]:
+        """Positions of "if"/"бы"-like words and of the first word of two-word markers ("would
+        have", "I want") where the second follows: "I" alone is everywhere, "I want" is not."""
+        g, lower = self.g, self.a.lower
+        mask = self._token_mask(g.conditional | g.irrealis)
+        firsts = {p[0] for p in g.irrealis_pairs}
+        for first in firsts:
+            seconds = frozenset(p[1] for p in g.irrealis_pairs if p[0] == first)
+            a_mask = self._string_mask(frozenset({first}))[lower]
+            b_mask = self._string_mask(seconds)[lower]
+            if len(mask) > 1:
+                mask[:-1] |= a_mask[:-1] & b_mask[1:]
+        hit = self._positions["hypothetical"] = np.flatnonzero(mask).tolist()
+        return hit
+
     @staticmethod
     def within(positions: list[int], a: int, b: int) -> list[int]:
         """The positions in [a, b)."""
@@ -351,7 +366,7 @@ class Clauses:
         first, end = self.reach(s)
         markers = self._positions.get("hypothetical")
         if markers is None:
-            markers = self.positions("hypothetical", g.conditional | g.irrealis | {p[0] for p in g.irrealis_pairs})
+            markers = self._hypothetical_markers()
         if not self.within(markers, first, end):
             return None  # no marker word anywhere near: most matches end here
         cs, ce = self.clause(s, t)

@@ -101,7 +101,7 @@ def _design(est: object, X: sp.csr_matrix, Y: np.ndarray, names: Sequence[str], 
             rows: np.ndarray) -> tuple[PooledDesign, sp.csr_matrix, np.ndarray]:
     """The pooled design over units `rows`: the pair matrix and its labels (known cells only)."""
     kind_cols, shared = _columns(names, codes)
-    positives = ((Y[rows] > 0) & (Y[rows] >= 0)).sum(axis=0)
+    positives = (Y[rows] > 0).sum(axis=0)
     # A lexical weight of 0 means no per-code word features at all (shared and per-code rule terms only).
     lexical = np.flatnonzero(positives >= est.lexical_min) if est.lexical_weight > 0 else np.zeros(0, dtype=np.int64)
     design = PooledDesign(X.shape[1], kind_cols, shared, lexical, est.lexical_weight)

@@ -17,11 +17,11 @@ Never change the codebook because of what that line shows.
 from __future__ import annotations
 
 import argparse
-import csv
 import tempfile
 from pathlib import Path
 
 import pandas as pd
+from gold_agreement import gold_codings_csv
 from sklearn.metrics import adjusted_rand_score
 
 from qualcode import Project
@@ -46,19 +46,9 @@ def load_set(folder: Path, where: Path, codebook: Path) -> Project:
     if not report.ok:
         raise SystemExit(f"{folder}: import failed: {[r.message for r in report.failed]}")
     project.autocode(codebook)
-    gold = folder / "gold.csv"
-    if gold.exists():
-        rows = []
-        with gold.open(encoding="utf-8") as f:
-            for rec in csv.DictReader(f):
-                text = project.transcript_text(rec["transcript"])
-                start = text.find(rec["quote"])
-                if start < 0:
-                    raise SystemExit(f"{gold}: quote not found in {rec['transcript']}: {rec['quote'][:60]!r}")
-                rows.append({"transcript": rec["transcript"], "code": rec["code"], "start": start,
-                             "end": start + len(rec["quote"]), "text": rec["quote"], "coder": "gold"})
+    if (folder / "gold.csv").exists():
         out = where / f"{folder.name}_gold.csv"
-        pd.DataFrame(rows).to_csv(out, index=False)
+        gold_codings_csv(project, folder, out)
         project.import_codings(out, create_codes=True)
     return project
 

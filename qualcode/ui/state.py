@@ -84,3 +84,16 @@ def folders() -> Folders:
     """Where typed paths may point (qualcode/access.py): the data folder, the shipped codebooks,
     and the folders of the project the app started with and of this session's project."""
     return Folders.for_app(os.environ.get("QUALCODE_PROJECT"), st.session_state.get("project_location"))
+
+
+def allowed_file(typed: str) -> str:
+    """A path a user typed, resolved, if it lies inside the app's folders; else the page shows
+    the numbered refusal (E970-E974) and stops, having read nothing."""
+    from qualcode.retrieval import markdown_lines
+
+    try:
+        return str(folders().readable_file(typed))
+    except QualcodeError as exc:
+        st.error(markdown_lines(str(exc)))
+        st.stop()
+        raise  # st.stop() ends the script run; this line is never reached

@@ -21,11 +21,7 @@ shipped = sorted(str(p) for p in CODEBOOKS.glob("*.yaml")) if CODEBOOKS.exists()
 path = st.selectbox("Shipped codebook", shipped, key="codebook_choice")
 own = st.text_input("…or the path of your own codebook (YAML)", key="codebook_path").strip()
 if own:
-    try:
-        own = str(state.folders().readable_file(own))  # only inside the app's folders (qualcode/access.py)
-    except QualcodeError as exc:
-        st.error(markdown_lines(str(exc)))
-        st.stop()
+    own = state.allowed_file(own)  # only inside the app's folders (qualcode/access.py)
 path = own or path
 accept = st.checkbox("Store codings as accepted (not as suggestions to review)", key="autocode_accept")
 

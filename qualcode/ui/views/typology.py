@@ -39,11 +39,7 @@ left, right = st.columns(2)
 path = left.selectbox("Codebook with profiles and types", shipped, index=default_book, key="typology_codebook")
 own = right.text_input("…or the path of your own codebook (YAML)", key="typology_codebook_path").strip()
 if own:
-    try:
-        own = str(state.folders().readable_file(own))  # only inside the app's folders (qualcode/access.py)
-    except QualcodeError as exc:
-        st.error(markdown_lines(str(exc)))
-        st.stop()
+    own = state.allowed_file(own)  # only inside the app's folders (qualcode/access.py)
 path = own or path
 try:
     book = load_codebook(path)

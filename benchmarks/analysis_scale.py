@@ -132,6 +132,9 @@ def one_size(n: int, n_codes: int, seed: int, book: Codebook, rows: list[dict]) 
         report = timed("qualcode: rules + agglomerative, k auto 2-6, 50 bootstraps, quotes", lambda:
                        typology_report(presence, cases, book=book, codes=every, quotes=codings.assign(
                            text="…")), rows)
+        timed("qualcode: the same, plus profile-space clusters compared (structures=True)", lambda:
+              typology_report(presence, cases, book=book, codes=every, quotes=codings.assign(text="…"),
+                              structures=True), rows)
         truth = pd.Series(types, index=presence.index)
         from sklearn.metrics import adjusted_rand_score
         print(f"   k={report.model.k_}, silhouette {report.model.silhouette_:.2f}, stability "

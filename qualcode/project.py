@@ -641,8 +641,9 @@ class Project:
 
     def matrix(self, kind: str = "presence", *, statuses: Sequence[str] = ("accepted", "suggested"),
                codes: Sequence[str] | None = None) -> pd.DataFrame:
-        """Case × code matrix: `presence` (1/0), `count` (codings) or `coverage` (% of the case's
-        respondent words). Rejected codings never count; pass statuses=("accepted",) to leave
+        """Case × code matrix: `presence` (1/0), `count` (codings), `evidence` (the strongest
+        coding's confidence, 1 without one) or `coverage` (% of the case's respondent words).
+        Rejected codings never count; pass statuses=("accepted",) to leave
         suggestions out."""
         from qualcode.analysis import KINDS, case_code_matrix
 
@@ -678,7 +679,7 @@ class Project:
         from qualcode.analysis import rule_typology
 
         book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
-        return rule_typology(book, self.matrix("presence", statuses=statuses))
+        return rule_typology(book, self.matrix("evidence", statuses=statuses))
 
     def typology(self, codebook: Codebook | str | Path | None = None, *, method: str = "both",
                  statuses: Sequence[str] = ("accepted", "suggested"), **options: object) -> TypologyReport:
@@ -697,7 +698,8 @@ class Project:
         book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
         codings = self.codings()
         used = codings[codings["status"].isin(statuses)]
-        return typology_report(self.matrix("presence", statuses=statuses), self.cases(), book=book,
+        options.setdefault("structures", True)  # the CLI and the page compare both cluster spaces
+        return typology_report(self.matrix("evidence", statuses=statuses), self.cases(), book=book,
                                method=method, quotes=used, **options)
 
     def agreement(self, coders: Sequence[str], *, unit: str = "turn", codes: Sequence[str] | None = None,

@@ -136,7 +136,7 @@ def typology_report(
     n_bootstrap: int = 50,
     quotes: pd.DataFrame | None = None,
     max_agglomerative: int = 5000,
-    structures: bool = True,
+    structures: bool = False,
 ) -> TypologyReport:
     """Rule types (needs `book` with types), clusters, or both, for the cases of `presence`.
 
@@ -145,6 +145,8 @@ def typology_report(
     coding better than single codes; Euclidean on range-scaled scores, Ward linkage), or
     "auto": profiles when the codebook has them, unless codes or attributes are chosen.
     `metric` defaults to Jaccard for codes alone and Gower when attributes join them.
+    `structures`: also cluster in the other space and compare the two (`compare_structures`);
+    it costs one more clustering with up to 20 bootstraps.
     `quotes` (a codings frame) gives each cluster representative quotes. Problems with the
     data (too few cases, features all alike, too many cases for agglomerative clustering)
     raise E720 with the reason and what to do instead.

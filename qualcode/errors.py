@@ -378,33 +378,6 @@ class Errors:
         "Fix: open the address `qualcode serve` printed, or allow the name with --allow-host."
     )
 
-
-    # The browser app: which files it may touch, who may use it (E970-E979)
-    E970 = (
-        "'{path}' is outside the folders the browser app may use{resolved}. It reads and writes only in: "
-        "{folders}. Fix: move the file into one of them, or upload it."
-    )
-    E971 = "'{path}': a codebook is saved only as a .yaml or .yml file. Fix: give a name ending in .yaml."
-    E972 = (
-        "'{path}' exists and is not a codebook ({reason}); it was left untouched. "
-        "Fix: save the codebook under another name."
-    )
-    E973 = (
-        "'{path}' is a database address; the browser app opens only project files in {folders}. "
-        "Fix: open it from the command line (`qualcode serve URL`)."
-    )
-    E974 = "'{path}' is not a file (it is a folder or a device). Fix: give the path of a file."
-    E975 = "Port {port} on {address} is in use{reason}. Fix: stop what uses it, or choose another with --port."
-    E976 = "The browser app did not start: {reason}. Nothing was changed; its own messages are above."
-    E977 = (
-        "This browser session has no valid token, so qualcode shows nothing. Fix: open the address that "
-        "`qualcode serve` printed when it started (it ends in ?token=...)."
-    )
-    E978 = (
-        "Refused: the request names the host {host!r}, which is not this machine ({allowed}). "
-        "Fix: open the address `qualcode serve` printed, or allow the name with --allow-host."
-    )
-
     # Import without silent loss: layouts, facesheets, highlights, new versions (E980-E999)
     E980 = (
         "{file}: only {share:.0%} of the text is in turns ({outside:,} characters are in no turn and cannot be "

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, insert, select, update
 
-from qualcode.store.schema import coders, codes, codings, memos, reviews, transcripts
+from qualcode.store.schema import coders, codes, codings, memos, reviews, transcripts, turns
 
 _WORD = re.compile(r"\S+")
 STALL_ENV = "QUALCODE_TEST_STALL_IN_CARRY"  # tests: pause inside the transaction (SIGKILL test)
@@ -115,12 +115,19 @@ class Carry:
     moved: int = 0
     lost: list[dict[str, object]] = field(default_factory=list)
     reviews: int = 0
+    reviews_not_carried: int = 0  # decisions on words that changed: the reviewer decides again
     memos: int = 0
+    memos_not_carried: int = 0  # turn memos whose turn is gone: they stay on the old version
     old_version: int | None = None
 
     def summary(self) -> str:
-        return (f"codings carried over from version {self.old_version}: {self.exact} exactly, {self.moved} moved "
-                f"(flagged for review), {len(self.lost)} lost")
+        line = (f"codings carried over from version {self.old_version}: {self.exact} exactly, {self.moved} moved "
+                f"(flagged for review), {len(self.lost)} lost; {self.reviews} review decision(s) and "
+                f"{self.memos} memo(s) carried")
+        if self.reviews_not_carried or self.memos_not_carried:
+            line += (f" ({self.reviews_not_carried} decision(s) on changed words to take again, "
+                     f"{self.memos_not_carried} turn memo(s) left on version {self.old_version})")
+        return line
 
 
 def carry_over(conn: Connection, old_id: int, new_id: int, old_text: str, new_text: str,
@@ -159,7 +166,8 @@ def carry_over(conn: Connection, old_id: int, new_id: int, old_text: str, new_te
     for rv in conn.execute(select(reviews).where(reviews.c.transcript_id == old_id)).all():
         where = place(al, old_text, new_text, rv.start_offset, rv.end_offset)
         if where.kind != "exact":
-            continue  # a decision on words that changed is taken again by the reviewer
+            result.reviews_not_carried += 1  # a decision on words that changed is taken again
+            continue
         values = {k: v for k, v in rv._mapping.items() if k != "id"}
         values.update(transcript_id=new_id, start_offset=where.start, end_offset=where.end)
         conn.execute(insert(reviews).values(**values))
@@ -171,6 +179,20 @@ def carry_over(conn: Connection, old_id: int, new_id: int, old_text: str, new_te
     for old, new in moved_ids.items():
         result.memos += conn.execute(update(memos).where(memos.c.target_type == "coding", memos.c.target_id == old)
                                      .values(target_id=new)).rowcount
+    # A turn memo goes to the new turn where the old turn's words are.
+    new_turns = conn.execute(select(turns.c.id, turns.c.start_offset, turns.c.end_offset)
+                             .where(turns.c.transcript_id == new_id).order_by(turns.c.start_offset)).all()
+    for t in conn.execute(select(turns.c.id, turns.c.start_offset, turns.c.end_offset)
+                          .where(turns.c.transcript_id == old_id)).all():
+        where = place(al, old_text, new_text, t.start_offset, t.end_offset)
+        target = next((n.id for n in new_turns if where.kind != "lost"
+                       and n.start_offset <= where.start < max(n.end_offset, n.start_offset + 1)), None)
+        query = update(memos).where(memos.c.target_type == "turn", memos.c.target_id == t.id)
+        if target is None:
+            result.memos_not_carried += len(conn.execute(
+                select(memos.c.id).where(memos.c.target_type == "turn", memos.c.target_id == t.id)).all())
+            continue
+        result.memos += conn.execute(query.values(target_id=target)).rowcount
     return result
 
 

@@ -172,3 +172,34 @@ def test_sigkill_in_the_middle_of_the_carry_over_changes_nothing(project: Path, 
     # And the same import, run to the end, works.
     result = CliRunner().invoke(cli, ["import", str(project), str(tmp_path / "v2" / "worker.txt"), "--new-version"])
     assert result.exit_code == 0 and "codings carried over from version 1" in result.output, result.output
+
+
+def test_memos_and_reviews_follow_to_the_new_version(project: Path, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from sqlalchemy import insert, select
+
+    from qualcode.store.schema import memos, transcripts, turns
+
+    stamp = dt.datetime(2026, 1, 1)
+    with Project.open(project) as p, p.engine.begin() as conn:
+        old_id = conn.execute(select(transcripts.c.id)).scalar_one()
+        school = conn.execute(select(turns.c.id).where(turns.c.transcript_id == old_id, turns.c.idx == 3)).scalar_one()
+        conn.execute(insert(memos), [
+            {"target_type": "transcript", "target_id": old_id, "text": "interview in the kitchen",
+             "created_at": stamp, "updated_at": stamp},
+            {"target_type": "turn", "target_id": school, "text": "his wife's job", "created_at": stamp,
+             "updated_at": stamp},
+        ])
+    result = CliRunner().invoke(cli, ["import", str(project), str(tmp_path / "v2" / "worker.txt"), "--new-version"])
+    assert result.exit_code == 0, result.output
+    assert "memo(s) carried" in result.output
+    with Project.open(project) as p, p.engine.connect() as conn:
+        new_id = conn.execute(select(transcripts.c.id).where(transcripts.c.is_current.is_(True))).scalar_one()
+        assert new_id != old_id
+        on = dict(conn.execute(select(memos.c.text, memos.c.target_id)).all())
+        assert on["interview in the kitchen"] == new_id
+        turn = conn.execute(select(turns.c.transcript_id, turns.c.start_offset, turns.c.end_offset)
+                            .where(turns.c.id == on["his wife's job"])).one()
+        assert turn.transcript_id == new_id
+        assert p.transcript_text("worker")[turn.start_offset:turn.end_offset].startswith("She found a job")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import hashlib
 import re
 from collections.abc import Iterator
@@ -877,6 +878,7 @@ def _dotted(node: ast.AST) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1024)  # a typology evaluates the same few conditions for every case
 def _parse(expr: str) -> ast.AST:
     try:
         return ast.parse(expr.strip(), mode="eval").body
@@ -914,11 +916,12 @@ def _walk(node: ast.AST, names: set[str]) -> None:
         raise ValueError(f"'{ast.unparse(node)}' is not allowed in a condition")
 
 
-def condition_names(expr: str) -> set[str]:
+@functools.lru_cache(maxsize=1024)
+def condition_names(expr: str) -> frozenset[str]:
     """The code and profile ids a condition uses; raises ValueError if it is not a valid condition."""
     names: set[str] = set()
     _walk(_parse(expr), names)
-    return names
+    return frozenset(names)
 
 
 def evaluate(expr: str, values: dict[str, float | bool]) -> bool:

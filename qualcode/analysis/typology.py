@@ -39,11 +39,9 @@ class RuleTypology:
     profiles: list[str] = field(default_factory=list)
 
 
-def _evidence(book: Codebook, evidence: pd.DataFrame, case: str) -> dict[str, float]:
+def _evidence(parent: dict[str, str | None], row: dict[str, float]) -> dict[str, float]:
     """Evidence per code a case has (0..1), with every ancestor taking its strongest child."""
-    parent = {c.id: c.parent for c in book.codes}
     have: dict[str, float] = {}
-    row = evidence.loc[case] if case in evidence.index else pd.Series(dtype=float)
     for code, value in row.items():
         value = float(value)
         while value > 0 and code is not None and have.get(code, 0.0) < value:
@@ -64,8 +62,9 @@ def rule_typology(book: Codebook, evidence: pd.DataFrame) -> RuleTypology:
     evidence (0..1, e.g. `Project.matrix("evidence")`)."""
     rows, contributions = [], {}
     scored = any(t.score for t in book.types)
-    for case in evidence.index:
-        have = _evidence(book, evidence, case)
+    parent = {c.id: c.parent for c in book.codes}
+    for case, row in evidence.to_dict(orient="index").items():
+        have = _evidence(parent, row)
         values: dict[str, float | bool] = dict(have)
         contributions[case] = {}
         for profile in book.profiles:

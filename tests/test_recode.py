@@ -9,19 +9,13 @@ the matched words and adds `housing`).
 from __future__ import annotations
 
 import csv
-import os
-import queue
 import shutil
-import signal
-import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from stalled import stalled
 
 from qualcode import Project
 from qualcode.cli import cli
@@ -455,35 +449,13 @@ def test_a_recode_with_accept_keeps_reviewed_decisions(coded: Path) -> None:
 
 # --- atomicity --------------------------------------------------------------------------------
 
-def _lines(stream, out: queue.Queue) -> None:
-    for line in iter(stream.readline, ""):
-        out.put(line)
-    out.put(None)
-
-
 def test_a_recode_killed_inside_its_transaction_loses_nothing(coded: Path, tmp_path: Path) -> None:
     before = snapshot(coded)
     assert len(before[0]) == 11 and before[1]["status"].tolist() == ["finished"]
-    env = {**os.environ, STALL_ENV: "30"}
-    proc = subprocess.Popen([sys.executable, "-m", "qualcode", "code", str(coded), "--codebook", str(V2)],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=_lines, args=(proc.stderr, lines), daemon=True).start()
-    seen: list[str] = []
-    try:
-        deadline = time.monotonic() + 90
-        while not any("stalling" in s for s in seen):
-            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            assert line is not None, f"the re-code ended without stalling: {''.join(seen)}"
-            seen.append(line)
-        assert proc.poll() is None
+    with stalled(["code", str(coded), "--codebook", str(V2)], cwd=tmp_path, hook=STALL_ENV):
         # While the re-code holds its transaction open, a reader still sees the old codings.
         during = snapshot(coded)
         pd.testing.assert_frame_equal(during[0], before[0])
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
 
     after = snapshot(coded)
     pd.testing.assert_frame_equal(after[0], before[0])

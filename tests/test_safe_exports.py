@@ -13,12 +13,10 @@ import csv
 import io
 import json
 import os
-import queue
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import zipfile
 from pathlib import Path
@@ -28,6 +26,7 @@ import pytest
 import streamlit as st
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
+from stalled import stalled
 from streamlit.testing.v1 import AppTest
 
 from qualcode import Project
@@ -256,35 +255,14 @@ def test_replacing_a_file_keeps_its_mode(hostile: Path, tmp_path: Path) -> None:
 
 # --- whole or not at all, under kill -9 -------------------------------------------------------
 
-def _lines(stream, out: queue.Queue) -> None:
-    for line in stream:
-        out.put(line)
-    out.put(None)
-
-
 def _temporaries(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp"))
 
 
 def _kill_while_stalled(command: list[str], cwd: Path) -> None:
     """Run `qualcode COMMAND` with the write stalled half-way, and kill -9 it there."""
-    env = {**os.environ, STALL_ENV: "60"}
-    proc = subprocess.Popen([sys.executable, "-m", "qualcode", *command], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=_lines, args=(proc.stderr, lines), daemon=True).start()
-    seen: list[str] = []
-    try:
-        deadline = time.monotonic() + 120
-        while not any("stalling" in s for s in seen):
-            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            assert line is not None, f"the command ended without stalling: {''.join(seen)}"
-            seen.append(line)
-        assert proc.poll() is None
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+    with stalled(command, cwd=cwd, hook=STALL_ENV, seconds=60, wait=120):
+        pass
 
 
 @pytest.mark.parametrize("command", [

@@ -5,18 +5,12 @@ file, rule codings re-coded, and a SIGKILL in the middle of the carry-over chang
 from __future__ import annotations
 
 import csv
-import os
-import queue
 import re
-import signal
-import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from stalled import stalled
 
 from qualcode import Project
 from qualcode.cli import cli
@@ -135,12 +129,6 @@ def test_same_text_new_version_carries_everything_exactly(project: Path, tmp_pat
             [(c, " ".join(t.split()), s, m) for c, t, s, m in before]
 
 
-def _lines(stream, out: queue.Queue) -> None:
-    for line in iter(stream.readline, ""):
-        out.put(line)
-    out.put(None)
-
-
 def _state(path: Path) -> tuple[list, list]:
     with Project.open(path) as p:
         return (p.transcripts(all_versions=True)[["transcript", "version"]].values.tolist(),
@@ -149,24 +137,9 @@ def _state(path: Path) -> tuple[list, list]:
 
 def test_sigkill_in_the_middle_of_the_carry_over_changes_nothing(project: Path, tmp_path: Path) -> None:
     before = _state(project)
-    env = {**os.environ, STALL_ENV: "30"}
-    proc = subprocess.Popen([sys.executable, "-m", "qualcode", "import", str(project),
-                             str(tmp_path / "v2" / "worker.txt"), "--new-version"],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=_lines, args=(proc.stderr, lines), daemon=True).start()
-    seen: list[str] = []
-    try:
-        deadline = time.monotonic() + 90
-        while not any("stalling" in s for s in seen):
-            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            assert line is not None, f"the import ended without stalling: {''.join(seen)}"
-            seen.append(line)
-        assert proc.poll() is None
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+    with stalled(["import", str(project), str(tmp_path / "v2" / "worker.txt"), "--new-version"], cwd=tmp_path,
+                 hook=STALL_ENV):
+        pass  # killed at the stall point, inside the import's transaction
     assert _state(project) == before  # no version 2, no half-carried codings
     assert not (tmp_path / "study-worker-v1-lost-codings.csv").exists()
     # And the same import, run to the end, works.

@@ -40,8 +40,11 @@ def test_preview_correct_a_role_and_import_in_chromium(browser, serve_app, tmp_p
         # Row 1, column "role": the grid draws 35 px rows under a 35 px header; role is the 2nd column.
         option = page.get_by_role("option", name="respondent")
         for _attempt in range(4):
-            # The canvas grid may still be laying out on a busy machine: open the cell editor
-            # again until its choices show (a real user would simply double-click again).
+            # The grid may be below the fold or still laying out on a busy machine: bring it
+            # into view (mouse coordinates are the viewport's) and open the cell editor again
+            # until its choices show, as a user would.
+            grid.scroll_into_view_if_needed()
+            box = grid.bounding_box() or box
             page.mouse.dblclick(box["x"] + 160, box["y"] + 35 + 17)
             try:
                 option.wait_for(timeout=5_000)
@@ -49,7 +52,6 @@ def test_preview_correct_a_role_and_import_in_chromium(browser, serve_app, tmp_p
             except PlaywrightTimeout:
                 page.keyboard.press("Escape")
                 page.wait_for_timeout(1000)
-                box = grid.bounding_box() or box
         page.screenshot(path=str(tmp_path / "role-editor.png"), full_page=False)
         option.click(timeout=15_000)
         page.keyboard.press("Escape")

@@ -309,3 +309,30 @@ refi_guids = Table(
     Column("natural", String(1000), primary_key=True),
     Column("guid", String(64), nullable=False),
 )
+
+# Team mode (added in 0006): who may work in the project and with which role. `subject` is the
+# signed-in identity (lower-cased e-mail, or the provider's `sub` when it gives none).
+members = Table(
+    "members",
+    metadata,
+    Column("subject", String(320), primary_key=True),
+    Column("display_name", String(200), nullable=True),
+    Column("role", String(16), nullable=False),
+    _ts("added_at"),
+    Column("added_by", String(320), nullable=False),
+    CheckConstraint("role IN ('owner', 'coder', 'viewer')", name="role"),
+)
+
+# Append-only record of who did what (added in 0006); `detail` is JSON text.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _ts("at"),
+    Column("actor", String(320), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target_kind", String(32), nullable=True),
+    Column("target", String(1000), nullable=True),
+    Column("detail", Text, nullable=True),
+    Index(None, "at"),
+)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import click
 import pandas as pd
 
-from qualcode.cli import _DefaultGroup, _emit, _progress_bar, _table
+from qualcode.cli_common import _DefaultGroup, _emit, _progress_bar, _table
 from qualcode.project import Project
 
 SHOWN = ["code", "human_turns", "positives", "rules_f1", "rules_kappa", "model_f1", "model_kappa", "suggestion_f1",

@@ -637,6 +637,45 @@ class Project:
         with self.engine.begin() as conn:
             return coding.restore(conn, snapshot)
 
+    # --- memos (qualcode.memos) ---------------------------------------------------------------
+
+    def memos(self, kind: str | None = None, target: str | int | None = None, *, author: str | None = None,
+              search: str | None = None, deleted: bool = False, inline: bool = True) -> pd.DataFrame:
+        """Memos as a DataFrame, filtered by target kind and target, author and words; see qualcode.memos."""
+        from qualcode import memos
+
+        with self.engine.connect() as conn:
+            return memos.frame(conn, kind, target, author=author, search=search, deleted=deleted, inline=inline)
+
+    def add_memo(self, kind: str, target: str | int | None, text: str, *, author: str | None = None,
+                 title: str | None = None) -> int:
+        """A memo on the project (target None), a transcript, case, code or coding; returns its id."""
+        from qualcode import memos
+
+        with self.engine.begin() as conn:
+            return memos.add(conn, kind, target, text, author=author, title=title)
+
+    def edit_memo(self, memo_id: int, *, text: str | None = None, title: str | None = None) -> dict:
+        """Change a memo's text and/or title; returns it as it was."""
+        from qualcode import memos
+
+        with self.engine.begin() as conn:
+            return memos.edit(conn, memo_id, text=text, title=title)
+
+    def delete_memo(self, memo_id: int) -> dict:
+        """Delete a memo (kept, marked deleted, until `restore_memo`); returns it as it was."""
+        from qualcode import memos
+
+        with self.engine.begin() as conn:
+            return memos.delete(conn, memo_id)
+
+    def restore_memo(self, memo_id: int) -> None:
+        """Undo `delete_memo`: the memo comes back with its text and dates."""
+        from qualcode import memos
+
+        with self.engine.begin() as conn:
+            memos.restore(conn, memo_id)
+
     # --- analysis ----------------------------------------------------------------------------
 
     def matrix(self, kind: str = "presence", *, statuses: Sequence[str] = ("accepted", "suggested"),

@@ -204,6 +204,9 @@ memos = Table(
     Column("text", Text, nullable=False),
     _ts("created_at"),
     _ts("updated_at"),
+    # Added in 0007: a deleted memo is kept, marked, until restored (qualcode.memos), so a
+    # slip of the mouse loses no writing. Exports and lists leave deleted memos out.
+    _ts("deleted_at", nullable=True),
     CheckConstraint(
         "target_type IN ('project', 'transcript', 'case', 'code', 'coding', 'turn')", name="target_type"
     ),

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from qualcode import audit, conflicts
 from qualcode.codebook import CODE_ID, COLOUR, Codebook
 from qualcode.errors import QualcodeError
 from qualcode.store import coding_queries as cq
@@ -98,8 +99,12 @@ def descendants(frame: pd.DataFrame, code: str) -> list[str]:
 
 
 def add_code(engine: Engine, code: str, name: str | None = None, parent: str | None = None,
-             description: str | None = None, color: str | None = None) -> None:
-    """Add a code. Its id follows the codebook's rule (push.housing); `name` defaults to the id's last part."""
+             description: str | None = None, color: str | None = None, *, actor: str | None = None,
+             version: str | None = None) -> None:
+    """Add a code. Its id follows the codebook's rule (push.housing); `name` defaults to the id's last part.
+
+    Every edit here takes `actor` (who, for the audit log) and `version` (the
+    `conflicts.codebook_version` the editor saw: E550 if the codes changed since)."""
     code = (code or "").strip()
     if not CODE_ID.match(code):
         reason = "it is empty" if not code else "it has a character other than letters, digits, _ and dots, " \
@@ -108,6 +113,7 @@ def add_code(engine: Engine, code: str, name: str | None = None, parent: str | N
     name = (name or "").strip() or code.rsplit(".", 1)[-1]
     color = _check_colour(code, color)
     with engine.begin() as conn:
+        conflicts.check(conn, version, f"new code '{code}'")
         rows = _rows(conn)
         if code in rows:
             raise QualcodeError("E741", code=code, name=rows[code].name)
@@ -117,10 +123,11 @@ def add_code(engine: Engine, code: str, name: str | None = None, parent: str | N
         conn.execute(insert(codes).values(path=code, name=name, parent_id=parent_id, description=description or None,
                                           color=color, sort_order=(order or 0) + 1, created_at=stamp,
                                           updated_at=stamp))
+        audit.record(conn, actor, "code.add", "code", code, dict(name=name, parent=parent, color=color))
 
 
 def set_code(engine: Engine, code: str, *, name: str | None = _KEEP, description: str | None = _KEEP,
-             color: str | None = _KEEP) -> None:
+             color: str | None = _KEEP, actor: str | None = None, version: str | None = None) -> None:
     """Change a code's name, description or colour (fields not given stay as they are)."""
     values: dict[str, Any] = {}
     if name is not _KEEP:
@@ -132,19 +139,25 @@ def set_code(engine: Engine, code: str, *, name: str | None = _KEEP, description
     if color is not _KEEP:
         values["color"] = _check_colour(code, color)
     with engine.begin() as conn:
+        conflicts.check(conn, version, f"change to '{code}' ({', '.join(values) or 'nothing'})")
         row = _require(_rows(conn), code)
         if values:
             conn.execute(update(codes).where(codes.c.id == row.id).values(**values, updated_at=queries.now()))
+            before = {k: getattr(row, k) for k in values}
+            audit.record(conn, actor, "code.change", "code", code, dict(before=before, after=values))
 
 
-def rename_code(engine: Engine, code: str, name: str) -> None:
+def rename_code(engine: Engine, code: str, name: str, *, actor: str | None = None,
+                version: str | None = None) -> None:
     """Give a code another name; its id, which codings and rules point at, stays."""
-    set_code(engine, code, name=name)
+    set_code(engine, code, name=name, actor=actor, version=version)
 
 
-def move_code(engine: Engine, code: str, parent: str | None) -> None:
+def move_code(engine: Engine, code: str, parent: str | None, *, actor: str | None = None,
+              version: str | None = None) -> None:
     """Put a code under another parent (None: top level), refusing cycles."""
     with engine.begin() as conn:
+        conflicts.check(conn, version, f"move of '{code}'")
         rows = _rows(conn)
         row = _require(rows, code)
         parent_id = None
@@ -157,6 +170,8 @@ def move_code(engine: Engine, code: str, parent: str | None) -> None:
                                     reason=f"'{parent}' is one of its own sub-codes")
             parent_id = target.id
         conn.execute(update(codes).where(codes.c.id == row.id).values(parent_id=parent_id, updated_at=queries.now()))
+        before = next((r.path for r in rows.values() if r.id == row.parent_id), None)
+        audit.record(conn, actor, "code.move", "code", code, dict(parent_before=before, parent=parent or None))
 
 
 @dataclass
@@ -178,7 +193,8 @@ class MergeReport:
         return text + "."
 
 
-def merge_codes(engine: Engine, source: str, target: str) -> MergeReport:
+def merge_codes(engine: Engine, source: str, target: str, *, actor: str | None = None,
+                version: str | None = None) -> MergeReport:
     """The codings, review decisions, memos and sub-codes of `source` go to `target`; `source` is deleted.
 
     A coding identical to one the target already has (same transcript, span, coder, origin,
@@ -188,6 +204,7 @@ def merge_codes(engine: Engine, source: str, target: str) -> MergeReport:
         raise QualcodeError("E743", code=source)
     report = MergeReport(source, target)
     with engine.begin() as conn:
+        conflicts.check(conn, version, f"merge of '{source}' into '{target}'")
         rows = _rows(conn)
         src, dst = _require(rows, source), _require(rows, target)
         identity = (codings.c.transcript_id, codings.c.start_offset, codings.c.end_offset, codings.c.coder_id,
@@ -217,6 +234,8 @@ def merge_codes(engine: Engine, source: str, target: str) -> MergeReport:
                     parent_id=src.parent_id if above else dst.id))
                 report.children.append(r.path)
         conn.execute(delete(codes).where(codes.c.id == src.id))
+        audit.record(conn, actor, "code.merge", "code", source, dict(
+            into=target, moved=report.moved, duplicates=report.duplicates, children=report.children))
     return report
 
 
@@ -244,13 +263,15 @@ class DeletedCode:
         return f"Deleted '{self.code}'{subs} with {self.n_codings} coding(s) ({self.n_human} by people)."
 
 
-def delete_code(engine: Engine, code: str, *, confirm: bool = False, with_children: bool = False) -> DeletedCode:
+def delete_code(engine: Engine, code: str, *, confirm: bool = False, with_children: bool = False,
+                actor: str | None = None, version: str | None = None) -> DeletedCode:
     """Delete a code (and with `with_children` its sub-codes) with its codings.
 
     A code with codings is deleted only with `confirm=True`; without it, E744 says how many
     codings (and how many of them by people) would go. Returns the snapshot to undo it.
     """
     with engine.begin() as conn:
+        conflicts.check(conn, version, f"deletion of '{code}'")
         rows = _rows(conn)
         row = _require(rows, code)
         subtree = _subtree(rows, row.id)
@@ -275,13 +296,17 @@ def delete_code(engine: Engine, code: str, *, confirm: bool = False, with_childr
         cq.delete_codings(conn, coding_ids)
         for r in reversed(subtree):
             conn.execute(delete(codes).where(codes.c.id == r.id))
+        audit.record(conn, actor, "code.delete", "code", code, dict(
+            codes=[r.path for r in subtree], codings=snapshot.n_codings, by_people=snapshot.n_human))
     return snapshot
 
 
-def restore_code(engine: Engine, snapshot: DeletedCode) -> None:
+def restore_code(engine: Engine, snapshot: DeletedCode, *, actor: str | None = None,
+                 version: str | None = None) -> None:
     """Undo a deletion: the codes, codings, review decisions and memos come back as they were."""
     try:
         with engine.begin() as conn:
+            conflicts.check(conn, version, f"restore of '{snapshot.code}'")
             rows = _rows(conn)
             again = [c["path"] for c in snapshot.codes if c["path"] in rows]
             if again:
@@ -303,6 +328,8 @@ def restore_code(engine: Engine, snapshot: DeletedCode) -> None:
                 target = ids if m["target_type"] == "code" else coding_ids
                 conn.execute(insert(memos).values({k: v for k, v in m.items() if k != "id"} |
                                                   {"target_id": target.get(m["target_id"], m["target_id"])}))
+            audit.record(conn, actor, "code.restore", "code", snapshot.code, dict(
+                codes=[c["path"] for c in snapshot.codes], codings=snapshot.n_codings))
     except IntegrityError as exc:
         raise QualcodeError("E748", code=snapshot.code, reason=f"the project changed since ({exc.orig})") from None
 
@@ -318,10 +345,13 @@ def _new_ids(conn: Connection, table, old: list[int]) -> dict[int, int]:
     return {i: start + n for n, i in enumerate(old)}
 
 
-def load_codes(engine: Engine, book: Codebook) -> int:
+def load_codes(engine: Engine, book: Codebook, *, actor: str | None = None, version: str | None = None) -> int:
     """Take a codebook's codes into the project (without coding anything); returns how many."""
     with engine.begin() as conn:
+        conflicts.check(conn, version, f"codes of codebook '{book.name}'")
         cq.sync_codes(conn, book)
+        audit.record(conn, actor, "code.load", "codebook", book.name, dict(
+            codes=len(book.codes), sha256=(book.sha256 or "")[:12], path=book.path))
     return len(book.codes)
 
 
@@ -338,6 +368,9 @@ def review_codings(engine: Engine, ids: Sequence[int], status: str, reviewer: st
         for coding_id in ids:
             if not cq.record_review(conn, int(coding_id), status, reviewer_id):
                 raise QualcodeError("E707", coding=coding_id)
+        if ids:
+            audit.record(conn, reviewer.strip(), "coding.review", "codings", f"{len(ids)} coding(s)",
+                         dict(status=status, ids=[int(i) for i in ids]))
     return len(ids)
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from qualcode import audit
 from qualcode.errors import ProjectError, QualcodeError
 from qualcode.store.coding_queries import code_ids, ensure_coder
 from qualcode.store.queries import now, transcript_row, transcripts_frame
@@ -109,11 +110,14 @@ def add(conn: Connection, transcript: str, code: str, start: int, end: int, *, c
         raise QualcodeError("E731", start=start, end=end, name=transcript, length=len(row.text), reason=reason)
     code_id = _code_id(conn, code)
     stamp = now()
-    return conn.execute(insert(codings).values(
+    new_id = conn.execute(insert(codings).values(
         transcript_id=row.id, code_id=code_id, start_offset=start, end_offset=end,
         coder_id=ensure_coder(conn, name), origin="manual", status=status, memo=memo or None,
         created_at=stamp, updated_at=stamp,
     )).inserted_primary_key[0]
+    audit.record(conn, name, "coding.add", "coding", new_id, dict(
+        transcript=transcript, code=code, start=start, end=end, status=status, text=_short(row.text[start:end])))
+    return new_id
 
 
 def snapshot(conn: Connection, coding_id: int) -> dict[str, Any] | None:
@@ -170,6 +174,13 @@ def change(conn: Connection, coding_id: int, *, code: str | None = None, memo: s
     if values:
         values["updated_at"] = now()
         conn.execute(update(codings).where(codings.c.id == coding_id).values(**values))
+        detail = dict(transcript=before["transcript"], start=before["start_offset"], end=before["end_offset"],
+                      code=before["code"])
+        if "code_id" in values:
+            detail["new_code"] = code
+        if "memo" in values:
+            detail.update(memo_before=before["memo"], memo=values["memo"])
+        audit.record(conn, name, "coding.change", "coding", coding_id, detail)
     return before
 
 
@@ -185,14 +196,22 @@ def remove(conn: Connection, coding_id: int, *, coder: str) -> dict[str, Any]:
                             fix="reject it instead (a rejection is kept when the project is re-coded)")
     _check_own(before, name, "remove")
     conn.execute(delete(codings).where(codings.c.id == coding_id))
+    audit.record(conn, name, "coding.delete", "coding", coding_id, _about(before))
     return {**before, "deleted_by": name, "deleted_at": now()}
 
 
-def restore(conn: Connection, snap: Mapping[str, Any]) -> int:
+def _about(snap: Mapping[str, Any]) -> dict[str, Any]:
+    """What the audit log keeps of a coding: enough to find it again and to restore it by hand."""
+    return {k: snap.get(k) for k in ("transcript", "code", "start_offset", "end_offset", "coder", "origin",
+                                     "status", "memo")}
+
+
+def restore(conn: Connection, snap: Mapping[str, Any], *, actor: str | None = None) -> int:
     """Put a coding back as the snapshot has it (after a delete, an update or a review).
 
     The coding keeps its id unless another coding has taken that id meanwhile (SQLite reuses
-    the highest id after a delete); then it gets a new one. Returns the id.
+    the highest id after a delete); then it gets a new one. Returns the id. The audit log
+    names `actor` (an undo: the coder who undoes).
     """
     def fail(reason: str) -> QualcodeError:
         return QualcodeError("E735", coding=snap.get("id"), reason=reason)
@@ -237,6 +256,7 @@ def restore(conn: Connection, snap: Mapping[str, Any]) -> int:
         conn.execute(insert(reviews).values(
             **key, status=review["status"], reviewed_at=review["reviewed_at"],
             reviewer_id=ensure_coder(conn, review["reviewer"]) if review.get("reviewer") else None))
+    audit.record(conn, actor, "coding.restore", "coding", coding_id, _about(snap))
     return coding_id
 
 
@@ -354,7 +374,7 @@ def undo(project: Project, steps: list[Step], coder: str | None) -> Step:
         if kind == "delete":
             project.delete_coding(value, coder=name)
         else:
-            new_id = project.restore_coding(value)
+            new_id = project.restore_coding(value, actor=name)
             if new_id != value["id"]:
                 _renumber(steps, value["id"], new_id)
     return step

@@ -330,6 +330,23 @@ class Errors:
     E501 = "Unknown output format '{value}'. Use one of: {supported}."
     E502 = "No files matched {pattern}."
 
+    # Working at the same time: the audit log and edit conflicts (E550-E569)
+    E550 = (
+        "Not saved: the codebook changed since you loaded it (your version {expected}, now {found}){by}. "
+        "Your {what} was not written, so nothing of theirs was overwritten. Fix: reload (the page, or "
+        "`Project.codebook_version()`), look at their change, and make yours again if it still applies."
+    )
+    E551 = "Unknown audit action '{value}'. Use one of: {known} (or a family: coding, code, import, recode)."
+    E552 = (
+        "'{value}' is not a date or time for `since`. Write it as ISO 8601, e.g. 2026-12-07 or "
+        "2026-12-07T14:30 (UTC unless it names a zone, e.g. 2026-12-07T14:30+06:00)."
+    )
+    E553 = "No one named '{name}' in the audit log. Actors in the log: {known}."
+    E554 = (
+        "{file}: not saved: the codebook file changed since you opened it here (someone else saved it at "
+        "{when}). Nothing was overwritten. Fix: copy your edit, reload the file, and apply it again."
+    )
+
     # Hostile or broken input: bounded work, nothing changed silently (E950-E969)
     E950 = (
         "{file}, line {line}: {where}: the regex «{pattern}» can take exponential time ({reason}), so one turn "

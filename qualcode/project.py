@@ -19,7 +19,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from qualcode import __version__, versions
+from qualcode import __version__, audit, versions
 from qualcode import runs as run_engine
 from qualcode.analysis.typology import RuleTypology
 from qualcode.codebook import Codebook
@@ -121,6 +121,7 @@ class Project:
         *,
         attributes: str | Path | None = None,
         progress: Progress | None = None,
+        actor: str | None = None,
     ) -> ImportReport:
         """Import transcripts (and cases tables) and report a result per file.
 
@@ -159,7 +160,7 @@ class Project:
                 )
                 self._log(batch, results[path])
             else:
-                results[path] = self._import_one(path, options, cases_table, batch)
+                results[path] = self._import_one(path, options, cases_table, batch, actor)
             done += 1
             if progress:
                 progress(done, total, str(path))
@@ -183,7 +184,7 @@ class Project:
                                transcript_id)
 
     def _import_one(self, path: Path, options: ImportOptions, cases_table: CasesTable | None,
-                    batch: str) -> ImportResult:
+                    batch: str, actor: str | None = None) -> ImportResult:
         file = str(path)
         try:
             parsed_list = read_file(path, options, cases_table)
@@ -221,6 +222,9 @@ class Project:
                     stored.append(parsed.name)
                 result = _summary(file, parsed_list, stored, skipped, warnings)
                 queries.log_import(conn, batch, file, result.status, result.message, result.error_code, tid)
+                if stored:
+                    audit.record(conn, actor, "import", "transcript", ", ".join(stored),
+                                 dict(file=file, batch=batch, new_version=sorted(carried), skipped=len(skipped)))
             if carried:
                 versions.finish(self, carried, result)
         except QualcodeError as exc:
@@ -352,6 +356,7 @@ class Project:
         progress: Progress | None = None,
         workers: int | None = None,
         scheduler: object | None = None,
+        actor: str | None = None,
     ) -> Run:
         """Code the current transcripts (or those named) with a codebook's rules.
 
@@ -366,8 +371,9 @@ class Project:
         if not dry_run:  # the project keeps what it was coded with (see qualcode.store.codebooks)
             with self.engine.begin() as conn:
                 stored_codebooks.keep(conn, book)
-        return run_engine.autocode(self.engine, book, transcripts=transcripts, accept=accept, dry_run=dry_run,
-                             progress=progress, workers=workers, scheduler=scheduler)
+        with audit.acting(actor):  # the audit log's actor of the re-code (runs.py takes no actor)
+            return run_engine.autocode(self.engine, book, transcripts=transcripts, accept=accept, dry_run=dry_run,
+                                       progress=progress, workers=workers, scheduler=scheduler)
 
     def codings(
         self,
@@ -408,24 +414,34 @@ class Project:
     # --- codebook editing and retrieval ---------------------------------------------------------
     # The work is in qualcode.codes; each write is one transaction.
 
+    # Each edit takes `actor` (who, for the audit log) and `version` (the `codebook_version()` the
+    # editor saw: E550, and nothing written, if another edit landed since).
+
+    def codebook_version(self) -> str:
+        """A short hash of the codes as they are now; give it back as `version=` with an edit."""
+        from qualcode import conflicts
+
+        with self.engine.connect() as conn:
+            return conflicts.codebook_version(conn)
+
     def add_code(self, code: str, name: str | None = None, parent: str | None = None,
-                 description: str | None = None, color: str | None = None) -> None:
+                 description: str | None = None, color: str | None = None, **who: str | None) -> None:
         """Add a code (id like `push.housing`, the codebook's rule); E740/E741 if bad or taken."""
         from qualcode import codes as code_ops
 
-        code_ops.add_code(self.engine, code, name, parent, description, color)
+        code_ops.add_code(self.engine, code, name, parent, description, color, **who)
 
-    def rename_code(self, code: str, name: str) -> None:
+    def rename_code(self, code: str, name: str, **who: str | None) -> None:
         """Change a code's name; its id, which codings and rules point at, stays."""
         from qualcode import codes as code_ops
 
-        code_ops.rename_code(self.engine, code, name)
+        code_ops.rename_code(self.engine, code, name, **who)
 
-    def move_code(self, code: str, parent: str | None) -> None:
+    def move_code(self, code: str, parent: str | None, **who: str | None) -> None:
         """Put a code under another parent (None: top level); E742 for a cycle."""
         from qualcode import codes as code_ops
 
-        code_ops.move_code(self.engine, code, parent)
+        code_ops.move_code(self.engine, code, parent, **who)
 
     def set_code(self, code: str, **fields: str | None) -> None:
         """Change a code's `name`, `description` or `color` (only the fields given)."""
@@ -433,31 +449,39 @@ class Project:
 
         code_ops.set_code(self.engine, code, **fields)
 
-    def merge_codes(self, source: str, target: str) -> MergeReport:
+    def merge_codes(self, source: str, target: str, **who: str | None) -> MergeReport:
         """Codings, decisions, memos and sub-codes of `source` go to `target`; `source` is deleted."""
         from qualcode import codes as code_ops
 
-        return code_ops.merge_codes(self.engine, source, target)
+        return code_ops.merge_codes(self.engine, source, target, **who)
 
-    def delete_code(self, code: str, *, confirm: bool = False, with_children: bool = False) -> DeletedCode:
+    def delete_code(self, code: str, *, confirm: bool = False, with_children: bool = False,
+                    **who: str | None) -> DeletedCode:
         """Delete a code with its codings (E744 unless `confirm` when it has any); returns the
         snapshot that `restore_code` puts back."""
         from qualcode import codes as code_ops
 
-        return code_ops.delete_code(self.engine, code, confirm=confirm, with_children=with_children)
+        return code_ops.delete_code(self.engine, code, confirm=confirm, with_children=with_children, **who)
 
-    def restore_code(self, snapshot: DeletedCode) -> None:
+    def restore_code(self, snapshot: DeletedCode, **who: str | None) -> None:
         """Undo `delete_code`: the codes, codings, review decisions and memos come back."""
         from qualcode import codes as code_ops
 
-        code_ops.restore_code(self.engine, snapshot)
+        code_ops.restore_code(self.engine, snapshot, **who)
 
-    def load_codes(self, codebook: Codebook | str | Path) -> int:
+    def load_codes(self, codebook: Codebook | str | Path, **who: str | None) -> int:
         """Take a codebook's codes into the project without coding; returns how many."""
         from qualcode import codes as code_ops
 
         book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
-        return code_ops.load_codes(self.engine, book)
+        return code_ops.load_codes(self.engine, book, **who)
+
+    def audit(self, *, actor: str | None = None, action: str | None = None, since: object = None,
+              limit: int | None = None) -> pd.DataFrame:
+        """Who did what and when, newest first (see qualcode.audit): filter by `actor`, `action`
+        ("coding.delete", or a family: "coding") and `since` (ISO date or time, UTC)."""
+        with self.engine.connect() as conn:
+            return audit.frame(conn, actor=actor, action=action, since=since, limit=limit)
 
     def review_codings(self, ids: Sequence[int], status: str, reviewer: str) -> int:
         """`review_coding` for many codings in one transaction; returns how many."""
@@ -541,7 +565,7 @@ class Project:
             return coding_queries.runs_frame(conn)
 
     def import_codings(self, path: str | Path, *, coder: str | None = None,
-                       create_codes: bool = False) -> CodingsImport:
+                       create_codes: bool = False, actor: str | None = None) -> CodingsImport:
         """Import human codings made elsewhere (a CSV with the `codings` columns).
 
         Every row is checked first (transcript, code, offsets, and that `text` is what the
@@ -585,6 +609,9 @@ class Project:
                 report.per_code[row.code] = report.per_code.get(row.code, 0) + 1
             coding_queries.insert_codings(conn, out)
             report.imported = len(out)
+            audit.record(conn, actor, "import.codings", "file", str(path), dict(
+                imported=len(out), duplicates=report.duplicates, per_code=report.per_code,
+                created_codes=report.created_codes, coders=sorted(coder_ids)))
         return report
 
     def review_coding(self, coding_id: int, status: str, reviewer: str) -> None:
@@ -595,6 +622,7 @@ class Project:
             reviewer_id = coding_queries.ensure_coder(conn, reviewer)
             if not coding_queries.record_review(conn, coding_id, status, reviewer_id):
                 raise QualcodeError("E707", coding=coding_id)
+            audit.record(conn, reviewer, "coding.review", "coding", coding_id, dict(status=status))
 
     # --- manual coding -----------------------------------------------------------------------
 
@@ -629,13 +657,13 @@ class Project:
         with self.engine.begin() as conn:
             return coding.remove(conn, coding_id, coder=coder)
 
-    def restore_coding(self, snapshot: dict) -> int:
+    def restore_coding(self, snapshot: dict, *, actor: str | None = None) -> int:
         """Put a coding back as `delete_coding` or `update_coding` returned it (its review
         decision too); return its id, the old one unless another coding has taken it."""
         from qualcode import coding
 
         with self.engine.begin() as conn:
-            return coding.restore(conn, snapshot)
+            return coding.restore(conn, snapshot, actor=actor)
 
     # --- memos (qualcode.memos) ---------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from sqlalchemy.engine import Engine
 
+from qualcode import audit
 from qualcode.autocode import MATCHER_VERSION, Matcher, Proposed, TurnSpan, compile_rules, dump_matches, load_matches
 from qualcode.codebook import Codebook
 from qualcode.errors import QualcodeError
@@ -185,6 +186,7 @@ def autocode(
             time.sleep(float(stall))
         run.status = "finished"
         run.timings = _timings(t0, t_setup, t_match, time.perf_counter())
+        audit.record_run(conn, run)  # in this transaction: the log has the re-code exactly when it happened
         cq.finish_run(conn, run.id, "finished", {
             "counts": run.counts, "transcripts": len(names), "analysed": run.analysed, "cached": run.cached,
             "words": run.words, "carried_over": run.carried_over, "warnings": run.warnings,

@@ -1,0 +1,147 @@
+"""The audit log: who did what to the project, and when.
+
+Each write that changes what coders see (a coding added, changed, reviewed, removed or
+restored; a code added, renamed, moved, merged, deleted or restored; an import; a re-code)
+adds one row to `audit_log` *in its own transaction*: the row exists exactly when the change
+does, so the log never claims what did not happen nor misses what did. It is the answer to
+"who deleted my codings?" (`Project.audit(action="coding.delete")`).
+
+The actor is the coder name the API was given (in team mode, the signed-in identity). Where
+an operation has no coder (a code rename from a script, an import), an explicit `actor=` is
+taken; without one the row says which operating-system account ran it ("os:NAME"), never
+nothing. `detail` is JSON text, for people and for export; it is not read back by code.
+Nothing here imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import getpass
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, insert, select
+
+from qualcode.errors import QualcodeError
+from qualcode.store.queries import now
+from qualcode.store.schema import audit_log
+
+# Every action the log records; a filter may name one or a family ("coding" is coding.*).
+ACTIONS = (
+    "coding.add", "coding.change", "coding.review", "coding.delete", "coding.restore",
+    "code.add", "code.change", "code.move", "code.merge", "code.delete", "code.restore", "code.load",
+    "import", "import.codings", "recode",
+)
+COLUMNS = ["id", "at", "actor", "action", "target_kind", "target", "detail"]
+_DETAIL_LIMIT = 4000  # characters of JSON per row: a batch review of 10,000 codings is summarised
+
+# The actor of work started deep inside a module that takes no `actor=` (the re-code
+# transaction in runs.py): `Project.autocode` sets it around the call. A context variable, so
+# two browser sessions (threads of one server) never see each other's.
+_current: contextvars.ContextVar[str | None] = contextvars.ContextVar("qualcode_actor", default=None)
+
+
+def actor_name(actor: str | None = None) -> str:
+    """The name recorded for `actor`: as given (stripped), else the one set by `acting`, else
+    the operating-system account ("os:NAME")."""
+    name = (actor or "").strip() or (_current.get() or "").strip()
+    if name:
+        return name[:320]
+    try:
+        return f"os:{getpass.getuser()}"
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        return "os:unknown"
+
+
+@contextmanager
+def acting(actor: str | None) -> Iterator[None]:
+    """Within this block, work that takes no `actor=` is recorded as `actor`'s."""
+    token = _current.set((actor or "").strip() or None)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def record(conn: Connection, actor: str | None, action: str, target_kind: str | None, target: object,
+           detail: Mapping[str, Any] | None = None) -> None:
+    """Add one row, in the caller's transaction (`conn` from `engine.begin()`)."""
+    text = None
+    if detail:
+        text = json.dumps(dict(detail), ensure_ascii=False, sort_keys=True, default=str)
+        if len(text) > _DETAIL_LIMIT:  # keep the log small; say that it was cut
+            text = json.dumps({"summary": text[:_DETAIL_LIMIT - 200] + "…", "cut": True}, ensure_ascii=False)
+    conn.execute(insert(audit_log).values(at=now(), actor=actor_name(actor), action=action,
+                                          target_kind=target_kind,
+                                          target=None if target is None else str(target)[:1000], detail=text))
+
+
+def record_run(conn: Connection, run: Any) -> None:
+    """The re-code of `run` (a qualcode.model.Run being written), by the actor set with `acting`."""
+    record(conn, None, "recode", "run", run.id, {
+        "codebook": run.codebook_name, "codebook_version": run.codebook_version,
+        "codebook_sha256": (run.codebook_sha256 or "")[:12], "transcripts": len(run.transcripts),
+        "added": sum(len(v) for v in run.added.values()), "removed": sum(len(v) for v in run.removed.values()),
+        "status": run.coding_status})
+
+
+def _since(value: str | dt.date | dt.datetime) -> dt.datetime:
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise QualcodeError("E552", value=value) from None
+    if not isinstance(value, dt.datetime):  # a date: from its first moment (UTC)
+        value = dt.datetime.combine(value, dt.time())
+    if value.tzinfo is None:  # times without a zone are UTC, as the log is
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # SQLite gives back naive datetimes (stored as UTC), PostgreSQL aware ones.
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def frame(conn: Connection, *, actor: str | None = None, action: str | None = None,
+          since: str | dt.date | dt.datetime | None = None, limit: int | None = None) -> pd.DataFrame:
+    """The log, newest first: id, at (UTC), actor, action, target_kind, target, detail (JSON).
+
+    `action` is an action ("coding.delete") or a family ("coding"); `actor` a name the log
+    has (E553 lists them otherwise); `since` an ISO date or time (UTC unless it says) or a
+    date/datetime."""
+    query = select(audit_log).order_by(audit_log.c.at.desc(), audit_log.c.id.desc())
+    if action:
+        action = action.strip()
+        families = sorted({a.split(".")[0] for a in ACTIONS})
+        if action not in ACTIONS and action not in families:
+            raise QualcodeError("E551", value=action, known=", ".join(ACTIONS))
+        query = query.where((audit_log.c.action == action) | audit_log.c.action.startswith(action + "."))
+    if actor:
+        actor = actor.strip()
+        known = sorted(conn.execute(select(audit_log.c.actor).distinct()).scalars())
+        if actor not in known:
+            raise QualcodeError("E553", name=actor, known=", ".join(known) or "(the log is empty)")
+        query = query.where(audit_log.c.actor == actor)
+    if since is not None and since != "":
+        # Stored as UTC; SQLite compares the text form, which drops the zone, so bind it naive.
+        query = query.where(audit_log.c.at >= _since(since).replace(tzinfo=None)
+                            if conn.dialect.name == "sqlite" else audit_log.c.at >= _since(since))
+    if limit is not None:
+        query = query.limit(int(limit))
+    rows = [dict(r._mapping) for r in conn.execute(query)]
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    if len(out):
+        out["at"] = pd.to_datetime([_utc(v) for v in out["at"]], utc=True)
+    return out
+
+
+def last_change(conn: Connection, prefix: str = "code") -> dict[str, Any] | None:
+    """The newest row of an action family (for conflict messages: who changed it, and when)."""
+    row = conn.execute(select(audit_log).where(audit_log.c.action.startswith(prefix + "."))
+                       .order_by(audit_log.c.at.desc(), audit_log.c.id.desc()).limit(1)).first()
+    return dict(row._mapping) if row is not None else None

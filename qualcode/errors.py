@@ -23,6 +23,38 @@ class Errors:
     E105 = "No transcript named '{name}' in the project. Known transcripts: {known}."
     E106 = "Project '{path}' could not be opened: {reason}."
 
+    # PostgreSQL projects and `qualcode copy` (E110-E129). URLs are shown without their password.
+    E110 = (
+        "Project '{url}': no PostgreSQL server answered at {where} ({reason}; tried {tries} times). Check the "
+        "host and port in the URL, and that the server runs (`pg_isready -h HOST -p PORT`). Nothing was changed."
+    )
+    E111 = (
+        "Project '{url}': PostgreSQL refused user '{user}' ({reason}). Check the user name and password "
+        "(in the URL, $PGPASSWORD or ~/.pgpass) and the server's pg_hba.conf. The password is not shown."
+    )
+    E112 = (
+        "Project '{url}': the server at {where} has no database '{database}'. Create it first "
+        "(`createdb {database}` or CREATE DATABASE {database}), then `qualcode init` the URL."
+    )
+    E113 = (
+        "Project '{url}': the connection to PostgreSQL at {where} was lost during this action ({reason}). "
+        "PostgreSQL undoes an unfinished transaction, so nothing of this action was stored; do it again "
+        "when the server is back (qualcode reconnects by itself, waiting for the server)."
+    )
+    E114 = (
+        "Project '{url}': this change collided with another coder's change at the same moment ({reason}); "
+        "PostgreSQL undid it, so nothing of it was stored. Do it again."
+    )
+    E115 = (
+        "Cannot copy to '{dst}': it already holds a qualcode project or other tables ({found}). "
+        "Copy into a new, empty file or database (`createdb NAME` for PostgreSQL)."
+    )
+    E116 = "Cannot copy '{src}' onto itself: give another destination."
+    E117 = (
+        "Copy of '{src}' to '{dst}' is not exact: table {table} has {got} rows there, {want} here. "
+        "The destination was left as it is for inspection; the source is unchanged."
+    )
+
     # Import: the file itself (E2xx)
     E201 = "{file}: file not found."
     E202 = (

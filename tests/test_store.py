@@ -1,4 +1,6 @@
-"""The project store: a real SQLite file, its pragmas, migrations and the first released schema."""
+"""The project store: a real SQLite file, its pragmas, migrations and the first released schema.
+
+Tests taking `db` run on SQLite and on PostgreSQL (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -17,10 +19,10 @@ from qualcode.store import head_revision, metadata
 from qualcode.store.database import make_engine, upgrade
 
 
-def test_create_open_round_trip(tmp_path: Path, data: Path) -> None:
-    path = tmp_path / "p.qcdb"
+def test_create_open_round_trip(db, data: Path) -> None:
+    path = db.new()
     with Project.create(path, name="Pilot") as p:
-        p.import_files([data / "cp1251_ru.txt"])
+        assert p.import_files([data / "cp1251_ru.txt"]).ok
         before_turns = p.turns()
         before_text = p.transcript_text("cp1251_ru")
     # A new process would see exactly this: reopen from the file.
@@ -44,11 +46,12 @@ def test_sqlite_file_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
                               "VALUES (999, 0, 'respondent', 0, 1)"))
 
 
-def test_migrations_produce_exactly_the_current_schema(tmp_path: Path) -> None:
-    engine = make_engine(tmp_path / "m.qcdb")
+def test_migrations_produce_exactly_the_current_schema(db) -> None:
+    engine = make_engine(db.new())  # every migration, from an empty database
     upgrade(engine)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    engine.dispose()
     assert diff == []
 
 
@@ -105,13 +108,10 @@ def test_foreign_files_are_refused_untouched(tmp_path: Path) -> None:
     con.close()
 
 
-def test_project_from_a_newer_qualcode_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "future.qcdb"
-    Project.create(path).close()
-    con = sqlite3.connect(path)
-    con.execute("UPDATE alembic_version SET version_num = '9999'")
-    con.commit()
-    con.close()
+def test_project_from_a_newer_qualcode_is_refused(db) -> None:
+    path = db.new()
+    with Project.create(path) as p, p.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     with pytest.raises(ProjectError, match=r"\[E104\].*'9999'.*Upgrade qualcode"):
         Project.open(path)
 

@@ -25,6 +25,14 @@ def ensure_coder(conn: Connection, name: str) -> int:
     found = conn.execute(select(coders.c.id).where(coders.c.name == name)).scalar()
     if found is not None:
         return found
+    if conn.dialect.name in ("sqlite", "postgresql"):
+        # Two coders' first codings at once (PostgreSQL writes in parallel) would both insert the
+        # name: the loser's unique violation would fail its whole transaction. ON CONFLICT makes
+        # it wait for the winner and then read the winner's row instead.
+        module = sqlite if conn.dialect.name == "sqlite" else postgresql
+        conn.execute(module.insert(coders).values(name=name, created_at=now())
+                     .on_conflict_do_nothing(index_elements=["name"]))
+        return conn.execute(select(coders.c.id).where(coders.c.name == name)).scalar_one()
     return conn.execute(insert(coders).values(name=name, created_at=now())).inserted_primary_key[0]
 
 

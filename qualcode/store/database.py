@@ -21,10 +21,11 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, inspect
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
 from qualcode.errors import ProjectError
+from qualcode.store import postgres
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -123,10 +124,12 @@ DRIVER_PACKAGES = {"psycopg": "'psycopg[binary]'", "psycopg2": "psycopg2-binary"
 
 def _shown(url: str) -> str:
     """The URL without its password, for messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+    return postgres.shown(url) if is_url(url) else url
+
+
+def shown(location: str | Path) -> str:
+    """A project location as it may be printed: a URL loses its password."""
+    return _shown(str(location))
 
 
 def make_engine(location: str | Path) -> Engine:
@@ -134,6 +137,8 @@ def make_engine(location: str | Path) -> Engine:
     kwargs: dict[str, Any] = {"future": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"factory": _RetryingConnection}
+    elif url.startswith("postgresql"):
+        kwargs.update(postgres.engine_options())
     try:
         engine = create_engine(url, **kwargs)
     except ModuleNotFoundError as exc:  # e.g. postgresql+psycopg:// without psycopg installed
@@ -144,6 +149,8 @@ def make_engine(location: str | Path) -> Engine:
         raise ProjectError("E106", path=_shown(url), reason=str(exc)) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.name == "postgresql":
+        postgres.install(engine, url)
     return engine
 
 
@@ -200,12 +207,16 @@ def open_engine(location: str | Path, *, create: bool, migrate: bool = True) -> 
         elif not path.parent.exists():
             raise ProjectError("E106", path=location, reason=f"folder '{path.parent}' does not exist")
     engine = make_engine(location)
+    location = shown(location)  # from here on only in messages: without a password
     try:
         tables = set(inspect(engine).get_table_names())
         revision = current_revision(engine)
     except (DatabaseError, OperationalError) as exc:
         engine.dispose()
         raise ProjectError("E103", path=location, reason=str(exc.orig)) from exc
+    except ProjectError:
+        engine.dispose()
+        raise
     if revision is None:
         if tables - {"alembic_version"}:
             engine.dispose()

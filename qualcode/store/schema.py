@@ -339,3 +339,13 @@ audit_log = Table(
     Column("detail", Text, nullable=True),
     Index(None, "at"),
 )
+
+
+# Keep this last. SQLite does not enforce VARCHAR lengths and PostgreSQL does, so a value that
+# SQLite stored (a long speaker label, a pipeline version naming several languages) failed on
+# PostgreSQL. There every String column is TEXT, so both stores accept the same values; the
+# lengths above stay as documentation (migration 0008 converts existing PostgreSQL projects).
+for _table in metadata.tables.values():
+    for _column in _table.columns:
+        if type(_column.type) is String:
+            _column.type = _column.type.with_variant(Text(), "postgresql")

@@ -1,0 +1,140 @@
+"""A PostgreSQL server for the tests: CI's ($QUALCODE_TEST_PG) or a throwaway cluster of our own.
+
+The throwaway cluster lives in a temporary folder (data and unix socket, no TCP port), is
+initialised with trust authentication for the local socket only, and runs as the `postgres`
+user through runuser when we are root (PostgreSQL refuses to run as root). It is stopped and
+deleted when the test session ends.
+
+Each test gets its own database made with `CREATE DATABASE ... TEMPLATE`, a file copy of a
+database prepared once per session (empty, or migrated, or holding the sample project), which
+is much faster than running the migrations or building the sample again for every test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+BINARIES = [Path("/usr/lib/postgresql") / v / "bin" for v in ("17", "16", "15", "14", "13")]
+DRIVER = "postgresql+psycopg"
+
+
+def find_binaries() -> Path | None:
+    for folder in [Path(p).parent for p in filter(None, [shutil.which("initdb")])] + BINARIES:
+        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
+            return folder
+    return None
+
+
+def _as_postgres(args: list[str]) -> list[str]:
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *args]
+    return args
+
+
+class Cluster:
+    """A throwaway cluster: `start()`, then `url(db)`; `stop()` / `start()` to simulate an outage."""
+
+    def __init__(self, binaries: Path) -> None:
+        self.bin = binaries
+        self.root = Path(tempfile.mkdtemp(prefix="qualcode-pg-"))
+        self.data = self.root / "data"
+        self.user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+        self.root.chmod(0o755)
+        subprocess.run(_as_postgres([str(self.bin / "initdb"), "-D", str(self.data), "-U", self.user,
+                                     "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"]),
+                       check=True, capture_output=True)
+
+    def _ctl(self, *args: str) -> None:
+        subprocess.run(_as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", *args]),
+                       check=True, capture_output=True, timeout=60)
+
+    def start(self) -> None:
+        # No TCP listener (unix socket in our folder only); fsync off: a test cluster need not survive a crash.
+        options = f"-c listen_addresses='' -c unix_socket_directories='{self.root}' -c fsync=off " \
+                  "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        self._ctl("-o", options, "-l", str(self.root / "log"), "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._ctl("-m", mode, "stop")
+
+    def url(self, database: str = "postgres") -> str:
+        return f"{DRIVER}://{self.user}@/{database}?host={self.root}"
+
+    def destroy(self) -> None:
+        with contextlib.suppress(subprocess.SubprocessError):
+            self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def admin_dsn(url: str) -> str:
+    """A libpq connection string for psycopg from a SQLAlchemy URL (driver part dropped)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class Databases:
+    """Makes and drops databases on one server, each from a template."""
+
+    def __init__(self, server_url: str) -> None:
+        self.server_url = server_url
+        self.names = (f"qc_test_{os.getpid()}_{i}" for i in itertools.count())
+        self.made: list[str] = []
+
+    def url(self, database: str) -> str:
+        return make_url(self.server_url).set(database=database).render_as_string(hide_password=False)
+
+    def _run(self, sql: str) -> None:
+        with psycopg.connect(admin_dsn(self.server_url), autocommit=True) as conn:
+            conn.execute(sql)
+
+    def create(self, template: str = "template0", name: str | None = None) -> str:
+        name = name or next(self.names)
+        self._run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # FILE_COPY: our templates are small, and a file copy is faster than WAL-logging each block.
+        self._run(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+        self.made.append(name)
+        return self.url(name)
+
+    def drop(self, name: str) -> None:
+        self._run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def drop_all(self) -> None:
+        for name in reversed(self.made):
+            with contextlib.suppress(psycopg.Error):
+                self.drop(name)
+        self.made.clear()
+
+
+@contextlib.contextmanager
+def server() -> Iterator[tuple[str | None, str, Cluster | None]]:
+    """(server URL or None, why not, our cluster or None). CI's server first, then our own."""
+    given = os.environ.get("QUALCODE_TEST_PG")
+    if given:
+        yield given, "", None
+        return
+    binaries = find_binaries()
+    if binaries is None:
+        yield None, "no PostgreSQL server: set QUALCODE_TEST_PG, or install postgresql (initdb not found)", None
+        return
+    try:
+        cluster = Cluster(binaries)
+        cluster.start()
+    except (subprocess.SubprocessError, OSError, LookupError) as exc:
+        detail = getattr(exc, "stderr", b"") or b""
+        yield None, f"could not start a throwaway PostgreSQL cluster with {binaries}: {exc} {detail!r}", None
+        return
+    try:
+        yield cluster.url(), "", cluster
+    finally:
+        cluster.destroy()

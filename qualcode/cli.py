@@ -22,6 +22,7 @@ from qualcode.cli_common import (  # noqa: F401  (re-exported: older imports of 
     _table,
 )
 from qualcode.cli_export import export, serve
+from qualcode.cli_memos import memo, memos
 from qualcode.cli_project import cases, import_, import_log, init, runs_, transcripts, turns
 from qualcode.cli_suggest import suggest
 
@@ -46,6 +47,8 @@ def cli() -> None:
 # cli_suggest); this module only assembles the group. Listed in the order of the work.
 for _command in (init, import_, transcripts, turns, cases, import_log, codebook, code, codings, rules, matrix,
                  typology, agreement, export, serve, runs_, suggest):
+    cli.add_command(_command)
+for _command in (memos, memo):  # qualcode.cli_memos: memos of the project, its transcripts, cases, codes
     cli.add_command(_command)
 
 

@@ -230,7 +230,8 @@ class _Builder:
         case_rows = conn.execute(select(cases).order_by(cases.c.name)).all()
         attr_rows = conn.execute(select(attributes).order_by(attributes.c.id)).all()
         values = conn.execute(select(case_attributes)).all()
-        memo_rows = conn.execute(select(memos).order_by(memos.c.id)).all()
+        # A deleted memo waits to be restored (qualcode.memos); it is not part of what is shared.
+        memo_rows = conn.execute(select(memos).where(memos.c.deleted_at.is_(None)).order_by(memos.c.id)).all()
         coding_rows = conn.execute(
             select(codings, codes.c.path.label("code_path"), transcripts.c.name.label("tname"))
             .select_from(codings.join(transcripts).join(codes))
@@ -242,7 +243,7 @@ class _Builder:
         self.code_notes: dict[str, list[str]] = defaultdict(list)
         self.source_notes: dict[int, list[str]] = defaultdict(list)
         self.project_notes: list[str] = []
-        self.coding_memo_targets: dict[int, str] = {}
+        self.coding_memo_targets: dict[int, list[str]] = defaultdict(list)
 
         root = etree.Element(f"{{{P}}}Project", nsmap={None: P})
         set_attrs(root, name=name, origin=f"qualcode {__version__}", creationDateTime=iso(self.info.get("created_at")))
@@ -324,7 +325,7 @@ class _Builder:
                 target = label = code_path[m.target_id]
                 self.code_notes[target].append(guid)
             elif m.target_type == "coding" and m.target_id is not None:
-                self.coding_memo_targets[m.target_id] = guid
+                self.coding_memo_targets[m.target_id].append(guid)
                 target = None  # filled in with the coding's selection GUID when it is written
             else:
                 self.project_notes.append(guid)
@@ -408,8 +409,8 @@ class _Builder:
                     natural += f"\n{seen[natural]}"
                 sel_guid = self.guid("selection", natural, kept_as=str(r.id))
                 tag = provenance(r, self.coder_names)
-                note = self.coding_memo_targets.get(r.id)
-                if note is not None:
+                notes = self.coding_memo_targets.get(r.id, [])
+                for note in notes:
                     self.meta["notes"][note]["target"] = sel_guid
                 if r.status not in self.shown:  # held back from other tools; kept for qualcode
                     self.meta["withheld"].append({
@@ -427,7 +428,7 @@ class _Builder:
                 coding_el = sub(sel, P, "Coding", guid=self.guid("coding", natural, kept_as=str(r.id)),
                                 creatingUser=self.user_guid.get(r.coder_id), creationDateTime=iso(r.created_at))
                 sub(coding_el, P, "CodeRef", targetGUID=self.code_guid[r.code_path])
-                if note is not None:
+                for note in notes:
                     sub(coding_el, P, "NoteRef", targetGUID=note)
                 n_codings += 1
             for note in self.source_notes.get(t.id, []):

@@ -135,8 +135,7 @@ def frame(conn: Connection, *, actor: str | None = None, action: str | None = No
         query = query.limit(int(limit))
     rows = [dict(r._mapping) for r in conn.execute(query)]
     out = pd.DataFrame(rows, columns=COLUMNS)
-    if len(out):
-        out["at"] = pd.to_datetime([_utc(v) for v in out["at"]], utc=True)
+    out["at"] = pd.to_datetime([_utc(v) for v in out["at"]], utc=True)
     return out
 
 

@@ -10,6 +10,7 @@ import click
 
 from qualcode import __version__
 from qualcode.cli_analysis import agreement, matrix, typology
+from qualcode.cli_audit import audit
 from qualcode.cli_coding import code, codebook, codings, rules
 from qualcode.cli_common import (  # noqa: F401  (re-exported: older imports of these names from qualcode.cli)
     FORMAT,
@@ -46,7 +47,7 @@ def cli() -> None:
 # Each command lives in the module of its concept (cli_project, cli_coding, cli_analysis, cli_export,
 # cli_suggest); this module only assembles the group. Listed in the order of the work.
 for _command in (init, import_, transcripts, turns, cases, import_log, codebook, code, codings, rules, matrix,
-                 typology, agreement, export, serve, runs_, suggest):
+                 typology, agreement, export, serve, runs_, suggest, audit):
     cli.add_command(_command)
 for _command in (memos, memo):  # qualcode.cli_memos: memos of the project, its transcripts, cases, codes
     cli.add_command(_command)

@@ -74,5 +74,6 @@ def run() -> None:
         st.Page(str(VIEWS / "codebook.py"), title="Codebook", icon=":material/account_tree:", url_path="codebook"),
         st.Page(str(VIEWS / "review.py"), title="Review", icon=":material/fact_check:", url_path="review"),
         st.Page(str(VIEWS / "retrieve.py"), title="Retrieve", icon=":material/manage_search:", url_path="retrieve"),
+        st.Page(str(VIEWS / "audit.py"), title="Audit log", icon=":material/history:", url_path="audit"),
     ]
     st.navigation(pages).run()

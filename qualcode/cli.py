@@ -22,6 +22,7 @@ from qualcode.cli_common import (  # noqa: F401  (re-exported: older imports of 
     _progress_bar,
     _table,
 )
+from qualcode.cli_copy import copy_
 from qualcode.cli_export import export, serve
 from qualcode.cli_memos import memo, memos
 from qualcode.cli_project import cases, import_, import_log, init, runs_, transcripts, turns
@@ -51,6 +52,7 @@ for _command in (init, import_, transcripts, turns, cases, import_log, codebook,
     cli.add_command(_command)
 for _command in (memos, memo):  # qualcode.cli_memos: memos of the project, its transcripts, cases, codes
     cli.add_command(_command)
+cli.add_command(copy_)  # qualcode.cli_copy: a project between an SQLite file and PostgreSQL
 
 
 def main() -> None:

@@ -52,7 +52,7 @@ class Errors:
     E116 = "Cannot copy '{src}' onto itself: give another destination."
     E117 = (
         "Copy of '{src}' to '{dst}' is not exact: table {table} has {got} rows there, {want} here. "
-        "The destination was left as it is for inspection; the source is unchanged."
+        "Nothing was written to the destination, and the source is unchanged."
     )
 
     # Import: the file itself (E2xx)

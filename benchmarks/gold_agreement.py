@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from qualcode import Project
+from qualcode.evaluation import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "tests" / "data" / "gold"
@@ -53,7 +54,9 @@ def main() -> None:
         run = project.autocode(args.codebook)
         n = gold_codings_csv(project, args.gold, Path(tmp) / "gold_codings.csv")
         project.import_codings(Path(tmp) / "gold_codings.csv", create_codes=True)
-        result = project.evaluate_rules("gold")
+        # every error when asked for (the Project method keeps three per code)
+        result = (evaluate(project.codings(), project.turns(), coder="gold", max_examples=args.examples)
+                  if args.examples > 3 else project.evaluate_rules("gold"))
         project.close()
     frame = result.per_code
     pd.set_option("display.width", 160)
@@ -69,7 +72,8 @@ def main() -> None:
             for item in ex["fp"][: args.examples]:
                 print(f"FP {code} {item['transcript']}#{item['turn']} [{item['rule']}] {item['matched'][:120]!r}")
             for item in ex["fn"][: args.examples]:
-                print(f"FN {code} {item['transcript']}#{item['turn']} {item['human'][:120]!r}")
+                print(f"FN {code} {item['transcript']}#{item['turn']} {item['human'][:120]!r}"
+                      + (f" | turn: {item['turn_text'][:200]!r}" if args.examples > 3 else ""))
 
 
 if __name__ == "__main__":

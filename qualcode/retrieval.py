@@ -110,8 +110,12 @@ def markdown_text(text: str) -> str:
 
 
 def markdown_lines(text: str) -> str:
-    """A message with user values in it (file names, cell values) as safe Markdown, line by line."""
-    return "  \n".join(markdown_text(line) for line in str(text).splitlines())
+    """A message with user values in it (file names, cell values) as safe Markdown, line by line,
+    worded for the app (qualcode/messages.py: no command-line flags, no literal backticks). The
+    pages render every message through this one function."""
+    from qualcode.messages import for_app
+
+    return for_app(text)
 
 
 def _punct(ch: str) -> bool:

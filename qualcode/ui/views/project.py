@@ -11,6 +11,7 @@ import streamlit as st
 from qualcode.errors import QualcodeError
 from qualcode.ingest import ImportOptions, TableOptions
 from qualcode.ingest import preview as import_preview
+from qualcode.messages import plain_for_app
 from qualcode.model import ROLES
 from qualcode.project import Project
 from qualcode.retrieval import markdown_lines, markdown_text
@@ -169,7 +170,8 @@ results = st.session_state.get("project_import_results")
 if results is not None:
     done = results["status"].value_counts()
     st.caption(" · ".join(f"{status}: {n}" for status, n in done.items()))
-    st.dataframe(results, hide_index=True, width="stretch", key="project_results",
+    st.dataframe(results.assign(message=results["message"].map(plain_for_app)), hide_index=True,
+                 width="stretch", key="project_results",
                  column_config={"message": st.column_config.TextColumn(width="large")})
     for row in results[results["status"] == "failed"].itertuples():
         st.error(markdown_lines(row.message))

@@ -32,8 +32,9 @@ TARGET_WORDS = {"transcript": "the transcript's name", "case": "the case's name"
 TARGET_FORMS = "'project', 'transcript:NAME', 'case:NAME', 'code:ID' or 'coding:ID'"
 
 
-def _known(values: list[str], limit: int = 20) -> str:
-    values = sorted(values)
+def _known(values: list[str], limit: int = 20, *, near: str = "") -> str:
+    """Up to `limit` values for a message, those beginning like `near` (a code's parent) first."""
+    values = sorted(values, key=lambda v: (not (near and v.startswith(near)), v))
     if not values:
         return "(none)"
     more = f" … ({len(values)} in all)" if len(values) > limit else ""
@@ -80,7 +81,9 @@ def resolve(conn: Connection, kind: str, target: str | int | None) -> int | None
     if kind == "code":
         found = conn.execute(select(codes.c.id).where(codes.c.path == str(given).strip())).scalar()
         if found is None:
-            raise QualcodeError("E413", value=given, known=_known(list(conn.execute(select(codes.c.path)).scalars())))
+            parent = str(given).strip().rpartition(".")[0]
+            raise QualcodeError("E413", value=given, known=_known(list(conn.execute(select(codes.c.path)).scalars()),
+                                                                  near=f"{parent}." if parent else ""))
         return found
     try:
         coding_id = int(str(given).strip())

@@ -44,7 +44,7 @@ def _when(value: object) -> str:
 def heading(row: dict) -> str:
     """'Transcript T01 — Title' / 'Project': what a memo is about, for a reader."""
     kind = _KIND_WORDS.get(row["target_type"], str(row["target_type"]).title())
-    about = f"{kind} {row['target']}" if row.get("target") else kind
+    about = f"{kind} {row['target']}" if isinstance(row.get("target"), str) and row["target"] else kind
     title = row.get("title")
     return f"{about} — {title}" if isinstance(title, str) and title else about
 
@@ -55,7 +55,7 @@ def byline(row: dict) -> str:
         parts.append(f"written {_when(row['created_at'])}")
     if _when(row.get("updated_at")) and _when(row.get("updated_at")) != _when(row.get("created_at")):
         parts.append(f"changed {_when(row['updated_at'])}")
-    if row.get("id") is not None and not pd.isna(row["id"]):
+    if row.get("id") is not None:
         parts.append(f"memo {row['id']}")
     elif row.get("stored_in") in ("code", "coding"):
         parts.append(f"kept on the {row['stored_in']}")
@@ -88,10 +88,11 @@ def _docx(frame: pd.DataFrame, title: str) -> bytes:
 def to_bytes(frame: pd.DataFrame, fmt: str, *, title: str = "Memos", raw: bool = False) -> bytes:
     """Memos (a `Project.memos()` frame) as the bytes of an md, csv or docx file (a download)."""
     frame = frame[[c for c in COLUMNS if c in frame.columns]]
-    if fmt == "md":
-        return markdown(frame, title).encode("utf-8")
     if fmt == "csv":
         return safe_csv.to_csv(frame, raw=raw).encode("utf-8")
+    frame = frame.astype(object).where(frame.notna(), None)  # a missing title is no title, never "nan"
+    if fmt == "md":
+        return markdown(frame, title).encode("utf-8")
     return _docx(frame, title)
 
 

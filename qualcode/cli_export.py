@@ -92,12 +92,21 @@ def export(project: str, what: str, fmt: str | None, out: str, kind: str, codebo
 @click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
               help="Also accept requests naming this host (e.g. the machine's DNS name); repeatable. "
                    "localhost, 127.0.0.1, [::1] and --address are always accepted.")
-def serve(project: str | None, port: int, address: str, allow_hosts: tuple[str, ...]) -> None:
+@click.option("--team", "team", metavar="CONFIG", type=click.Path(dir_okay=False),
+              help="Run the team server from this settings file (TOML: where to bind, the projects, the "
+                   "first owners, the OpenID sign-in); then PROJECT, --port, --address and --allow-host "
+                   "are not used. See README, \"Team server\".")
+def serve(project: str | None, port: int, address: str, allow_hosts: tuple[str, ...], team: str | None) -> None:
     """Open PROJECT in the browser app (default: the bundled sample project, built on first run).
 
     Prints the address to open, with a random token (?token=...): a browser without it sees only
     a refusal. Requests naming a foreign host are refused (DNS rebinding). Ctrl+C or SIGTERM stops
-    the app and frees the port. Set QUALCODE_TOKEN to keep one token across restarts."""
+    the app and frees the port. Set QUALCODE_TOKEN to keep one token across restarts.
+
+    With --team CONFIG: several people sign in (OpenID Connect) and work with their role per project."""
     from qualcode.serve import serve as run_server
 
-    sys.exit(run_server(project, port, address, allow_hosts, echo=lambda line: click.echo(line, err=True)))
+    if team and project:
+        raise click.UsageError("--team serves the projects its settings file names; leave PROJECT out.")
+    sys.exit(run_server(project, port, address, allow_hosts, echo=lambda line: click.echo(line, err=True),
+                        team=team))

@@ -77,20 +77,49 @@ def _ready(url: str, proc: subprocess.Popen, deadline: float) -> bool:
     return False
 
 
+def team_env(config_path: str, echo: Callable[[str], None]) -> tuple[dict[str, str], str, int, list[str]]:
+    """The team server's environment, address, port and the lines to print once it answers.
+
+    The settings file is checked here, before anything starts (E520-E534 name the key). The
+    child gets only its path: the secrets in it reach Streamlit in memory (qualcode/ui/server.py),
+    and nothing printed here contains them."""
+    from qualcode.team.config import load
+
+    cfg = load(config_path)
+    if os.name == "posix" and cfg.path.stat().st_mode & 0o077:
+        echo(f"qualcode: warning: {cfg.path} holds the sign-in secrets and other users of this machine "
+             f"can read it; fix: chmod 600 {cfg.path}")
+    env = {k: v for k, v in os.environ.items() if k not in ("QUALCODE_TOKEN", "QUALCODE_PROJECT")}
+    env["QUALCODE_TEAM_CONFIG"] = str(cfg.path)
+    public = cfg.auth["redirect_uri"].rsplit("/oauth2callback", 1)[0]
+    lines = [f"qualcode: team server listening on {url_host(cfg.address)}:{cfg.port}; users open {public}",
+             f"  ({cfg.summary()}; Ctrl+C stops it)"]
+    return env, cfg.address, cfg.port, lines
+
+
 def serve(project: str | None, port: int, address: str, allow_hosts: tuple[str, ...] = (),
-          echo: Callable[[str], None] = print) -> int:
-    """Run the app until a signal stops it; returns the exit code for the command."""
-    env = dict(os.environ)
-    if project:
-        if "://" not in project and not Path(project).exists():
-            raise QualcodeError("E101", path=project)
-        env["QUALCODE_PROJECT"] = project if "://" in project else str(Path(project).resolve())
-    check_port(address, port)
-    # A fixed token may come from the environment (a bookmark that survives restarts, tests);
-    # otherwise a new one for every start.
-    token = env.get("QUALCODE_TOKEN") or new_token()
-    env.update(QUALCODE_TOKEN=token, QUALCODE_ADDRESS=address, QUALCODE_PORT=str(port),
-               QUALCODE_ALLOWED_HOSTS=",".join(allow_hosts))
+          echo: Callable[[str], None] = print, team: str | None = None) -> int:
+    """Run the app until a signal stops it; returns the exit code for the command.
+
+    With `team` (a settings file), the team server: it binds where the file says, everyone signs in,
+    and `project`, `port`, `address` and `allow_hosts` are not used."""
+    if team:
+        env, address, port, lines = team_env(team, echo)
+        check_port(address, port)
+    else:
+        env = dict(os.environ)
+        if project:
+            if "://" not in project and not Path(project).exists():
+                raise QualcodeError("E101", path=project)
+            env["QUALCODE_PROJECT"] = project if "://" in project else str(Path(project).resolve())
+        check_port(address, port)
+        # A fixed token may come from the environment (a bookmark that survives restarts, tests);
+        # otherwise a new one for every start.
+        token = env.get("QUALCODE_TOKEN") or new_token()
+        env.update(QUALCODE_TOKEN=token, QUALCODE_ADDRESS=address, QUALCODE_PORT=str(port),
+                   QUALCODE_ALLOWED_HOSTS=",".join(allow_hosts))
+        lines = [f"qualcode: open http://{url_host(address)}:{port}/?token={token}",
+                 "  (the address is the key to this session: share it with no one; Ctrl+C stops the app)"]
     linux = sys.platform.startswith("linux")
     proc = subprocess.Popen([sys.executable, "-m", "qualcode.ui.server"], env=env,
                             preexec_fn=_die_with_parent if linux else None)
@@ -110,8 +139,8 @@ def serve(project: str | None, port: int, address: str, allow_hosts: tuple[str, 
     try:
         base = f"http://{url_host(address)}:{port}"
         if _ready(base, proc, time.monotonic() + STARTUP_SECONDS):
-            echo(f"qualcode: open {base}/?token={token}")
-            echo("  (the address is the key to this session: share it with no one; Ctrl+C stops the app)")
+            for line in lines:
+                echo(line)
         elif not stopping.is_set():
             if proc.poll() is None:
                 stop(signal.SIGTERM, None)

@@ -167,6 +167,28 @@ class Gate:
         await send({"type": "http.response.body", "body": body})
 
 
+class HostCheck:
+    """ASGI middleware of the team server (`qualcode serve --team`): the Host and Origin checks of
+    `Gate`, without the token, since there everyone signs in (st.login) and the page checks the role.
+    The hosts are this machine's, the redirect_uri's and the settings' allow_hosts."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]], *, hosts: HostRule) -> None:
+        self.app = app
+        self.hosts = hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+            for value in (headers.get("host", ""), headers.get("origin")):
+                if value is None or value == "null":
+                    continue
+                if not self.hosts.allows(hostname(value)):
+                    await Gate._refuse(scope, send, QualcodeError("E978", host=value or "(none)",
+                                                                  allowed=", ".join(sorted(self.hosts.names))))
+                    return
+        await self.app(scope, receive, send)
+
+
 REFUSAL = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>qualcode: not allowed</title></head>
 <body style="font-family: sans-serif; max-width: 40em; margin: 4em auto">

@@ -35,11 +35,14 @@ def run() -> None:
         st.error(markdown_lines(str(QualcodeError("E978", host=foreign, allowed="localhost, 127.0.0.1, [::1]"))))
         st.stop()
     from qualcode.sample import sample_project_path
-    from qualcode.ui import state
+    from qualcode.ui import state, team
 
+    if team.active():  # `qualcode serve --team`: sign-in first, the coder is who signed in
+        team.sign_in_page()
+        team.choose_project(team.config())
     try:
-        if not st.session_state.get("project_location") and not os.environ.get("QUALCODE_PROJECT") \
-                and not sample_project_path().exists():
+        if not team.active() and not st.session_state.get("project_location") \
+                and not os.environ.get("QUALCODE_PROJECT") and not sample_project_path().exists():
             with st.status("First run: building the sample project from interviews/ …", expanded=True):
                 project = state.project()
         else:
@@ -50,17 +53,11 @@ def run() -> None:
     # User text is text (issue 18.7): names and paths are escaped wherever Streamlit reads Markdown.
     st.sidebar.markdown(f"**Project:** {markdown_text(project.name)}")
     st.sidebar.caption(markdown_text(project.location))
-    # The coder's name rides in the URL (?coder=NAME), so a reload or a bookmark keeps it:
-    # session state alone is lost when the browser reconnects.
-    if not st.session_state.get("coder") and st.query_params.get("coder"):
-        st.session_state["coder"] = st.query_params["coder"]
-    st.sidebar.text_input("Coder", key="coder", placeholder="your name",
-                          help="Stored with every coding you make, accept or reject in this browser.")
-    coder = (st.session_state.get("coder") or "").strip()
-    if coder and st.query_params.get("coder") != coder:
-        st.query_params["coder"] = coder
-    elif not coder and "coder" in st.query_params:
-        del st.query_params["coder"]
+    if team.active():
+        if team.sidebar(project) is None:
+            team.no_role_page(project)
+    else:
+        _coder_field()
     pages = [
         st.Page(str(VIEWS / "project.py"), title="Project", icon=":material/folder_open:", url_path="project"),
         st.Page(str(VIEWS / "transcripts.py"), title="Transcripts", icon=":material/description:",
@@ -74,6 +71,28 @@ def run() -> None:
         st.Page(str(VIEWS / "codebook.py"), title="Codebook", icon=":material/account_tree:", url_path="codebook"),
         st.Page(str(VIEWS / "review.py"), title="Review", icon=":material/fact_check:", url_path="review"),
         st.Page(str(VIEWS / "retrieve.py"), title="Retrieve", icon=":material/manage_search:", url_path="retrieve"),
+        st.Page(str(VIEWS / "memos.py"), title="Memos", icon=":material/sticky_note_2:", url_path="memos"),
         st.Page(str(VIEWS / "audit.py"), title="Audit log", icon=":material/history:", url_path="audit"),
     ]
-    st.navigation(pages).run()
+    if team.active():
+        pages.append(st.Page(str(VIEWS / "members.py"), title="Members", icon=":material/badge:",
+                             url_path="members"))
+    page = st.navigation(pages)
+    # Every page checks the role on the server before it draws (qualcode/ui/team.py), not by hiding links.
+    team.guard_page(project, team.PAGE_ACTIONS.get(page.url_path, "read"))
+    page.run()
+
+
+def _coder_field() -> None:
+    """Single-user mode: the coder is a name typed in the sidebar. It rides in the URL
+    (?coder=NAME), so a reload or a bookmark keeps it: session state alone is lost when the
+    browser reconnects."""
+    if not st.session_state.get("coder") and st.query_params.get("coder"):
+        st.session_state["coder"] = st.query_params["coder"]
+    st.sidebar.text_input("Coder", key="coder", placeholder="your name",
+                          help="Stored with every coding you make, accept or reject in this browser.")
+    coder = (st.session_state.get("coder") or "").strip()
+    if coder and st.query_params.get("coder") != coder:
+        st.query_params["coder"] = coder
+    elif not coder and "coder" in st.query_params:
+        del st.query_params["coder"]

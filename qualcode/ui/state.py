@@ -30,6 +30,15 @@ def _open(location: str) -> Project:
 
 
 def project() -> Project:
+    from qualcode.ui import team
+
+    cfg = team.config()
+    if cfg is not None:
+        # Team mode: only the team's projects (qualcode/team/config.py), never a typed or remembered
+        # path; a location forged into the session is refused (E533).
+        location = team.project_location(cfg, st.session_state.get("project_location"))
+        st.session_state["project_location"] = location
+        return team.open_project(location, cfg.owners)
     location = st.session_state.get("project_location") or remembered() or str(default_project())
     st.session_state["project_location"] = location
     if st.session_state.get("project_remembered") != location:
@@ -78,6 +87,14 @@ def remember(location: str) -> None:
             tmp.write_text(json.dumps({"started_with": _started_with(), "location": location}), encoding="utf-8")
     except OSError:
         pass
+
+
+def coder() -> str:
+    """Who acts in this session: the signed-in identity in team mode, else the sidebar's name.
+    Actions call this, never the session state directly, so a forged `coder` changes nothing."""
+    from qualcode.ui import team
+
+    return team.coder()
 
 
 def folders() -> Folders:

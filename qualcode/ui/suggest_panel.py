@@ -28,7 +28,7 @@ def learn_from_coding(project: Project) -> None:
     if not coders:
         st.caption("Nobody has coded yet: code a few interviews on the Code page, or import codings.")
         return
-    mine = st.session_state.get("coder")
+    mine = st.session_state.get("coder")  # only the default choice; team mode pins it to the identity
     chosen = st.multiselect("Learn from", coders, default=[mine] if mine in coders else coders[:1],
                             key="learn_coders")
     a, b = st.columns(2)
@@ -38,7 +38,9 @@ def learn_from_coding(project: Project) -> None:
     left, right = st.columns(2)
     evaluate = left.button("Evaluate (write nothing)", key="learn_evaluate")
     train = right.button("Train and write suggestions", type="primary", key="learn_run")
-    if evaluate or train:
+    from qualcode.ui import team  # a module of the same package: late, as state does
+
+    if (evaluate or train) and (evaluate or team.guarded(project, "suggest")):
         bar = st.progress(0.0, text="Learning…")
 
         def progress(done: int, total: int, item: str) -> None:

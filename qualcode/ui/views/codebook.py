@@ -14,7 +14,7 @@ from qualcode.access import folder_of, save_text
 from qualcode.codebook import Codebook, loads
 from qualcode.errors import CodebookError, QualcodeError
 from qualcode.sample import data_dir
-from qualcode.ui import state
+from qualcode.ui import state, team
 
 CODEBOOKS = Path(__file__).resolve().parents[3] / "codebooks"
 TOP = "(top level)"
@@ -41,6 +41,7 @@ def flash(kind: str, message: str) -> None:
 def act(action, done: str, select: str | None = None) -> None:
     """Run an edit from a button; say what happened (or the numbered error) on the next run."""
     try:
+        team.require(project, "codebook")  # the role, read now, before any write
         result = action()
     except QualcodeError as exc:
         flash("error", str(exc))
@@ -53,6 +54,7 @@ def act(action, done: str, select: str | None = None) -> None:
 def delete(code: str, parent: str | None) -> None:
     checked = st.session_state.get(f"codebook_confirm_{code}", False)
     try:
+        team.require(project, "delete")
         snapshot = project.delete_code(code, confirm=checked, with_children=checked)
     except QualcodeError as exc:
         flash("warning" if exc.code in ("E744", "E745") else "error", str(exc))
@@ -68,6 +70,7 @@ def delete(code: str, parent: str | None) -> None:
 def undo() -> None:
     snapshot = st.session_state["codebook_undo"][-1]
     try:
+        team.require(project, "codebook")
         project.restore_code(snapshot)
     except QualcodeError as exc:
         flash("error", str(exc))
@@ -204,7 +207,8 @@ with rules_tab:
     if problems:
         st.error(retrieval.markdown_lines(f"{len(problems)} problem(s); the codebook cannot be saved or tested "
                                          "until they are fixed:\n" + "\n".join(f"- {p}" for p in problems)))
-    if st.button("Save the codebook", key="codebook_save", icon=":material/save:"):
+    if st.button("Save the codebook", key="codebook_save", icon=":material/save:") \
+            and team.guarded(project, "codebook"):
         if problems:
             st.error(f"Not saved: the codebook has {len(problems)} problem(s) (above).")
         else:

@@ -15,7 +15,7 @@ from qualcode.messages import plain_for_app
 from qualcode.model import ROLES
 from qualcode.project import Project
 from qualcode.retrieval import markdown_lines, markdown_text
-from qualcode.ui import state
+from qualcode.ui import state, team
 
 LANGUAGES = {"auto": "Detect", "en": "English", "ru": "Russian", "kk": "Kazakh"}
 LAYOUTS = {"auto": "Detect", "turns": "One row per turn", "survey": "One row per respondent",
@@ -38,6 +38,10 @@ counts[3].metric("Codings", len(codings))
 def switch(location: str, create: bool) -> None:
     """Open (or create) a project, and make it this browser session's project if that worked."""
     location = location.strip()
+    if team.active():  # team mode: projects come from the settings file only (sidebar chooser)
+        st.session_state["project_flash"] = ("error", str(QualcodeError("E533", value=location, known=", ".join(
+            team.config().projects()))))
+        return
     if not location:
         st.session_state["project_flash"] = ("error", str(QualcodeError("E756")))
         return
@@ -58,15 +62,19 @@ flash = st.session_state.pop("project_flash", None)
 if flash:
     getattr(st, flash[0])(markdown_lines(flash[1]))
 
-with st.expander("Open or create another project"):
-    st.caption("Project files are opened and created only in these folders: "
-               + markdown_text(state.folders().describe()))
-    left, right = st.columns(2)
-    left.text_input("Project file to open", key="project_open_path", placeholder="study.qcdb")
-    left.button("Open", key="project_open", on_click=lambda: switch(st.session_state["project_open_path"], False))
-    right.text_input("New project file", key="project_new_path", placeholder="new-study.qcdb")
-    right.button("Create", key="project_create",
-                 on_click=lambda: switch(st.session_state["project_new_path"], True))
+if team.active():
+    st.caption("Team server: the projects are the ones its settings name; choose one in the sidebar.")
+else:
+    with st.expander("Open or create another project"):
+        st.caption("Project files are opened and created only in these folders: "
+                   + markdown_text(state.folders().describe()))
+        left, right = st.columns(2)
+        left.text_input("Project file to open", key="project_open_path", placeholder="study.qcdb")
+        left.button("Open", key="project_open",
+                    on_click=lambda: switch(st.session_state["project_open_path"], False))
+        right.text_input("New project file", key="project_new_path", placeholder="new-study.qcdb")
+        right.button("Create", key="project_create",
+                     on_click=lambda: switch(st.session_state["project_new_path"], True))
 
 # --- upload -------------------------------------------------------------------------------------
 
@@ -114,7 +122,7 @@ def preview_state(found: list, prefix: str) -> list[dict]:
 
 options = ImportOptions(language=language, new_version=new_version, table=TableOptions(layout=layout))
 left, right = st.columns(2)
-if left.button("Preview", key="project_preview", disabled=not files):
+if left.button("Preview", key="project_preview", disabled=not files) and team.guarded(project, "import"):
     with tempfile.TemporaryDirectory(prefix="qualcode-upload-") as folder:
         paths = save_uploads(folder, [])
         st.session_state["project_previews"] = preview_state(import_preview.preview(paths, options),
@@ -146,7 +154,8 @@ if previews:
                 st.dataframe(pd.DataFrame(p["turns"], columns=["turn", "speaker", "role", "words"]),
                              hide_index=True, width="stretch")
 
-if right.button("Import", type="primary", key="project_import", disabled=not files):
+if right.button("Import", type="primary", key="project_import", disabled=not files) \
+        and team.guarded(project, "import"):
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="qualcode-upload-") as folder:
         paths = save_uploads(folder, rows)
@@ -199,9 +208,10 @@ for column in table.columns:
 config = {"case": st.column_config.TextColumn("case", disabled=True)}
 config.update({name: st.column_config.TextColumn(name, help=f"{kind} attribute") for name, kind in types.items()})
 edited = st.data_editor(table, hide_index=True, width="stretch", column_config=config, key="project_attributes")
-if st.button("Save attributes", type="primary", key="project_save_attributes"):
+if st.button("Save attributes", type="primary", key="project_save_attributes") \
+        and team.guarded(project, "attributes"):
     try:
-        changed = project.set_case_attributes(edited, source=f"edited by {st.session_state.get('coder') or 'a user'}")
+        changed = project.set_case_attributes(edited, source=f"edited by {state.coder() or 'a user'}")
     except QualcodeError as exc:
         st.error(markdown_lines(str(exc)))
     else:

@@ -7,12 +7,12 @@ import streamlit as st
 
 from qualcode import retrieval
 from qualcode.errors import QualcodeError
-from qualcode.ui import state, suggest_panel
+from qualcode.ui import state, suggest_panel, team
 
 project = state.project()
 st.title("Review")
 st.caption("Rule and model codings are suggestions until a person accepts them. A re-code keeps every decision.")
-coder = (st.session_state.get("coder") or "").strip()
+coder = state.coder()
 if not coder:
     st.warning(str(QualcodeError("E753")))
 
@@ -85,6 +85,8 @@ picked = [int(i) for i in edited.index[edited["pick"].fillna(False).astype(bool)
 def decide(ids: list[int], status: str) -> None:
     if not coder:
         st.error(str(QualcodeError("E753")))
+        return
+    if not team.guarded(project, "review"):  # the role, read now, before any write
         return
     if not ids:
         st.warning("Tick the suggestions to review first (the ✓ column), or use the buttons for all shown.")

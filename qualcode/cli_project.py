@@ -20,6 +20,7 @@ from qualcode.ingest import ImportOptions, TableOptions, highlights
 from qualcode.ingest import preview as import_preview
 from qualcode.ingest.speakers import load_speaker_map
 from qualcode.project import Project
+from qualcode.store.database import shown
 
 
 @click.command()
@@ -28,7 +29,7 @@ from qualcode.project import Project
 def init(project: str, name: str | None) -> None:
     """Create a new, empty PROJECT file."""
     with Project.create(project, name=name) as p:
-        click.echo(f"Created project '{p.name}' in {project} (schema {p.schema_revision}).")
+        click.echo(f"Created project '{p.name}' in {shown(project)} (schema {p.schema_revision}).")
 
 
 def _table_options(layout: str, speaker_column: str | None, text_column: str | None, time_column: str | None,

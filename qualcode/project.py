@@ -42,6 +42,7 @@ from qualcode.ingest.attributes import CasesTable
 from qualcode.model import ImportReport, ImportResult, Run
 from qualcode.store import case_changes, coding_queries, current_revision, open_engine, queries
 from qualcode.store import codebooks as stored_codebooks
+from qualcode.store.database import default_name
 from qualcode.store.schema import cases, transcripts
 from qualcode.store.schema import codes as codes_table
 
@@ -78,7 +79,7 @@ class Project:
         with engine.begin() as conn:
             queries.set_info(
                 conn,
-                name=name or Path(str(location)).stem,
+                name=name or default_name(location),
                 created_at=dt.datetime.now(dt.UTC).isoformat(),
                 created_with=f"qualcode {__version__}",
             )

@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 
 BINARIES = [Path("/usr/lib/postgresql") / v / "bin" for v in ("17", "16", "15", "14", "13")]
 DRIVER = "postgresql+psycopg"
+PASSWORD_ROLE = "qc_password_user"  # the throwaway cluster asks this role for its password
 
 
 def find_binaries() -> Path | None:
@@ -55,15 +56,19 @@ class Cluster:
         subprocess.run(_as_postgres([str(self.bin / "initdb"), "-D", str(self.data), "-U", self.user,
                                      "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"]),
                        check=True, capture_output=True)
+        # One role must give a password (the bad-password test); everyone else is trusted on our socket.
+        (self.data / "pg_hba.conf").write_text(f"local all {PASSWORD_ROLE} scram-sha-256\nlocal all all trust\n")
 
     def _ctl(self, *args: str) -> None:
         subprocess.run(_as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", *args]),
                        check=True, capture_output=True, timeout=60)
 
     def start(self) -> None:
-        # No TCP listener (unix socket in our folder only); fsync off: a test cluster need not survive a crash.
+        # No TCP listener (unix socket in our folder only). fsync off: the cluster need not survive a
+        # machine crash, only a server crash (the outage tests kill it), which the OS cache survives.
+        # synchronous_commit stays on: off, a commit could be lost with the killed server.
         options = f"-c listen_addresses='' -c unix_socket_directories='{self.root}' -c fsync=off " \
-                  "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+                  "-c full_page_writes=off -c max_connections=200"
         self._ctl("-o", options, "-l", str(self.root / "log"), "start")
 
     def stop(self, mode: str = "fast") -> None:
@@ -114,6 +119,19 @@ class Databases:
             with contextlib.suppress(psycopg.Error):
                 self.drop(name)
         self.made.clear()
+
+
+def own_cluster() -> tuple[Cluster | None, str]:
+    """A started throwaway cluster even when CI gives a server (outage tests stop it), or why not."""
+    binaries = find_binaries()
+    if binaries is None:
+        return None, "no PostgreSQL binaries (initdb) to start a throwaway cluster: apt-get install postgresql"
+    try:
+        cluster = Cluster(binaries)
+        cluster.start()
+    except (subprocess.SubprocessError, OSError, LookupError) as exc:
+        return None, f"could not start a throwaway PostgreSQL cluster with {binaries}: {exc}"
+    return cluster, ""
 
 
 @contextlib.contextmanager

@@ -122,3 +122,19 @@ def test_sqlalchemy_url_works_as_location(tmp_path: Path, data: Path) -> None:
         p.import_files([data / "utf16_bom_en.txt"])
     with Project.open(url) as p:
         assert list(p.transcripts()["transcript"]) == ["utf16_bom_en"]
+
+
+def test_init_command_creates_the_project_on_both_stores(db) -> None:
+    from click.testing import CliRunner
+
+    from qualcode.cli import cli
+
+    location = db.new()
+    result = CliRunner().invoke(cli, ["init", str(location)])
+    assert result.exit_code == 0, result.output
+    expected = Path(location).stem if isinstance(location, Path) else str(location).rsplit("/", 1)[1].split("?")[0]
+    assert f"Created project '{expected}'" in result.output
+    with Project.open(location) as p:
+        assert p.name == expected and p.schema_revision == head_revision()
+    result = CliRunner().invoke(cli, ["init", str(location)])
+    assert result.exit_code == 1 and "[E102]" in result.output

@@ -21,7 +21,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, inspect
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
 from qualcode.errors import ProjectError
@@ -130,6 +130,16 @@ def _shown(url: str) -> str:
 def shown(location: str | Path) -> str:
     """A project location as it may be printed: a URL loses its password."""
     return _shown(str(location))
+
+
+def default_name(location: str | Path) -> str:
+    """A project's name when none is given: the file's stem, or the database's name in a URL."""
+    if is_url(location):
+        try:
+            return make_url(str(location)).database or "project"
+        except ArgumentError:
+            return "project"
+    return Path(location).stem
 
 
 def make_engine(location: str | Path) -> Engine:

@@ -65,21 +65,30 @@ def _reason(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def _unreachable(exc: BaseException) -> bool:
-    """The server is not there (yet): refused, no socket, name unknown, timed out, shutting down."""
+def _kind(exc: BaseException) -> str:
+    """'auth', 'database' or 'unreachable'. libpq gives no SQLSTATE for a refused connection (psycopg's
+    sqlstate is None), only the server's FATAL line, so that line is read as well as the code."""
     state = getattr(exc, "sqlstate", None)
-    if state in _AUTH or state == _NO_DATABASE:
-        return False
-    return state is None or state.startswith("57P") or state.startswith("08")
+    text = str(exc).lower()
+    if state in _AUTH or "authentication failed" in text or "pg_hba.conf" in text or \
+            ("role" in text and "does not exist" in text) or "password" in text:
+        return "auth"
+    if state == _NO_DATABASE or ("database" in text and "does not exist" in text):
+        return "database"
+    return "unreachable"  # refused, no socket, unknown host, timed out, starting up or shutting down
+
+
+def _unreachable(exc: BaseException) -> bool:
+    return _kind(exc) == "unreachable"
 
 
 def connect_error(url: str, exc: BaseException) -> ProjectError:
     """The numbered error for a connection that could not be made."""
-    state = getattr(exc, "sqlstate", None)
+    kind = _kind(exc)
     parsed = make_url(url)
-    if state in _AUTH:
+    if kind == "auth":
         return ProjectError("E111", url=shown(url), user=parsed.username or "(the system user)", reason=_reason(exc))
-    if state == _NO_DATABASE:
+    if kind == "database":
         return ProjectError("E112", url=shown(url), database=parsed.database or "?", where=_where(url))
     return ProjectError("E110", url=shown(url), where=_where(url), tries=CONNECT_TRIES, reason=_reason(exc))
 

@@ -72,7 +72,6 @@ def run() -> None:
         st.Page(str(VIEWS / "review.py"), title="Review", icon=":material/fact_check:", url_path="review"),
         st.Page(str(VIEWS / "retrieve.py"), title="Retrieve", icon=":material/manage_search:", url_path="retrieve"),
         st.Page(str(VIEWS / "memos.py"), title="Memos", icon=":material/sticky_note_2:", url_path="memos"),
-        st.Page(str(VIEWS / "memos.py"), title="Memos", icon=":material/sticky_note_2:", url_path="memos"),
         st.Page(str(VIEWS / "audit.py"), title="Audit log", icon=":material/history:", url_path="audit"),
     ]
     if team.active():

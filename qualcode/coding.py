@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from qualcode import audit
 from qualcode.errors import ProjectError, QualcodeError
@@ -277,6 +277,16 @@ def transcript_codings(conn: Connection, transcript: str) -> list[dict[str, Any]
         item["rule"] = rule or model
         out.append(item)
     return out
+
+
+def codings_stamp(conn: Connection, transcript: str) -> tuple:
+    """A cheap fingerprint of one transcript's codings (how many, newest id, last change, and
+    the sum of their code ids, which a merge changes): the workbench compares it every few
+    seconds and redraws only when another session changed something."""
+    row = _transcript(conn, transcript)
+    found = conn.execute(select(func.count(), func.max(codings.c.id), func.max(codings.c.updated_at),
+                                func.sum(codings.c.code_id)).where(codings.c.transcript_id == row.id)).one()
+    return (row.id, *(str(v) for v in found))
 
 
 def transcript_turns(conn: Connection, transcript: str) -> list[Any]:

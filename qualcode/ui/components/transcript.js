@@ -275,8 +275,14 @@ class Workbench {
     m.setAttribute("data-coding-ids", codings.map((c) => c.id).join(" "));
     m.setAttribute("data-status", status);
     if (codings.some((c) => c.pending)) m.setAttribute("data-pending", "true");
+    // Whose codings these are: another coder's work shows their name (hover, and data-coders).
+    const coders = [...new Set(codings.map((c) => c.coder).filter(Boolean))];
+    if (coders.length) m.setAttribute("data-coders", coders.join(" "));
+    if (codings.some((c) => c.coder && !c.mine && c.origin !== "rule" && c.origin !== "model")) {
+      m.classList.add("qc-others");
+    }
     m.title = codeIds.map((id) => (this.codes.get(id) || {}).name || id).join(" + ") +
-      (status === "suggested" ? " (suggested)" : "");
+      (status === "suggested" ? " (suggested)" : "") + (coders.length ? ` · ${coders.join(", ")}` : "");
     // 2px per code below the text (the padding keeps the stripes off the letters)
     const stripes = colors.slice(0, 6).map((c, j) => `inset 0 -${2 * (j + 1)}px 0 ${c}`).join(", ");
     m.style.paddingBottom = `${2 * Math.min(colors.length, 6)}px`;

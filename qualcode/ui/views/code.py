@@ -166,4 +166,4 @@ def live() -> None:
 
 
 workbench()
-# live()
+live()

@@ -55,9 +55,23 @@ def matrix(project: str, kind: str, by: str | None, bins: str | None, accepted_o
             edges = int(parts[0]) if len(parts) == 1 else parts
         result = p.crosstab(by, statuses=statuses, bins=edges)
     frame = result.table.merge(result.tests, on="code", how="left")
-    _emit(frame, fmt, out)
+    if fmt == "table":  # a screen table cuts long text: each warning is a footnote, printed once in full
+        frame, notes = _footnoted(frame, "warning")
+        _emit(frame, fmt, out)
+        if notes:
+            click.echo("\n".join(notes), err=bool(out))
+    else:
+        _emit(frame, fmt, out)
     if result.missing:
         click.echo(f"{result.missing} case(s) without a value for {by} were left out.", err=True)
+
+
+def _footnoted(frame: pd.DataFrame, column: str) -> tuple[pd.DataFrame, list[str]]:
+    """`column`'s texts replaced by [1], [2], ... (the same text, the same number), and the notes."""
+    numbers: dict[str, int] = {}
+    keys = frame[column].map(lambda text: f"[{numbers.setdefault(text, len(numbers) + 1)}]"
+                             if isinstance(text, str) and text else "")
+    return frame.assign(**{column: keys}), [f"[{n}] {text}" for text, n in numbers.items()]
 
 
 @click.command(cls=_Greedy)

@@ -135,8 +135,10 @@ def import_(project: str, paths: tuple[str, ...], attributes: str | None, langua
             for w in r.warnings:
                 click.echo(f"     warning: {w}", err=True)
     n_tr = sum(len(r.transcripts) for r in report.results)
-    click.echo(f"{len(report.imported)} imported ({n_tr} transcripts, "
-               f"{sum(r.turns for r in report.results)} turns), "
+    from qualcode.wording import count
+
+    click.echo(f"{len(report.imported)} imported ({count(n_tr, 'transcript')}, "
+               f"{count(sum(r.turns for r in report.results), 'turn')}), "
                f"{len(report.skipped)} skipped, {len(report.failed)} failed.")
     if report.failed:
         sys.exit(1)

@@ -885,11 +885,13 @@ def _summary(file: str, parsed_list: list, stored: list[str], skipped: list[str]
     if not stored:
         return ImportResult(file, "skipped", "; ".join(skipped), error_code="E210", warnings=warnings)
     done = [p for p in parsed_list if p.name in stored]
+    from qualcode.wording import count
+
     n_turns = sum(len(p.turns) for p in done)
     words = sum(p.word_count for p in done)
     speakers = sorted({f"{t.speaker or '(none)'}={t.role}" for p in done for t in p.turns})
     langs = sorted({p.language or "?" for p in done})
-    message = (f"{file}: imported {', '.join(stored)} ({n_turns} turns, {words} words, "
+    message = (f"{file}: imported {', '.join(stored)} ({count(n_turns, 'turn')}, {count(words, 'word')}, "
                f"language {'/'.join(langs)}; speakers {', '.join(speakers)})")
     if skipped:
         message += f"; {len(skipped)} already present"

@@ -171,7 +171,11 @@ def _test_one(code: str, values: list[object], with_code: np.ndarray, n_cases: n
                      f"(smallest {expected.min():.2f})")
     if observed.shape[0] == 2:
         result = stats.fisher_exact(observed)
-        row.update(test=FISHER, statistic=float(result.statistic), p_value=float(result.pvalue))
+        odds = float(result.statistic)
+        row.update(test=FISHER, statistic=odds if math.isfinite(odds) else math.nan, p_value=float(result.pvalue))
+        if not math.isfinite(odds):
+            # A zero cell makes the odds ratio infinite: no number to print, and the reason says so.
+            notes.append("no odds ratio (infinite: a cell of the 2×2 table is 0)")
         if low:
             # Small counts do not make Fisher's p-value wrong, only the test weak.
             notes.append("Fisher's test is exact but detects only large differences here")

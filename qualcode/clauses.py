@@ -48,6 +48,7 @@ class Grammar:
     modal: frozenset[str]  # a main clause after "if…" is hypothetical only with one ("would", "бы")
     irrealis: frozenset[str]  # mark the clause they are in as unreal ("бы", "wish")
     irrealis_pairs: tuple[tuple[str, str], ...]  # two-word markers ("would have", "as if")
+    pair_blockers: frozenset[str]  # right after a two-word marker, undo it ("so that's how": no purpose)
     hearsay: frozenset[str]  # words that mark reported speech by themselves ("якобы", "supposedly")
     speech_lemmas: frozenset[str]  # verbs of saying and expecting: reported unless "I" or "we" say it
     speech_skip: frozenset[str]  # between a subject and its verb ("my cousin keeps saying")
@@ -81,7 +82,8 @@ GRAMMARS: dict[str, Grammar] = {
                         ("should", "have"), ("should", "'ve"), ("as", "if"), ("as", "though"), ("'d", "have"),
                         ("would", "be"), ("'d", "be"), ("would", "like"), ("'d", "like"), ("would", "love"),
                         ("'d", "love"), ("i", "want"), ("we", "want"), ("i", "hope"), ("we", "hope"),
-                        ("i", "dream"), ("we", "dream")),
+                        ("i", "dream"), ("we", "dream"), ("so", "that"), ("order", "to")),
+        pair_blockers=_w("'s is was 's were"),
         hearsay=_w("supposedly allegedly apparently reportedly rumour rumor"),
         speech_lemmas=_w("say tell expect claim think believe assume"),
         speech_skip=_w("always also just often never even still keep keeps kept 'd would will 'll do did does can "
@@ -111,8 +113,10 @@ GRAMMARS: dict[str, Grammar] = {
         conditional=_w("если"),
         not_conditional=_w("честно откровенно что"),
         modal=_w("бы б"),
-        irrealis=_w("бы б хочу хотим хочется хотелось мечтаю мечтаем мечта надеюсь надеемся"),
+        # чтобы = что + бы: a purpose or a wish ("хочу, чтобы работа была официальной"), not a fact
+        irrealis=_w("бы б чтобы чтоб хочу хотим хочется хотелось мечтаю мечтаем мечта надеюсь надеемся"),
         irrealis_pairs=(("как", "будто"), ("если", "бы")),
+        pair_blockers=frozenset(),
         hearsay=_w("якобы мол дескать будто"),
         speech_lemmas=_w("говорить сказать рассказывать рассказать ждать ожидать считать думать утверждать"),
         speech_skip=frozenset(),
@@ -141,6 +145,14 @@ REACH = 40
 
 # "…или нет", "…or not": the alternative of a question or a choice, not a negation.
 ALTERNATIVE = frozenset({"or", "или", "әлде"})
+
+# "Официально — нет.", "A contract? No.": the thing named, then a dash and a bare "no" that ends
+# the sentence or clause, is denied; the dash cuts the clause, so the cue is looked for past it.
+DASHES = frozenset({"—", "–", "-", "--"})
+
+# Purpose ("so that we…", "in order to…") makes only its own clause unreal, not the next one.
+PURPOSE = frozenset({("so", "that"), ("order", "to")})
+ANSWER_NO = frozenset({"нет", "no", "never", "никогда", "nope"})
 
 
 def grammar(lang: str) -> Grammar | None:
@@ -319,8 +331,10 @@ class Clauses:
             where = self.positions(("cues", id(cues)), cues)
         first, end = self.reach(s)
         ne = self.positions("не", _NE) if self.g.verb_lemma_endings else []
-        if not self.within(where, first, min(end, t + after)) and not self.within(ne, t, end):
+        if not self.within(where, first, min(end, t + max(after, 2))) and not self.within(ne, t, end):
             return None  # no cue near: the clause need not be found
+        if (answer := self.answered_no(t, end)) is not None:
+            return answer
         cs, ce = self.clause(s, t)
         for j in [*reversed(self.within(where, cs, s)), *self.within(where, t, min(ce, t + after))]:
             form = self.form(j)
@@ -342,6 +356,13 @@ class Clauses:
                     break
                 if self.lemmas(j + 1)[0].endswith(self.g.verb_lemma_endings):
                     return f"negation: 'не {self.form(j + 1)}' after the match"
+        return None
+
+    def answered_no(self, t: int, end: int) -> str | None:
+        """"Официально — нет.": a dash right after the match, then a bare "no" that ends its clause."""
+        if (t + 1 < end and self.form(t) in DASHES and self.form(t + 1) in ANSWER_NO
+                and (t + 2 >= end or not self.is_word(t + 2))):
+            return f"negation: '{self.form(t)} {self.form(t + 1)}' answers the match"
         return None
 
     def question(self, s: int, t: int) -> str | None:
@@ -375,6 +396,9 @@ class Clauses:
         if prev is not None and self.form(cs) not in g.contrast:
             scopes.append(prev)  # "If I had money, I would…": the condition is the clause before
         modal = any(self.form(j) in g.modal for j in range(cs, ce))
+        if cs > first and (self.form(cs - 1), self.form(cs)) in g.irrealis_pairs and not (
+                cs + 1 < end and self.form(cs + 1) in g.pair_blockers):
+            return f"hypothetical: '{self.form(cs - 1)} {self.form(cs)}'"  # "so | that we…": the clause opens at "that"
         for n, (a, b) in enumerate(scopes):
             for j in range(a, b):
                 f = self.form(j)
@@ -383,8 +407,13 @@ class Clauses:
                     return f"hypothetical: '{f}' in the clause"
                 if n == 1 and j == a and conditional and modal:
                     return f"hypothetical: '{f}' clause before the match"
-                if j + 1 < b and (f, self.form(j + 1)) in g.irrealis_pairs and (n == 1 or j < s):
-                    return f"hypothetical: '{f} {self.form(j + 1)}'"
+                if j + 1 < b and (f, self.form(j + 1)) in g.irrealis_pairs:
+                    if j + 2 < len(self.lower) and self.form(j + 2) in g.pair_blockers:
+                        continue  # "so that's how we came": no purpose
+                    # "would have", "would be" mark the whole clause, even after the match ("the
+                    # programme would be the right thing"); "I want", "as if" only what follows them
+                    if (n == 1 and (f, self.form(j + 1)) not in PURPOSE) or (n == 0 and (j < s or f in g.modal)):
+                        return f"hypothetical: '{f} {self.form(j + 1)}'"
         return None
 
     def reported(self, s: int, t: int) -> str | None:

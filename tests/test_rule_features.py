@@ -54,6 +54,21 @@ CASES = [
      "We took a credit from the bank.", "All credit to you for doing that.", "sense"),
     ("word sense", "ru", {"phrase": "программа", "sense": ["переселение", "квота", "подъемные"]}, {},
      "По программе переселения дали подъёмные.", "Есть такая программа для таблиц.", "sense"),
+    # purpose is not a fact: "so that", "in order to"; чтобы (что + бы) in Russian
+    ("purpose", "en", {"phrase": "official"}, {},
+     "So that's how it went: my job is official.", "I took the job so that my work is official.", "hypothetical"),
+    ("purpose", "ru", {"phrase": "официальный"}, {},
+     "Работа у меня официальная, чтобы вы знали.", "Хочу, чтобы работа была официальной.", "hypothetical"),
+    # a modal perfect or "would be" after the match makes its clause unreal too
+    ("modal after the match", "en", {"phrase": "programme"}, {},
+     "The programme paid for the move.", "For him the programme would be the right thing.", "hypothetical"),
+    ("modal after the match", "ru", {"phrase": "программа"}, {},
+     "Программа оплатила переезд.", "Программа бы оплатила переезд.", "hypothetical"),
+    # the thing named, a dash, and a bare "no": an answer that denies it
+    ("answered no", "en", {"phrase": "contract"}, {},
+     "A contract — yes, from the first day.", "A contract — no.", "negation"),
+    ("answered no", "ru", {"phrase": "официально"}, {},
+     "Официально — да, с первого дня.", "Официально — нет.", "negation"),
 ]
 
 

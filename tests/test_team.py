@@ -96,6 +96,9 @@ def test_config_bad_values(team_folder: Path) -> None:
     both = f'folder = "{team_folder}"\ndatabase = "postgresql+psycopg://u:pw@/db"'
     with pytest.raises(QualcodeError, match=r"E524.*folder and database"):
         team_config.load(write_config(team_folder, projects=both))
+    cfg = team_config.load(write_config(team_folder, projects='database = ["postgresql+psycopg://u:pw@db/s"]'))
+    assert cfg.projects() == ["postgresql+psycopg://u:pw@db/s"]
+    assert team_config.shown(cfg.projects()[0]) == "postgresql+psycopg://u:***@db/s"  # what pages show
     path = write_config(team_folder)
     path.write_text(path.read_text().replace(f'owners = ["{LEAD.upper()}"]', ""))
     with pytest.raises(QualcodeError, match=r"E522.*\[team\] owners is missing"):

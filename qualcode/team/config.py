@@ -189,6 +189,11 @@ def _projects(path: Path, data: dict[str, Any]) -> tuple[Path | None, tuple[str,
     return None, tuple(u.strip() for u in urls)
 
 
+def shown(location: str) -> str:
+    """A project's location as users may see it: a database URL without its password."""
+    return str(_no_password(location))
+
+
 def _no_password(value: object) -> object:
     """A database URL as it may be shown: without its password."""
     if isinstance(value, str):

@@ -52,7 +52,7 @@ def run() -> None:
         st.stop()
     # User text is text (issue 18.7): names and paths are escaped wherever Streamlit reads Markdown.
     st.sidebar.markdown(f"**Project:** {markdown_text(project.name)}")
-    st.sidebar.caption(markdown_text(project.location))
+    st.sidebar.caption(markdown_text(team.shown(project.location)))
     if team.active():
         if team.sidebar(project) is None:
             team.no_role_page(project)

@@ -43,6 +43,11 @@ def config() -> team_config.TeamConfig | None:
     return _load(path) if path else None
 
 
+def shown(location: str) -> str:
+    """A project's location as the page may show it: never a database password."""
+    return team_config.shown(location)
+
+
 def active() -> bool:
     return bool(os.environ.get(CONFIG_ENV))
 
@@ -179,7 +184,7 @@ def project_location(cfg: team_config.TeamConfig, wanted: str | None) -> str:
     if not wanted:
         return known[0]
     if wanted not in known:
-        raise QualcodeError("E533", value=wanted, known=", ".join(known))
+        raise QualcodeError("E533", value=team_config.shown(wanted), known=", ".join(map(team_config.shown, known)))
     return wanted
 
 

@@ -39,8 +39,9 @@ def switch(location: str, create: bool) -> None:
     """Open (or create) a project, and make it this browser session's project if that worked."""
     location = location.strip()
     if team.active():  # team mode: projects come from the settings file only (sidebar chooser)
-        st.session_state["project_flash"] = ("error", str(QualcodeError("E533", value=location, known=", ".join(
-            team.config().projects()))))
+        known = ", ".join(map(team.shown, team.config().projects()))
+        st.session_state["project_flash"] = ("error", str(QualcodeError("E533", value=team.shown(location),
+                                                                        known=known)))
         return
     if not location:
         st.session_state["project_flash"] = ("error", str(QualcodeError("E756")))

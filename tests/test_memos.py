@@ -222,3 +222,19 @@ def test_qdpx_and_xlsx_carry_the_memos_and_the_round_trip_keeps_them(project: Pr
         result = refi.import_qdpx(back, out)
         assert result.warnings == []
         pd.testing.assert_frame_equal(seen(back), before)
+
+
+def test_memos_on_both_stores(db_project: Project) -> None:
+    """The same API on SQLite and PostgreSQL: add, list with filters, delete, restore, edit."""
+    p = db_project
+    p.add_code("push.housing", name="Housing")
+    plan = p.add_memo("project", None, "План: сначала о жилье.", author="aigerim", title="Plan")
+    code = p.add_memo("code", "push.housing", "Only housing that pushes people out.", author="dana")
+    assert p.memos("code", "push.housing")["id"].tolist() == [code]
+    assert p.memos(search="ЖИЛЬЕ")["id"].tolist() == [plan]
+    p.delete_memo(code)
+    assert p.memos(deleted=True)["id"].tolist() == [code] and p.memos()["id"].tolist() == [plan]
+    p.restore_memo(code)
+    p.edit_memo(code, title="Scope")
+    by_dana = p.memos(author="DANA")[["title", "text"]].values.tolist()
+    assert by_dana == [["Scope", "Only housing that pushes people out."]]

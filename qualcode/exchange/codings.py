@@ -57,7 +57,7 @@ def _project_codings(path: Path, coder: str | None) -> str:
     """Another project's human codings (manual and imported; one coder's if `coder` is given)
     as a codings table, so they pass the same checks as a CSV: a second coder can code a copy
     of the project apart, and the two are brought together to compare."""
-    from qualcode.project import Project
+    from qualcode.project_core import ProjectCore as Project  # the layer below qualcode.project
 
     with Project.open(path) as other:
         frame = other.codings(origin=list(HUMAN_ORIGINS))

@@ -27,7 +27,7 @@ from qualcode.exchange.refi_safe import RefiError, child, child_text, local, nam
 from qualcode.store import coding_queries
 
 if TYPE_CHECKING:
-    from qualcode.project import Project
+    from qualcode.project_core import ProjectCore as Project  # the layer below qualcode.project
 
 _GUID = re.compile(r"^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$")
 _CODE_ATTRS = {"guid", "name", "isCodable", "color"}

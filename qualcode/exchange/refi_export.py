@@ -31,7 +31,7 @@ from qualcode.store import queries
 from qualcode.store.schema import codes
 
 if TYPE_CHECKING:
-    from qualcode.project import Project
+    from qualcode.project_core import ProjectCore as Project  # the layer below qualcode.project
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"

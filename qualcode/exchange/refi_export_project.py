@@ -68,7 +68,7 @@ from qualcode.store.schema import (
 )
 
 if TYPE_CHECKING:
-    from qualcode.project import Project
+    from qualcode.project_core import ProjectCore as Project  # the layer below qualcode.project
 
 _INT = re.compile(r"^[+-]?\d+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -56,7 +56,7 @@ from qualcode.ingest.turns import parse_text
 from qualcode.model import LANGUAGES, ROLES, ParsedTranscript, Turn
 
 if TYPE_CHECKING:
-    from qualcode.project import Project
+    from qualcode.project_core import ProjectCore as Project  # the layer below qualcode.project
 
 NON_TEXT = {"PDFSource": "a PDF", "PictureSource": "a picture", "AudioSource": "an audio recording",
             "VideoSource": "a video"}

@@ -36,7 +36,7 @@ from qualcode.store.schema import (
 )
 
 if TYPE_CHECKING:
-    from qualcode.project import Project
+    from qualcode.project_core import ProjectCore as Project  # the layer below qualcode.project
 
 
 def store(project: Project, plan: Plan) -> QdpxImport:

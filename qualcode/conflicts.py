@@ -14,7 +14,9 @@ paths know nothing of this module.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+from pathlib import Path
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -64,3 +66,29 @@ def check(conn: Connection, expected: str | None, what: str) -> None:
         when = at.strftime("%Y-%m-%d %H:%M:%S UTC") if hasattr(at, "strftime") else str(at)
         by = f" (last: {last['action']} of '{last['target']}' by {last['actor']} at {when})"
     raise QualcodeError("E550", what=what, expected=expected, found=found, by=by)
+
+
+# --- codebook files (the YAML editor) -----------------------------------------------------------
+
+def file_version(path: str | Path) -> str | None:
+    """The sha256 of a file's bytes, or None when there is no file: read when an editor opens it."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def check_file(path: str | Path, expected: str | None) -> None:
+    """E554 if the file changed (or appeared, or went) since `file_version` gave `expected`.
+
+    Checked just before the editor writes the file whole (qualcode.access.save_text); two saves
+    within the same instant can still race, which a file system gives no transaction against."""
+    found = file_version(path)
+    if found == expected:
+        return
+    try:
+        stamp = dt.datetime.fromtimestamp(Path(path).stat().st_mtime, dt.UTC)
+        when = stamp.strftime("%Y-%m-%d %H:%M:%S UTC")
+    except FileNotFoundError:
+        when = "some time (it has been deleted since)"
+    raise QualcodeError("E554", file=str(path), when=when)

@@ -3,6 +3,7 @@ SQLite copies of the sample project (issue 16.3)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -61,3 +62,48 @@ def test_audit_page_lists_filters_and_exports(coded: Path, monkeypatch: pytest.M
     assert shown(app)[["actor", "target"]].values.tolist() == [["aigerim", str(keep)]]
     assert not app.exception
     assert app.get("download_button")  # the CSV of what is shown
+
+
+def plain(markdown: str) -> str:
+    """Markdown as the reader sees it (the pages escape user text)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def test_codebook_page_refuses_an_edit_made_on_a_stale_page(coded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = start(coded, monkeypatch, "codebook", coder="aigerim")
+    second = start(coded, monkeypatch, "codebook", coder="dana")
+    for app, name in ((first, "Family ties"), (second, "Kin")):
+        app.selectbox(key="codebook_code").set_value("push.family").run()
+        app.text_input(key="codebook_name_push.family").input(name)
+    first.button(key="codebook_rename").click().run()
+    assert not first.error, [e.value for e in first.error]
+    second.button(key="codebook_rename").click().run()  # its page still shows the codes before the rename
+    errors = [plain(e.value) for e in second.error]
+    assert len(errors) == 1 and "[E550]" in errors[0]
+    assert "code.change of 'push.family' by aigerim" in errors[0] and "nothing of theirs was overwritten" in errors[0]
+    with Project.open(coded) as p:
+        assert p.codes().set_index("code").loc["push.family", "name"] == "Family ties"
+        assert p.audit(action="code.change")["actor"].tolist() == ["aigerim"]
+    # The refusal redrew the page with the codes as they are now: the same edit, made again, is saved.
+    second.text_input(key="codebook_name_push.family").input("Kin")
+    second.button(key="codebook_rename").click().run()
+    assert not second.error, [e.value for e in second.error]
+    with Project.open(coded) as p:
+        assert p.codes().set_index("code").loc["push.family", "name"] == "Kin"
+        assert p.audit(action="code.change")["actor"].tolist() == ["dana", "aigerim"]
+
+
+def test_codebook_page_refuses_to_save_over_a_file_saved_meanwhile(coded: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    mine = coded.parent / "study.yaml"
+    shutil.copy(CODEBOOK, mine)
+    app = start(coded, monkeypatch, "codebook", coder="dana")
+    app.text_input(key="codebook_rules_path").input(str(mine)).run()
+    loaded = app.text_area(key="codebook_yaml").value
+    theirs = loaded + "\n# aigerim's edit\n"
+    mine.write_text(theirs, encoding="utf-8")  # another owner saved the file meanwhile
+    app.text_area(key="codebook_yaml").input(loaded + "\n# dana's edit\n").run()
+    app.button(key="codebook_save").click().run()
+    errors = [plain(e.value) for e in app.error]
+    assert len(errors) == 1 and "[E554]" in errors[0] and "Nothing was overwritten" in errors[0]
+    assert mine.read_text(encoding="utf-8") == theirs

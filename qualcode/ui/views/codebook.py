@@ -1,6 +1,10 @@
 """Codebook page: the project's code tree (add, rename, move, merge, describe, colour, delete
 with confirmation and undo), and a codebook file's rules: edit the YAML (checked before it is
-saved), try the rules on a text, and test one code's rules on the whole corpus."""
+saved), try the rules on a text, and test one code's rules on the whole corpus.
+
+Two owners may edit at once: every edit carries the codebook version this page showed, and an
+edit made on a stale page is refused with E550 (who changed what, and when), never written over
+the other's; saving a YAML file that someone saved meanwhile is refused the same way (E554)."""
 
 import json
 from pathlib import Path
@@ -9,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from qualcode import codes as code_ops
-from qualcode import retrieval, safe_regex
+from qualcode import conflicts, retrieval, safe_regex
 from qualcode.access import folder_of, save_text
 from qualcode.codebook import Codebook, loads
 from qualcode.errors import CodebookError, QualcodeError
@@ -34,6 +38,12 @@ def check(text: str, path: str) -> tuple[Codebook | None, list[QualcodeError]]:
         return None, exc.problems or [exc]
 
 
+def who() -> dict[str, str | None]:
+    """Who edits (for the audit log) and the codebook version this page showed (for the
+    check): read in a button's callback, so it is the version of the page the click was on."""
+    return {"actor": state.coder() or None, "version": st.session_state.get("codebook_version")}
+
+
 def flash(kind: str, message: str) -> None:
     st.session_state["codebook_flash"] = (kind, message)
 
@@ -55,7 +65,7 @@ def delete(code: str, parent: str | None) -> None:
     checked = st.session_state.get(f"codebook_confirm_{code}", False)
     try:
         team.require(project, "delete")
-        snapshot = project.delete_code(code, confirm=checked, with_children=checked)
+        snapshot = project.delete_code(code, confirm=checked, with_children=checked, **who())
     except QualcodeError as exc:
         flash("warning" if exc.code in ("E744", "E745") else "error", str(exc))
         return
@@ -71,7 +81,7 @@ def undo() -> None:
     snapshot = st.session_state["codebook_undo"][-1]
     try:
         team.require(project, "codebook")
-        project.restore_code(snapshot)
+        project.restore_code(snapshot, **who())
     except QualcodeError as exc:
         flash("error", str(exc))
         return
@@ -89,6 +99,9 @@ if st.session_state.get("codebook_undo"):
     right.button("Undo delete", key="codebook_undo_button", on_click=undo, icon=":material/undo:")
 
 shipped = sorted(str(p) for p in CODEBOOKS.glob("*.yaml")) if CODEBOOKS.exists() else []
+# The version first, then the codes: an edit landing in between makes this page look stale (a
+# refusal to retry), never lets it overwrite what it did not show.
+st.session_state["codebook_version"] = project.codebook_version()
 codes = project.codes()
 codings = project.codings()
 per_code = codings.groupby("code").size() if len(codings) else pd.Series(dtype=int)
@@ -99,7 +112,8 @@ with tree_tab:
         st.info("No codes yet. Add one (next tab), or take the codes of a codebook file.")
         book_path = st.selectbox("Codebook", shipped, key="codebook_load_file")
         st.button("Take its codes (codes nothing)", key="codebook_load", disabled=not book_path,
-                  on_click=lambda: act(lambda: project.load_codes(book_path), f"Codes taken from {book_path}."))
+                  on_click=lambda: act(lambda: project.load_codes(book_path, **who()),
+                                       f"Codes taken from {book_path}."))
     else:
         ordered = code_ops.tree(codes)
         depth = dict(zip(ordered["code"], ordered["depth"], strict=True))
@@ -121,26 +135,28 @@ with tree_tab:
         a, b = st.columns(2)
         a.text_input("Name", value=row["name"], key=f"codebook_name_{code}")
         a.button("Rename", key="codebook_rename", on_click=lambda: act(
-            lambda: project.rename_code(code, st.session_state[f"codebook_name_{code}"]), f"Renamed '{code}'."))
+            lambda: project.rename_code(code, st.session_state[f"codebook_name_{code}"], **who()),
+            f"Renamed '{code}'."))
         parents = [TOP] + [c for c in ordered["code"] if c not in inside]
         current = row["parent"] if row["parent"] in parents else TOP
         b.selectbox("Parent", parents, index=parents.index(current), key=f"codebook_parent_{code}")
         b.button("Move", key="codebook_move", on_click=lambda: act(
-            lambda: project.move_code(code, None if (p := st.session_state[f"codebook_parent_{code}"]) == TOP else p),
-            f"Moved '{code}'."))
+            lambda: project.move_code(code, None if (p := st.session_state[f"codebook_parent_{code}"]) == TOP else p,
+                                      **who()), f"Moved '{code}'."))
 
         st.text_area("Description", value=row["description"] or "", key=f"codebook_description_{code}")
         st.color_picker("Colour", value=row["color"] or "#888888", key=f"codebook_color_{code}")
         st.button("Save description and colour", key="codebook_describe", on_click=lambda: act(
             lambda: project.set_code(code, description=st.session_state[f"codebook_description_{code}"],
-                                     color=st.session_state[f"codebook_color_{code}"]), f"Saved '{code}'."))
+                                     color=st.session_state[f"codebook_color_{code}"], **who()),
+            f"Saved '{code}'."))
 
         c, d = st.columns(2)
         others = [x for x in ordered["code"] if x != code]
         c.selectbox("Merge into", others, key=f"codebook_merge_{code}",
                     help="Its codings, review decisions and sub-codes go to that code; this code is deleted.")
         c.button("Merge", key="codebook_merge", disabled=not others, on_click=lambda: act(
-            lambda: project.merge_codes(code, st.session_state[f"codebook_merge_{code}"]), "Merged.",
+            lambda: project.merge_codes(code, st.session_state[f"codebook_merge_{code}"], **who()), "Merged.",
             select=st.session_state.get(f"codebook_merge_{code}")))
         if n_codings or len(inside) > 1:
             subs = f", its {len(inside) - 1} sub-code(s)" if len(inside) > 1 else ""
@@ -161,7 +177,7 @@ with add_tab, st.form("codebook_add_form", clear_on_submit=True):
         new = s["codebook_new_id"].strip()
         act(lambda: project.add_code(new, s["codebook_new_name"], None if s["codebook_new_parent"] == TOP
                                      else s["codebook_new_parent"], s["codebook_new_description"],
-                                     s["codebook_new_color"]), f"Added '{new}'.", select=new)
+                                     s["codebook_new_color"], **who()), f"Added '{new}'.", select=new)
 
     st.form_submit_button("Add code", type="primary", key="codebook_add", on_click=add)
 
@@ -174,6 +190,7 @@ def take_upload() -> None:
     target = str(home / (Path(upload.name).name or "codebook.yaml"))
     st.session_state["codebook_yaml"] = upload.getvalue().decode("utf-8-sig", errors="replace")
     st.session_state["codebook_yaml_for"] = target
+    st.session_state["codebook_yaml_sha"] = conflicts.file_version(target)  # what a save may replace
     st.session_state["codebook_rules_path"] = target
 
 
@@ -192,6 +209,7 @@ with rules_tab:
     if st.session_state.get("codebook_yaml_for") != path:
         try:
             real = folders.readable_file(path)  # never a file outside the app's folders
+            st.session_state["codebook_yaml_sha"] = conflicts.file_version(real)  # what a save may replace
             st.session_state["codebook_yaml"] = real.read_text(encoding="utf-8-sig")
         except QualcodeError as exc:
             st.error(retrieval.markdown_lines(str(exc)))
@@ -215,13 +233,17 @@ with rules_tab:
             try:
                 # Only a .yaml/.yml file inside the app's folders, and never over a file that is
                 # not a codebook; written whole or not at all.
-                save_text(folders.codebook_target(path), text)
+                target = folders.codebook_target(path)
+                if "codebook_yaml_sha" in st.session_state:  # someone saved it since this editor read it: E554
+                    conflicts.check_file(target, st.session_state["codebook_yaml_sha"])
+                save_text(target, text)
             except QualcodeError as exc:
                 st.error(retrieval.markdown_lines(str(exc)))
             except OSError as exc:
                 st.error(retrieval.markdown_lines(str(QualcodeError("E754", file=path,
                                                                    reason=exc.strerror or exc))))
             else:
+                st.session_state["codebook_yaml_sha"] = conflicts.file_version(target)
                 st.success(retrieval.markdown_lines(f"Saved {path}. Re-code the project (Auto-code page) to apply it."))
     if book is None:
         st.stop()

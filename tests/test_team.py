@@ -273,7 +273,7 @@ def test_team_mode_opens_no_typed_project_path(coded_team: Path, tmp_path: Path)
     app.run()
     assert not app.exception, app.exception
     assert "E533" in texts(app)
-    app.session_state["project_location"] = str(coded_team)
-    app.switch_page("qualcode/ui/views/project.py").run()
+    app.switch_page("qualcode/ui/views/project.py").run()  # refused once; then the team's project
     assert not app.exception, app.exception
+    assert app.session_state["project_location"] == str(coded_team.resolve())
     assert not [t for t in app.text_input if t.key in ("project_open_path", "project_new_path")]

@@ -36,7 +36,11 @@ def project() -> Project:
     if cfg is not None:
         # Team mode: only the team's projects (qualcode/team/config.py), never a typed or remembered
         # path; a location forged into the session is refused (E533).
-        location = team.project_location(cfg, st.session_state.get("project_location"))
+        try:
+            location = team.project_location(cfg, st.session_state.get("project_location"))
+        except QualcodeError:
+            st.session_state.pop("project_location", None)  # said once; the next run opens the first one
+            raise
         st.session_state["project_location"] = location
         return team.open_project(location, cfg.owners)
     location = st.session_state.get("project_location") or remembered() or str(default_project())

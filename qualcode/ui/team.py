@@ -84,7 +84,8 @@ def refusal(project: Project, action: str) -> QualcodeError | None:
         if who is None:
             return QualcodeError("E532")
         role = members.role_of(project.engine, who[0])
-        roles.require(role, action, subject=who[0], project=project.name, owners=_owners_text(project))
+        if not roles.allowed(role, action):  # the owners are looked up only to word a refusal
+            roles.require(role, action, subject=who[0], project=project.name, owners=_owners_text(project))
     except QualcodeError as exc:
         return exc
     return None

@@ -21,7 +21,6 @@ import hashlib
 import json
 import re
 import zlib
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -32,6 +31,7 @@ from qualcode import safe_regex
 from qualcode.clauses import ALTERNATIVE, Clauses, grammar
 from qualcode.codebook import Codebook, Negation, Rule
 from qualcode.nlp import Analysis, PatternWord, Pipeline, pipeline
+from qualcode.phrase_index import PhraseIndex
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,6 @@ class _Entry:
         self.syms = [_symbols(w) for w in self.words]
 
 
-_NONE: frozenset[str] = frozenset()
 
 LEMMAS = "qualcode_lemmas"
 
@@ -138,12 +137,12 @@ class Matcher:
     lang: str
     nlp: Pipeline
     entries: list[_Entry] = field(default_factory=list)
-    anchors: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # symbol -> (entry, word index)
     phrase: list[tuple[Rule, list[int]]] = field(default_factory=list)
     near: list[tuple[Rule, list[list[int]]]] = field(default_factory=list)
     unless: dict[str, list[int]] = field(default_factory=dict)
     sense: dict[str, list[int]] = field(default_factory=dict)
-    regex: list[tuple[Rule, re.Pattern]] = field(default_factory=list)
+    regex: list[tuple[Rule, tuple[safe_regex.BoundedPattern, safe_regex.BoundedPattern]]] = field(
+        default_factory=list)
     tokens: list[Rule] = field(default_factory=list)
     only: frozenset[str] | None = None  # compile just these rule ids (re-matching changed rules)
 
@@ -161,9 +160,6 @@ class Matcher:
         if self._compiled:
             return
         self._compiled = True
-        self._prefixes: set[str] = set()
-        self._exact: set[str] = set()
-        self._sym_cache: dict[str, frozenset[str]] = {}
         known: dict[tuple, int] = {}
 
         def add(pattern: str) -> int:
@@ -172,13 +168,6 @@ class Matcher:
             if key not in known:
                 known[key] = len(self.entries)
                 self.entries.append(_Entry(words))
-                k = _anchor(words, self.lang)
-                for sym in _symbols(words[k]):
-                    self.anchors.setdefault(sym, []).append((known[key], k))
-                for w in words:
-                    self._exact |= w.keys
-                    if w.prefix is not None:
-                        self._prefixes.add(w.prefix)
             return known[key]
 
         for rule in self.rules:
@@ -187,7 +176,7 @@ class Matcher:
             elif rule.kind == "near":
                 self.near.append((rule, [[add(p) for p in item if self.nlp.pattern(p)] for item in rule.near]))
             elif rule.kind == "regex" and rule.regex:
-                self.regex.append((rule, safe_regex.compile_rule(rule)))  # time-bounded (E951)
+                self.regex.append((rule, lowercase_rule(rule)))  # time-bounded (E951)
             elif rule.kind == "tokens" and rule.tokens:
                 self.tokens.append(rule)
             if rule.unless:
@@ -195,102 +184,19 @@ class Matcher:
             if rule.sense:
                 self.sense[rule.id] = [add(p) for p in rule.sense if self.nlp.pattern(p)]
         self._after_neg = [add(p) for p in self.book.negation[self.lang].after_phrases if self.nlp.pattern(p)]
-        self._anchor_syms = frozenset(self.anchors)
-        self._min_prefix = min((len(p) for p in self._prefixes), default=1)
-        self._max_prefix = max((len(p) for p in self._prefixes), default=0)
-        self._static_anchor = {e: _anchor(entry.words, self.lang) for e, entry in enumerate(self.entries)}
-        self._freq: dict[str, int] = defaultdict(int)
-        self._seen = 0
+        self._index = PhraseIndex([entry.syms for entry in self.entries],
+                                  [_anchor(entry.words, self.lang) for entry in self.entries],
+                                  learn=self.only is None)
         self._cues = {c.lower() for c in self.negation.cues}
         self._spacy_matcher = None
-
-    # --- symbols: which pattern words a token string can satisfy ------------------------------
-
-    def _syms(self, s: str) -> frozenset[str]:
-        hit = self._sym_cache.get(s)
-        if hit is None:
-            out: set[str] = set()
-            exact, prefixes = self._exact, self._prefixes
-            for part in s.split("|") if "|" in s else (s,):  # several equally likely lemmas (nlp.py)
-                if part in exact:
-                    out.add("=" + part)
-                for k in range(self._min_prefix, min(len(part), self._max_prefix) + 1):
-                    if part[:k] in prefixes:
-                        out.add("*" + part[:k])
-            hit = self._sym_cache[s] = frozenset(out) if out else _NONE
-        return hit
 
     # --- matching ---------------------------------------------------------------------------
 
     def occurrences(self, a: Analysis) -> dict[int, list[tuple[int, int]]]:
-        """Every entry's occurrences in an analysis as (first token, one past last token).
-
-        Each pattern is indexed by its least common-looking word (its anchor: a content
-        word rather than "we" or "в"). numpy finds the tokens that match some anchor;
-        only around those are the other words of the anchored patterns checked.
-        """
+        """Every entry's occurrences in an analysis as (first token, one past last token),
+        within one turn (`qualcode.phrase_index`)."""
         self._compile()
-        out: dict[int, set[tuple[int, int]]] = defaultdict(set)
-        if not len(a) or not self.entries:
-            return {}
-        cache, make = self._sym_cache, self._syms
-        syms = [cache[s] if s in cache else make(s) for s in a.strings]
-        entries, anchors = self.entries, self.anchors
-        # Per distinct string of this transcript, the (pattern, anchor word) pairs it can anchor.
-        hits_of: dict[int, list[tuple[int, int]]] = {}
-        is_anchor = np.zeros(len(syms), dtype=bool)
-        for i, ss in enumerate(syms):
-            common = ss & self._anchor_syms
-            if common:
-                hits_of[i] = [ek for sym in common for ek in anchors[sym]]
-                is_anchor[i] = True
-        candidates = np.flatnonzero(is_anchor[a.lemma] | is_anchor[a.lower])
-        lemma, lower, turn = a.lemma.tolist(), a.lower.tolist(), a.turn.tolist()
-        n = len(lemma)
-        for t in candidates.tolist():
-            li, lo = lemma[t], lower[t]
-            hits = hits_of.get(li, ()) if li == lo else [*hits_of.get(li, ()), *hits_of.get(lo, ())]
-            for e, k in hits:
-                words = entries[e].syms
-                start = t - k
-                end = start + len(words)
-                if start < 0 or end > n or turn[start] != turn[t] or turn[end - 1] != turn[t]:
-                    continue
-                for j in range(start, end):
-                    w = words[j - start]
-                    if j != t and not (w & syms[lemma[j]] or w & syms[lower[j]]):
-                        break
-                else:
-                    out[e].add((start, end))
-        self._learn(a)
-        return {e: sorted(v) for e, v in out.items()}
-
-    def _learn(self, a: Analysis) -> None:
-        """Count words as transcripts go by, and re-anchor each pattern on its rarest word.
-
-        Anchors decide only how fast matching is, never what matches: every anchor of a
-        pattern finds the same occurrences. (A matcher for a few edited rules does not bother.)
-        """
-        self._seen += 1
-        if self._seen > 64 or self.only is not None:
-            return
-        counts = np.bincount(np.concatenate([a.lemma, a.lower]), minlength=len(a.strings))
-        for string, c in zip(a.strings, counts.tolist(), strict=True):
-            self._freq[string] += c
-        if self._seen in (2, 8, 64):
-            by_sym: dict[str, int] = defaultdict(int)
-            for string, c in self._freq.items():
-                for sym in self._syms(string):
-                    by_sym[sym] += c
-            anchors: dict[str, list[tuple[int, int]]] = {}
-            for e, entry in enumerate(self.entries):
-                static = self._static_anchor[e]
-                k = min(range(len(entry.syms)), key=lambda j, entry=entry, static=static: (
-                    sum(by_sym.get(sym, 0) for sym in entry.syms[j]), j != static, j))
-                for sym in entry.syms[k]:
-                    anchors.setdefault(sym, []).append((e, k))
-            self.anchors = anchors
-            self._anchor_syms = frozenset(anchors)
+        return self._index.find(a.strings, a.lemma, a.lower, a.turn)
 
     def _raw(self, a: Analysis, text: str, turns: Sequence[TurnSpan], occ) -> list[tuple[Rule, int, int, int, int]]:
         """Every place a rule fires (before negation, unless and speakers), once per rule and span."""
@@ -301,8 +207,16 @@ class Matcher:
                     raw.append((rule, s, t, int(a.start[s]), int(a.end[t - 1])))
         for rule, ids in self.near:
             raw.extend(self._near(rule, ids, occ, a))
-        for rule, rx in self.regex:
-            raw.extend(self._regex(rule, rx, a, text, turns))
+        if self.regex:
+            low = text.lower()
+            for rule, (rx, rx_case) in self.regex:
+                # Lowercased text and pattern: the same spans as IGNORECASE, 1.6-2.2x faster
+                # (benchmarks/regex_lowercase.py); the rare text whose length lower() changes
+                # keeps the original pattern.
+                if len(low) == len(text):
+                    raw.extend(self._regex(rule, rx, a, low, turns))
+                else:
+                    raw.extend(self._regex(rule, rx_case, a, text, turns))
         if self.tokens:
             raw.extend(self._tokens(a, text))
         seen: set[tuple[str, int, int]] = set()  # several patterns of a rule may find the same words
@@ -539,6 +453,26 @@ def dump_matches(matches: dict[str, list]) -> bytes:
 
 def load_matches(data: bytes | None) -> dict[str, list] | None:
     return {fp: [tuple(m) for m in ms] for fp, ms in json.loads(zlib.decompress(data)).items()} if data else None
+
+
+_CASE_AWARE = re.compile(r"\\[pPN]\{|\(\?[a-zA-Z]*-|\(\?[a-zA-Z]+:")
+_ESCAPE_OR_TEXT = re.compile(r"\\(?:[pPN]\{[^}]*\}|.)|[^\\]+", re.DOTALL)
+
+
+def lowercase_pattern(pattern: str) -> str:
+    """A regex for lowercased text: its literal characters lowercased, its escapes kept
+    (`\\S`, `\\W`, `\\B`, `\\D` must not become `\\s`, `\\w`, `\\b`, `\\d`)."""
+    return "".join(m.group() if m.group().startswith("\\") else m.group().lower()
+                   for m in _ESCAPE_OR_TEXT.finditer(pattern))
+
+
+def lowercase_rule(rule: Rule) -> tuple[safe_regex.BoundedPattern, safe_regex.BoundedPattern]:
+    """A regex rule compiled for lowercased text (case-sensitive), and as written (IGNORECASE).
+    A pattern that tests case itself (`\\p{Lu}`, a scoped flag) is kept as written for both."""
+    as_written = safe_regex.compile_rule(rule)
+    if _CASE_AWARE.search(rule.regex):
+        return as_written, as_written
+    return safe_regex.BoundedPattern(lowercase_pattern(rule.regex), rule.id, flags=0), as_written
 
 
 def compile_rules(book: Codebook, langs: Sequence[str] | None = None) -> dict[str, Matcher]:

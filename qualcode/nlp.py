@@ -31,9 +31,11 @@ from importlib.metadata import version as package_version
 
 import numpy as np
 
+from qualcode.tokens import ChunkTokenizer
+
 # Bump when anything that changes tokens, lemmas or sentences changes: cached analyses
 # and lemma caches of another version are then ignored, never reused.
-NLP_VERSION = "2"
+NLP_VERSION = "3"  # 3: tokens from qualcode.tokens (the same boundaries as spaCy's)
 
 SPACY_LANG = {"en": "en", "ru": "ru", "kk": "ky"}
 
@@ -157,10 +159,6 @@ class Pipeline:
             raise ValueError(f"no pipeline for language {lang!r}; use one of {', '.join(SPACY_LANG)}")
         self.lang = lang
         self.nlp = spacy.blank(SPACY_LANG[lang])
-        # The default tokenizer cache holds 10,000 chunks; a corpus has far more distinct
-        # ones, and a warm cache makes tokenizing 3-8x faster (ARCHITECTURE.md).
-        if hasattr(self.nlp.tokenizer, "max_cache_size"):
-            self.nlp.tokenizer.max_cache_size = 1_000_000
         if lang == "kk":
             # The Kyrgyz suffix rules do not split a full stop after the Kazakh letters
             # қ ғ ұ ү ө ә і ң һ ("жоқ." stayed one token, hiding negation and sentence ends).
@@ -168,6 +166,8 @@ class Pipeline:
 
             suffixes = [*self.nlp.Defaults.suffixes, r"(?<=[қғұүөәіңһҚҒҰҮӨӘІҢҺ])[.,!?;:…]"]
             self.nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+        self.tokens = ChunkTokenizer(self._split_chunk, lambda t: fold(t, lang), set(self.nlp.tokenizer.rules),
+                                     self.lemma)
         self.cache: dict[str, str] = {}
         self._patterns: dict[str, list[PatternWord]] = {}
         self.new_forms = 0
@@ -186,6 +186,9 @@ class Pipeline:
         else:
             lemmatiser = "lowercase"
         self.version = f"qualcode-nlp-{NLP_VERSION}/{lang}/spacy-{spacy.__version__}/{lemmatiser}"
+
+    def _split_chunk(self, chunk: str) -> list[tuple[int, int]]:
+        return [(t.idx, t.idx + len(t.text)) for t in self.nlp.tokenizer(chunk) if not t.is_space]
 
     # --- lemmas ----------------------------------------------------------------------------
 
@@ -219,68 +222,51 @@ class Pipeline:
     # --- analysis --------------------------------------------------------------------------
 
     def analyse(self, text: str, spans: Sequence[tuple[int, int, int]]) -> Analysis:
-        """Tokens of `text` inside the turn spans `(turn index, start, end)`, in text order."""
-        from spacy.attrs import IDX, IS_SPACE, LENGTH, LOWER
+        """Tokens of `text` inside the turn spans `(turn index, start, end)`, in text order.
 
-        doc = self.nlp.make_doc(text)
-        n = len(doc)
+        Tokens come from `qualcode.tokens` (spaCy's boundaries, split once per distinct chunk);
+        lemmas from the form -> lemma cache; sentences from newlines and terminal punctuation."""
+        tok = self.tokens(text)
+        n = len(tok.start)
         if n == 0 or not spans:
             return _empty()
-        raw = doc.to_array([LOWER, IDX, LENGTH, IS_SPACE])  # uint64: LOWER is a hash
-        hashes = raw[:, 0]
-        arr = raw[:, 1:].astype(np.int64)
-        start = arr[:, 0]
-        end = start + arr[:, 1]
-        space = arr[:, 2].astype(bool)
-
+        start, end = tok.start, tok.end
         order = sorted(spans, key=lambda s: s[1])
         t_idx = np.array([s[0] for s in order], dtype=np.int64)
         t_start = np.array([s[1] for s in order], dtype=np.int64)
         t_end = np.array([s[2] for s in order], dtype=np.int64)
         pos = np.searchsorted(t_start, start, "right") - 1
-        inside = (pos >= 0) & (end <= t_end[np.maximum(pos, 0)])
-        keep = inside & ~space
-
-        # A sentence starts at a turn's first token, after a newline, and after
-        # terminal punctuation unless the next word goes on in lowercase ("т. е. мы").
-        new_sent = np.zeros(n, dtype=bool)
-        for i in np.flatnonzero(space):
-            if "\n" in text[start[i]:end[i]] and i + 1 < n:
-                new_sent[i + 1] = True
+        keep = (pos >= 0) & (end <= t_end[np.maximum(pos, 0)])
         kept_idx = np.flatnonzero(keep)
         if len(kept_idx) == 0:
             return _empty()
-        uniq, k_inv = np.unique(hashes[kept_idx], return_inverse=True)
-        strings_store = self.nlp.vocab.strings
-        forms = [fold(strings_store[int(h)], self.lang) for h in uniq]
-        terminal_u = np.fromiter((bool(TERMINAL.match(f)) for f in forms), dtype=bool, count=len(forms))
-        # Terminal punctuation ends a sentence unless the next word goes on in lowercase.
-        for k in np.flatnonzero(terminal_u[k_inv][:-1]):
-            j = kept_idx[k + 1]
-            if not text[start[j]].islower():
-                new_sent[j] = True
-        # A newline inside a turn also ends a sentence: move that mark to the next kept token.
-        for i in np.flatnonzero(new_sent & ~keep):
-            at = int(np.searchsorted(kept_idx, i))
-            if at < len(kept_idx):
-                new_sent[kept_idx[at]] = True
-        turn_of = t_idx[np.maximum(pos, 0)]
-        k_turn = turn_of[kept_idx]
-        k_new = new_sent[kept_idx]
+
+        strings = self.tokens.strings
+        k_form = tok.form[kept_idx]
+        forms_u = np.unique(k_form)
+        terminal = np.fromiter((bool(TERMINAL.match(strings[f])) for f in forms_u.tolist()), dtype=bool,
+                               count=len(forms_u))
+        k_terminal = terminal[np.searchsorted(forms_u, k_form)]
+        # A sentence starts at a turn's first token, after a newline (a newline before a token
+        # outside the turns moves to the next kept token), and after terminal punctuation
+        # unless the next word goes on in lowercase ("т. е. мы").
+        nl_before = np.cumsum(tok.after_newline)
+        k_nl = nl_before[kept_idx]
+        k_new = np.zeros(len(kept_idx), dtype=bool)
+        k_new[1:] = k_nl[1:] != k_nl[:-1]
+        k_new[1:] |= k_terminal[:-1] & ~tok.lower_initial[kept_idx[1:]]
+        k_turn = t_idx[pos[kept_idx]]
         k_new[0] = True
         k_new[1:] |= k_turn[1:] != k_turn[:-1]
         sent = np.cumsum(k_new) - 1
 
-        local: dict[str, int] = {}
-        lower_u = np.empty(len(uniq), dtype=_INT)
-        lemma_u = np.empty(len(uniq), dtype=_INT)
-        for u, form in enumerate(forms):
-            lower_u[u] = local.setdefault(form, len(local))
-            lemma_u[u] = local.setdefault(self.lemma(form), len(local))
+        # This analysis's strings: the forms it uses and their lemmas, each once.
+        k_lemma = self.tokens.lemma_of.view[k_form]
+        used = np.unique(np.concatenate([forms_u, self.tokens.lemma_of.view[forms_u]]))
         return Analysis(
-            strings=list(local),
-            lower=lower_u[k_inv],
-            lemma=lemma_u[k_inv],
+            strings=list(map(strings.__getitem__, used.tolist())),
+            lower=np.searchsorted(used, k_form).astype(_INT),
+            lemma=np.searchsorted(used, k_lemma).astype(_INT),
             start=start[kept_idx].astype(_INT),
             end=end[kept_idx].astype(_INT),
             sent=sent.astype(_INT),

@@ -1,0 +1,190 @@
+"""Where a codebook's phrase patterns occur in an analysis, found with array operations.
+
+A pattern is a sequence of words; each word is a set of symbols (`=form-or-lemma`,
+`*prefix`), and a token satisfies a word when its form's or its lemma's symbols meet the
+word's. Each pattern is indexed by one word (its anchor: the least frequent, learned as
+transcripts go by). Per transcript:
+
+1. every distinct string of the analysis is looked up once (cached across transcripts):
+   which pattern words it satisfies, and which patterns it anchors;
+2. the (token, pattern) pairs where a token can anchor a pattern are laid out as arrays;
+3. word by word, every pair's other words are checked at once: the pair (word id,
+   string id) of the token at that place must be one the transcript's strings satisfy
+   (a sorted array of such pairs, searched with `searchsorted`).
+
+No candidate check runs in Python: the per-transcript Python work is per distinct
+string, not per token or per candidate. Anchors decide only how much work is done,
+never what is found: a pattern's occurrences are the same whichever word anchors it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+
+_NONE: frozenset[str] = frozenset()
+_EMPTY = np.zeros(0, dtype=np.int64)
+# Per-string caches are cleared past this many strings (a process that codes many corpora).
+MAX_STRINGS = 1_000_000
+
+
+def _in_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[at] == values
+
+
+class PhraseIndex:
+    """Patterns (per pattern: its words' symbol sets) and the anchor of each."""
+
+    def __init__(self, entries: Sequence[Sequence[frozenset[str]]], anchor: Sequence[int], learn: bool = True) -> None:
+        self.entries = [list(words) for words in entries]
+        self.length = np.array([len(w) for w in self.entries], dtype=np.int64)
+        self.max_len = int(self.length.max()) if len(self.length) else 0
+        word_id: dict[frozenset[str], int] = {}
+        self.word = np.full((len(self.entries), max(1, self.max_len)), -1, dtype=np.int64)
+        for e, words in enumerate(self.entries):
+            for j, w in enumerate(words):
+                self.word[e, j] = word_id.setdefault(w, len(word_id))
+        self._words_of_sym: dict[str, list[int]] = defaultdict(list)
+        for w, i in word_id.items():
+            for sym in w:
+                self._words_of_sym[sym].append(i)
+        self._exact = {sym[1:] for sym in self._words_of_sym if sym[0] == "="}
+        self._prefixes = {sym[1:] for sym in self._words_of_sym if sym[0] == "*"}
+        self._min_prefix = min((len(p) for p in self._prefixes), default=1)
+        self._max_prefix = max((len(p) for p in self._prefixes), default=0)
+        self._sym_cache: dict[str, frozenset[str]] = {}
+        self._word_cache: dict[str, np.ndarray] = {}
+        self.static_anchor = list(anchor)
+        self.set_anchors(anchor)
+        self._freq: dict[str, int] = defaultdict(int)
+        self._seen = 0 if learn else 1_000  # a matcher for a few edited rules does not bother
+
+    # --- symbols: which pattern words a string can satisfy -------------------------------------
+
+    def syms(self, s: str) -> frozenset[str]:
+        hit = self._sym_cache.get(s)
+        if hit is None:
+            if len(self._sym_cache) > MAX_STRINGS:
+                self._sym_cache.clear()
+                self._word_cache.clear()
+                self._hit_cache.clear()
+            out: set[str] = set()
+            for part in s.split("|") if "|" in s else (s,):  # several equally likely lemmas (nlp.py)
+                if part in self._exact:
+                    out.add("=" + part)
+                for k in range(self._min_prefix, min(len(part), self._max_prefix) + 1):
+                    if part[:k] in self._prefixes:
+                        out.add("*" + part[:k])
+            hit = self._sym_cache[s] = frozenset(out) if out else _NONE
+        return hit
+
+    def _words(self, s: str) -> np.ndarray:
+        """The ids of the pattern words string `s` satisfies."""
+        hit = self._word_cache.get(s)
+        if hit is None:
+            syms = self.syms(s)
+            ids = {w for sym in syms for w in self._words_of_sym.get(sym, ())} if syms else ()
+            hit = self._word_cache[s] = np.array(sorted(ids), dtype=np.int64) if ids else _EMPTY
+        return hit
+
+    def _hits(self, s: str) -> np.ndarray:
+        """The patterns string `s` can anchor."""
+        hit = self._hit_cache.get(s)
+        if hit is None:
+            syms = self.syms(s)
+            ids = {e for sym in syms for e in self._anchored.get(sym, ())} if syms else ()
+            hit = self._hit_cache[s] = np.array(sorted(ids), dtype=np.int64) if ids else _EMPTY
+        return hit
+
+    def set_anchors(self, anchor: Sequence[int]) -> None:
+        self.anchor = np.array(anchor, dtype=np.int64)
+        anchored: dict[str, list[int]] = defaultdict(list)
+        for e, k in enumerate(anchor):
+            for sym in self.entries[e][k]:
+                anchored[sym].append(e)
+        self._anchored = dict(anchored)
+        self._hit_cache: dict[str, np.ndarray] = {}
+
+    # --- finding -------------------------------------------------------------------------------
+
+    def find(self, strings: list[str], lemma: np.ndarray, lower: np.ndarray,
+             turn: np.ndarray) -> dict[int, list[tuple[int, int]]]:
+        """Every pattern's occurrences as sorted (first token, one past the last token), within turns."""
+        n, n_str = len(lemma), len(strings)
+        if not n or not self.entries:
+            return {}
+        lemma = lemma.astype(np.int64)
+        lower = lower.astype(np.int64)
+        words_of = [self._words(s) for s in strings]
+        hits_of = [self._hits(s) for s in strings]
+        counts = np.fromiter(map(len, hits_of), dtype=np.int64, count=n_str)
+        if not counts.any():
+            return {}
+        n_words = np.fromiter(map(len, words_of), dtype=np.int64, count=n_str)
+        valid = np.sort(np.concatenate(words_of) * n_str + np.repeat(np.arange(n_str), n_words))
+        flat = np.concatenate(hits_of)
+        first = np.zeros(n_str, dtype=np.int64)
+        np.cumsum(counts[:-1], out=first[1:])
+
+        def expand(string_of: np.ndarray, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            tokens = tokens[counts[string_of[tokens]] > 0]
+            c = counts[string_of[tokens]]
+            t = np.repeat(tokens, c)
+            within = np.arange(len(t)) - np.repeat(np.cumsum(c) - c, c)
+            return t, flat[np.repeat(first[string_of[tokens]], c) + within]
+
+        t1, e1 = expand(lemma, np.arange(n))
+        t2, e2 = expand(lower, np.flatnonzero(lower != lemma))
+        t, e = np.concatenate([t1, t2]), np.concatenate([e1, e2])
+        k = self.anchor[e]
+        start = t - k
+        length = self.length[e]
+        end = start + length
+        ok = (start >= 0) & (end <= n)
+        t, e, k, start, length = t[ok], e[ok], k[ok], start[ok], length[ok]
+        ok = (turn[start] == turn[t]) & (turn[start + length - 1] == turn[t])
+        t, e, k, start, length = t[ok], e[ok], k[ok], start[ok], length[ok]
+        for j in range(self.max_len):
+            check = (j < length) & (j != k)
+            if not check.any():
+                continue
+            rows = np.flatnonzero(check)
+            tok = start[rows] + j
+            w = self.word[e[rows], j] * n_str
+            good = _in_sorted(w + lemma[tok], valid) | _in_sorted(w + lower[tok], valid)
+            if not good.all():
+                keep = np.ones(len(e), dtype=bool)
+                keep[rows[~good]] = False
+                e, k, start, length = e[keep], k[keep], start[keep], length[keep]
+        keys = np.unique(e * (n + 1) + start)
+        out: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for ei, si in zip((keys // (n + 1)).tolist(), (keys % (n + 1)).tolist(), strict=True):
+            out[ei].append((si, si + len(self.entries[ei])))
+        self._learn(strings, lemma, lower)
+        return dict(out)
+
+    def _learn(self, strings: list[str], lemma: np.ndarray, lower: np.ndarray) -> None:
+        """Count words as transcripts go by, and re-anchor each pattern on its rarest word
+        (after 2, 8 and 64 transcripts)."""
+        self._seen += 1
+        if self._seen > 64:
+            return
+        counts = np.bincount(np.concatenate([lemma, lower]), minlength=len(strings))
+        for string, c in zip(strings, counts.tolist(), strict=True):
+            self._freq[string] += c
+        if self._seen in (2, 8, 64):
+            by_sym: dict[str, int] = defaultdict(int)
+            for string, c in self._freq.items():
+                for sym in self.syms(string):
+                    by_sym[sym] += c
+            anchor = []
+            for e, words in enumerate(self.entries):
+                static = self.static_anchor[e]
+                anchor.append(min(range(len(words)), key=lambda j, words=words, static=static: (
+                    sum(by_sym.get(sym, 0) for sym in words[j]), j != static, j)))
+            self.set_anchors(anchor)

@@ -133,8 +133,9 @@ def test_identity_prefers_a_verified_email() -> None:
         members.identity({"name": "nobody"})
 
 
-def test_members_seed_change_remove_and_audit(team_folder: Path) -> None:
-    with Project.open(team_folder / "study.qcdb") as project:
+def test_members_seed_change_remove_and_audit(db_project: Project) -> None:
+    """On SQLite and PostgreSQL (the `db` fixture of tests/conftest.py)."""
+    with db_project as project:
         engine = project.engine
         assert members.seed_owners(engine, [LEAD]) == [LEAD]
         assert members.seed_owners(engine, ["other@example.org"]) == []  # it has an owner: left alone

@@ -21,6 +21,7 @@ from qualcode.project import Project
 
 TARGET_HELP = ("What the memo is about: project, transcript:NAME, case:NAME, code:ID or coding:ID "
                "(a kind alone, e.g. transcript, lists every memo of that kind).")
+BY = click.option("--by", help="Who does this, for the project's audit log (default: your system account).")
 SHOWN = ["id", "target_type", "target", "author", "title", "text"]
 
 
@@ -97,30 +98,33 @@ def add(project: str, target: str, text: str, title: str | None, author: str | N
 @click.argument("memo_id", type=int)
 @click.option("--text", help="The new text.")
 @click.option("--title", help="The new title (\"\" removes it).")
-def edit(project: str, memo_id: int, text: str | None, title: str | None) -> None:
-    """Change a memo's text or title."""
+@BY
+def edit(project: str, memo_id: int, text: str | None, title: str | None, by: str | None) -> None:
+    """Change a memo's text or title (the audit log keeps the text it had)."""
     if text is None and title is None:
         raise click.UsageError("Give --text, --title or both.")
     with Project.open(project) as p:
-        p.edit_memo(memo_id, text=text, title=title)
+        p.edit_memo(memo_id, text=text, title=title, actor=by)
     click.echo(f"Memo {memo_id} changed.")
 
 
 @memo.command(name="delete")
 @click.argument("project", type=click.Path(dir_okay=False))
 @click.argument("memo_id", type=int)
-def delete(project: str, memo_id: int) -> None:
+@BY
+def delete(project: str, memo_id: int, by: str | None) -> None:
     """Delete a memo (it is kept: `qualcode memo restore` brings it back)."""
     with Project.open(project) as p:
-        p.delete_memo(memo_id)
+        p.delete_memo(memo_id, actor=by)
     click.echo(f"Memo {memo_id} deleted. Undo: qualcode memo restore {project} {memo_id}")
 
 
 @memo.command(name="restore")
 @click.argument("project", type=click.Path(dir_okay=False))
 @click.argument("memo_id", type=int)
-def restore(project: str, memo_id: int) -> None:
+@BY
+def restore(project: str, memo_id: int, by: str | None) -> None:
     """Bring back a deleted memo."""
     with Project.open(project) as p:
-        p.restore_memo(memo_id)
+        p.restore_memo(memo_id, actor=by)
     click.echo(f"Memo {memo_id} restored.")

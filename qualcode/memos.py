@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, select
 
+from qualcode import audit
 from qualcode.errors import QualcodeError
 from qualcode.store import memo_queries
 from qualcode.store.queries import now
@@ -124,12 +125,16 @@ def add(conn: Connection, kind: str, target: str | int | None, text: str, *, aut
     """Store a memo on `target` (see the module text); return its id."""
     body = _text(text)
     target_id = resolve(conn, kind, target)
-    return memo_queries.insert_memo(conn, kind, target_id, body, author=(author or "").strip() or None,
-                                    title=(title or "").strip() or None)
+    name = (author or "").strip() or None
+    memo_id = memo_queries.insert_memo(conn, kind, target_id, body, author=name, title=(title or "").strip() or None)
+    audit.record(conn, name, "memo.add", "memo", memo_id, {"about": kind, "target": target})
+    return memo_id
 
 
-def edit(conn: Connection, memo_id: int, *, text: str | None = None, title: str | None = None) -> dict[str, Any]:
-    """Change a memo's text and/or title (`title=""` clears it); return the memo as it was."""
+def edit(conn: Connection, memo_id: int, *, text: str | None = None, title: str | None = None,
+         actor: str | None = None) -> dict[str, Any]:
+    """Change a memo's text and/or title (`title=""` clears it); return the memo as it was. The
+    audit log keeps the text it had, so an edit, too, can be undone."""
     before = _memo(conn, memo_id)
     values: dict[str, Any] = {}
     if text is not None:
@@ -138,21 +143,24 @@ def edit(conn: Connection, memo_id: int, *, text: str | None = None, title: str 
         values["title"] = title.strip() or None
     if values:
         memo_queries.update_memo(conn, before["id"], **values)
+        audit.record(conn, actor, "memo.edit", "memo", before["id"], {"title": before["title"], "text": before["text"]})
     return before
 
 
-def delete(conn: Connection, memo_id: int) -> dict[str, Any]:
+def delete(conn: Connection, memo_id: int, *, actor: str | None = None) -> dict[str, Any]:
     """Mark a memo deleted (kept until restored); return it as it was."""
     before = _memo(conn, memo_id)
     memo_queries.set_deleted(conn, before["id"], now())
+    audit.record(conn, actor, "memo.delete", "memo", before["id"], {"about": before["target_type"]})
     return before
 
 
-def restore(conn: Connection, memo_id: int) -> None:
+def restore(conn: Connection, memo_id: int, *, actor: str | None = None) -> None:
     """Bring a deleted memo back, as it was. A memo that is not deleted stays as it is."""
     row = _memo(conn, memo_id, alive=False)
     if row["deleted_at"] is not None:
         memo_queries.set_deleted(conn, row["id"], None)
+        audit.record(conn, actor, "memo.restore", "memo", row["id"], {"about": row["target_type"]})
 
 
 def frame(conn: Connection, kind: str | None = None, target: str | int | None = None, *, author: str | None = None,

@@ -172,23 +172,24 @@ class _EditingMethods:
         with self.engine.begin() as conn:
             return memos.add(conn, kind, target, text, author=author, title=title)
 
-    def edit_memo(self, memo_id: int, *, text: str | None = None, title: str | None = None) -> dict:
-        """Change a memo's text and/or title; returns it as it was."""
+    def edit_memo(self, memo_id: int, *, text: str | None = None, title: str | None = None,
+                  actor: str | None = None) -> dict:
+        """Change a memo's text and/or title; returns it as it was (`actor`: who, for the audit log)."""
         from qualcode import memos
 
         with self.engine.begin() as conn:
-            return memos.edit(conn, memo_id, text=text, title=title)
+            return memos.edit(conn, memo_id, text=text, title=title, actor=actor)
 
-    def delete_memo(self, memo_id: int) -> dict:
+    def delete_memo(self, memo_id: int, *, actor: str | None = None) -> dict:
         """Delete a memo (kept, marked deleted, until `restore_memo`); returns it as it was."""
         from qualcode import memos
 
         with self.engine.begin() as conn:
-            return memos.delete(conn, memo_id)
+            return memos.delete(conn, memo_id, actor=actor)
 
-    def restore_memo(self, memo_id: int) -> None:
+    def restore_memo(self, memo_id: int, *, actor: str | None = None) -> None:
         """Undo `delete_memo`: the memo comes back with its text and dates."""
         from qualcode import memos
 
         with self.engine.begin() as conn:
-            memos.restore(conn, memo_id)
+            memos.restore(conn, memo_id, actor=actor)

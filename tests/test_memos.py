@@ -130,6 +130,18 @@ def test_empty_text_unknown_and_deleted_memos(project: Project) -> None:
     assert project.memos(deleted=True)["text"].tolist() == ["kept"]  # nothing lost
 
 
+def test_memo_changes_are_in_the_audit_log(project: Project) -> None:
+    memo_id = project.add_memo("transcript", "kz01", "First thought.", author="aigerim")
+    project.edit_memo(memo_id, text="Second thought.", actor="dana")
+    project.delete_memo(memo_id, actor="marat")
+    project.restore_memo(memo_id, actor="aigerim")
+    log = project.audit(action="memo").iloc[::-1]  # oldest first
+    assert log[["actor", "action", "target"]].values.tolist() == [
+        ["aigerim", "memo.add", str(memo_id)], ["dana", "memo.edit", str(memo_id)],
+        ["marat", "memo.delete", str(memo_id)], ["aigerim", "memo.restore", str(memo_id)]]
+    assert "First thought." in log["detail"].iloc[1]  # the text before the edit can be found again
+
+
 def test_memo_files_read_back(project: Project, tmp_path: Path) -> None:
     from docx import Document
 

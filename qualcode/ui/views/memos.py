@@ -58,7 +58,8 @@ undo = st.session_state.get("memos_undo")
 if undo is not None:
     left, right = st.columns([4, 1])
     left.info(f"Memo {undo} was deleted.")
-    if right.button("Undo", key="memos_undo_button") and may_write() and run(project.restore_memo, undo):
+    if right.button("Undo", key="memos_undo_button") and may_write() \
+            and run(project.restore_memo, undo, actor=coder or None):
         st.session_state.pop("memos_undo", None)
         st.session_state["memos_flash"] = f"Memo {undo} is back."
         st.rerun()
@@ -129,10 +130,11 @@ if not editable.empty:
     text = st.text_area("Text", value=row["text"], height=200, key=f"memos_edit_text_{picked}")
     save, delete = st.columns(2)
     if save.button("Save", key="memos_save", type="primary") and may_write() \
-            and run(project.edit_memo, picked, text=text, title=title):
+            and run(project.edit_memo, picked, text=text, title=title, actor=coder or None):
         st.session_state["memos_flash"] = f"Memo {picked} saved."
         st.rerun()
-    if delete.button("Delete", key="memos_delete") and may_write() and run(project.delete_memo, picked):
+    if delete.button("Delete", key="memos_delete") and may_write() \
+            and run(project.delete_memo, picked, actor=coder or None):
         st.session_state["memos_undo"] = picked
         st.rerun()
 

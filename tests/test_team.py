@@ -278,3 +278,23 @@ def test_team_mode_opens_no_typed_project_path(coded_team: Path, tmp_path: Path)
     assert not app.exception, app.exception
     assert app.session_state["project_location"] == str(coded_team.resolve())
     assert not [t for t in app.text_input if t.key in ("project_open_path", "project_new_path")]
+
+
+def test_coder_cannot_edit_the_codebook_and_owner_can(coded_team: Path) -> None:
+    def rename_as(user: str, name: str) -> AppTest:
+        app = app_as(user)
+        app.switch_page("qualcode/ui/views/codebook.py").run()
+        app.selectbox(key="codebook_code").set_value("push.unemployment").run()
+        app.text_input(key="codebook_name_push.unemployment").input(name)
+        app.button(key="codebook_rename").click().run()
+        assert not app.exception, app.exception
+        return app
+
+    def name() -> str:
+        with Project.open(coded_team) as project:
+            return project.codes().set_index("code").loc["push.unemployment", "name"]
+
+    before = name()
+    assert "E526" in texts(rename_as(CODER, "Renamed by a coder")) and name() == before
+    rename_as(LEAD, "No work at home")
+    assert name() == "No work at home"

@@ -32,7 +32,7 @@ from qualcode.codebook_model import (
     Rule,
     TypeDef,
 )
-from qualcode.codebook_yaml import _Loader
+from qualcode.codebook_yaml import parse as parse_yaml
 from qualcode.errors import CodebookError
 
 __all__ = [
@@ -79,19 +79,13 @@ def loads(data: bytes | str, file: str = "<codebook>") -> Codebook:
         raise CodebookError("E601", file=file, reason=f"it is not UTF-8 text (byte {exc.start})") from None
     problems = _Problems(file)
     try:
-        loader = _Loader(text)  # a SafeLoader that also records line numbers and duplicate keys
-    except yaml.YAMLError as exc:  # the reader refuses NUL and other control characters at once
-        problems.add("E602", line=getattr(getattr(exc, "problem_mark", None), "line", 0) + 1, where="file",
-                     reason=str(exc).split("\n")[0], fix="save the codebook as plain UTF-8 text")
-        problems.raise_if_any()
-    loader.duplicates = []
-    try:
-        doc = loader.get_single_data()
+        doc, duplicates = parse_yaml(text)  # libyaml events; line marks kept, aliases and depth refused
     except safe_yaml.Refused as exc:
         problems.add(exc.code, line=exc.line, kind="codebooks", **exc.fields)
         problems.raise_if_any()
-    except RecursionError:
-        problems.add("E953", line=1, kind="codebooks", limit=safe_yaml.MAX_DEPTH)
+    except yaml.reader.ReaderError as exc:  # NUL and other control characters
+        problems.add("E602", line=getattr(getattr(exc, "problem_mark", None), "line", 0) + 1, where="file",
+                     reason=str(exc).split("\n")[0], fix="save the codebook as plain UTF-8 text")
         problems.raise_if_any()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -99,9 +93,7 @@ def loads(data: bytes | str, file: str = "<codebook>") -> Codebook:
                      reason=getattr(exc, "problem", None) or str(exc),
                      fix="check indentation, and quote values that contain ': ' or start with '#', '*' or '&'")
         problems.raise_if_any()
-    finally:
-        loader.dispose()
-    for _line_no, key, first, second in loader.duplicates:
+    for _line_no, key, first, second in duplicates:
         problems.add("E617", line=second, where="file", key=key, first=first)
     if not isinstance(doc, dict):
         problems.add("E604", line=1, where="file", key="(top level)", expected="a mapping with name, version, "

@@ -1,5 +1,14 @@
 """YAML with line numbers for codebooks: mappings and lists that remember the line of every key and
 item (for error messages), duplicate keys recorded, aliases and deep nesting refused (E952/E953).
+
+Why events and not a loader class: PyYAML's pure-Python loader took ~0.2 s for the shipped
+codebook, most of it in its scanner (issue 17). libyaml (`yaml.CParser`) scans and parses in C,
+but its composer is C too, so the checks of `qualcode.safe_yaml.BoundedComposer` cannot hook
+into it, and a C composer recurses once per nesting level. So only the event stream comes
+from libyaml, and the tree is built here from the events, without recursion: an alias event is
+refused at once (E952), a node deeper than `safe_yaml.MAX_DEPTH` too (E953), and every mapping
+and list keeps its line marks. Scalars are resolved and built by PyYAML's own safe resolver and
+constructor, so values are typed exactly as `yaml.safe_load` types them.
 """
 
 from __future__ import annotations
@@ -7,10 +16,22 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
 
 from qualcode import safe_yaml
 
-# --- YAML with line numbers ---------------------------------------------------------------
+# libyaml when PyYAML was built with it (the wheels are); the pure-Python parser otherwise.
+_EVENTS = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_RESOLVER = Resolver()
+_SCALARS = SafeConstructor()
+_MERGE = "tag:yaml.org,2002:merge"
+_MERGE_KEY = object()  # the key `<<` while its value is read
+_MAP_TAGS = (None, "!", "tag:yaml.org,2002:map")
+_SEQ_TAGS = (None, "!", "tag:yaml.org,2002:seq")
+_NO_KEY = object()
+
 
 class _Map(dict):
     line: int = 0
@@ -22,36 +43,129 @@ class _Seq(list):
     item_lines: list[int]
 
 
-class _Loader(safe_yaml.BoundedComposer, yaml.SafeLoader):  # no aliases, no deep nesting (E952/E953)
-    duplicates: list[tuple[int, Any, int, int]]  # (mapping line, key, first line, second line)
+class _Open:
+    """A mapping or list being filled; a mapping also holds the key waiting for its value."""
 
+    __slots__ = ("key", "key_line", "merged", "obj")
 
-def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
-    loader.flatten_mapping(node)
-    out = _Map()
-    out.line = node.start_mark.line + 1
-    out.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in out.key_lines:
-            loader.duplicates.append((out.line, key, out.key_lines[key], key_node.start_mark.line + 1))
-        out[key] = loader.construct_object(value_node, deep=True)
-        out.key_lines[key] = key_node.start_mark.line + 1
-    return out
-
-
-def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> _Seq:
-    out = _Seq(loader.construct_object(child, deep=True) for child in node.value)
-    out.line = node.start_mark.line + 1
-    out.item_lines = [child.start_mark.line + 1 for child in node.value]
-    return out
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+    def __init__(self, obj: _Map | _Seq) -> None:
+        self.obj = obj
+        self.key: Any = _NO_KEY
+        self.key_line = 0
+        self.merged: list[_Map] = []
 
 
 def _line(obj: Any, key: Any = None, default: int = 1) -> int:
     if key is not None and isinstance(obj, _Map) and key in obj.key_lines:
         return obj.key_lines[key]
     return getattr(obj, "line", default) or default
+
+
+def _scalar(event: yaml.ScalarEvent) -> tuple[Any, bool]:
+    """The value of a scalar as yaml.safe_load builds it, and whether it is the merge key `<<`."""
+    tag = event.tag
+    if tag is None or tag == "!":
+        tag = _RESOLVER.resolve(ScalarNode, event.value, event.implicit)
+    if tag == _MERGE:
+        return None, True
+    node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+    build = SafeConstructor.yaml_constructors.get(tag, SafeConstructor.construct_undefined)
+    return build(_SCALARS, node), False
+
+
+def _next(loader: Any) -> bool:
+    """Whether another event follows. libyaml refuses nesting deeper than its own limit (1,000)
+    while scanning ahead, before our depth check sees the events: that is E953 too."""
+    try:
+        return loader.check_event()
+    except yaml.YAMLError as exc:
+        if "maximum nesting depth" in str(getattr(exc, "problem", "") or ""):
+            mark = getattr(exc, "problem_mark", None)
+            raise safe_yaml.Refused("E953", mark.line + 1 if mark else 1, limit=safe_yaml.MAX_DEPTH) from None
+        raise
+
+
+def parse(text: str) -> tuple[Any, list[tuple[int, Any, int, int]]]:
+    """The single document of `text` with line marks, and its duplicate keys as (mapping line,
+    key, first line, second line). Raises safe_yaml.Refused (E952, E953) or a yaml.YAMLError
+    with its mark for anything else."""
+    duplicates: list[tuple[int, Any, int, int]] = []
+    stack: list[_Open] = []
+    root: Any = None
+    documents = 0
+    first_mark = None
+
+    def put(value: Any, line: int, *, merge: bool = False) -> None:
+        nonlocal root
+        if not stack:
+            root = value
+            return
+        top = stack[-1]
+        if isinstance(top.obj, _Seq):
+            top.obj.append(value)
+            top.obj.item_lines.append(line)
+        elif top.key is _NO_KEY:
+            try:
+                hash(value)
+            except TypeError:
+                raise ConstructorError("while constructing a mapping", None, "found unhashable key",
+                                       event.start_mark) from None
+            top.key, top.key_line = (_MERGE_KEY if merge else value), line
+        else:
+            if top.key is _MERGE_KEY:
+                items = value if isinstance(value, list) else [value]
+                if not all(isinstance(item, dict) for item in items):
+                    raise ConstructorError("while constructing a mapping", None, "expected a mapping or list of "
+                                           "mappings for merging", event.start_mark)
+                top.merged.extend(items)
+            else:
+                obj = top.obj
+                if top.key in obj.key_lines:
+                    duplicates.append((obj.line, top.key, obj.key_lines[top.key], top.key_line))
+                obj[top.key] = value
+                obj.key_lines[top.key] = top.key_line
+            top.key = _NO_KEY
+
+    loader = _EVENTS(text)
+    try:
+        while _next(loader):
+            event = loader.get_event()
+            line = event.start_mark.line + 1 if event.start_mark else 1
+            if isinstance(event, yaml.AliasEvent):
+                raise safe_yaml.Refused("E952", line, what="alias", value=f"*{event.anchor}")
+            if (isinstance(event, yaml.ScalarEvent | yaml.MappingStartEvent | yaml.SequenceStartEvent)
+                    and len(stack) + 1 > safe_yaml.MAX_DEPTH):
+                raise safe_yaml.Refused("E953", line, limit=safe_yaml.MAX_DEPTH)
+            if isinstance(event, yaml.ScalarEvent):
+                value, merge = _scalar(event)
+                put(value, line, merge=merge)
+            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                is_map = isinstance(event, yaml.MappingStartEvent)
+                if event.tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):  # !!set, !!omap, !python/...
+                    raise ConstructorError(None, None, f"could not determine a constructor for the tag "
+                                           f"{event.tag!r}", event.start_mark)
+                obj: _Map | _Seq = _Map() if is_map else _Seq()
+                obj.line = line
+                if is_map:
+                    obj.key_lines = {}
+                else:
+                    obj.item_lines = []
+                stack.append(_Open(obj))
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                done = stack.pop()
+                for merged in done.merged:  # `<<: {...}`: keys the mapping itself gives win
+                    for key, value in merged.items():
+                        if key not in done.obj:
+                            done.obj[key] = value
+                            done.obj.key_lines[key] = _line(merged, key)
+                put(done.obj, done.obj.line)
+            elif isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents == 1:
+                    first_mark = event.start_mark
+                else:
+                    raise yaml.composer.ComposerError("expected a single document in the stream", first_mark,
+                                                      "but found another document", event.start_mark)
+    finally:
+        loader.dispose()
+    return root, duplicates

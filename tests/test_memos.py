@@ -221,6 +221,8 @@ def test_qdpx_and_xlsx_carry_the_memos_and_the_round_trip_keeps_them(project: Pr
 
     xlsx = tmp_path / "p.xlsx"
     tables.write(tables.tables_for(project, "project", fmt="xlsx"), xlsx)
+    assert list(pd.read_excel(xlsx, sheet_name=None)) == ["segments", "matrix", "codebook", "memos"]
+    assert list(tables.project_tables(project))[-1] == "memos"
     sheet = pd.read_excel(xlsx, sheet_name="memos")
     assert sorted(sheet["id"].dropna().astype(int)) == sorted([*ids.values(), second])
     assert "Жильё — главная тема интервью." in set(sheet["text"]) and "inline: the first words" in set(sheet["text"])

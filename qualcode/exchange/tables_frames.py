@@ -209,12 +209,15 @@ def codebook_table(source, statuses: Sequence[str] = DEFAULT_STATUSES) -> pd.Dat
 def project_tables(project, *, kind: str = "presence", statuses: Sequence[str] = DEFAULT_STATUSES,
                    codebook=None) -> dict[str, pd.DataFrame]:
     """The tables of a whole-project export: segments, matrix, typology (only when a codebook
-    with profiles and types is given) and codebook, in that order: ready for
+    with profiles and types is given), codebook and memos (when there are any), in that order: ready for
     `write(tables, "project.xlsx")`."""
     out = {"segments": segments(project, statuses), "matrix": matrix_table(project, kind, statuses)}
     if codebook is not None:
         out["typology"] = _typology_frame(project, codebook, statuses)
     out["codebook"] = codebook_table(project, statuses)
+    memo_frame = memos_table(project)
+    if len(memo_frame):
+        out["memos"] = memo_frame
     return out
 
 

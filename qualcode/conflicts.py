@@ -19,6 +19,7 @@ import hashlib
 from pathlib import Path
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from qualcode import audit
 from qualcode.errors import QualcodeError
@@ -42,8 +43,17 @@ def codebook_version(conn: Connection) -> str:
 
 
 def _lock(conn: Connection) -> None:
-    """Take the write lock before reading the version, so no other edit can land in between."""
+    """Take the write lock before reading the version, so no other edit can land in between.
+
+    An upsert, not update-else-insert: two first edits of a project would both find no row and
+    both insert it (on PostgreSQL the second then fails on the key); an upsert waits for the
+    other's row and updates it."""
     stamp = now().isoformat()
+    upsert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(conn.dialect.name)
+    if upsert is not None:
+        conn.execute(upsert(project_info).values(key=_LOCK_KEY, value=stamp)
+                     .on_conflict_do_update(index_elements=[project_info.c.key], set_={"value": stamp}))
+        return
     done = conn.execute(update(project_info).where(project_info.c.key == _LOCK_KEY).values(value=stamp))
     if not done.rowcount:
         conn.execute(insert(project_info).values(key=_LOCK_KEY, value=stamp))

@@ -412,7 +412,7 @@ class Errors:
         "Your {what} was not written, so nothing of theirs was overwritten. Fix: reload (the page, or "
         "`Project.codebook_version()`), look at their change, and make yours again if it still applies."
     )
-    E551 = "Unknown audit action '{value}'. Use one of: {known} (or a family: coding, code, import, recode)."
+    E551 = "Unknown audit action '{value}'. Use one of: {known} (or a family: coding, code, import, member)."
     E552 = (
         "'{value}' is not a date or time for `since`. Write it as ISO 8601, e.g. 2026-12-07 or "
         "2026-12-07T14:30 (UTC unless it names a zone, e.g. 2026-12-07T14:30+06:00)."

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import update
 
-from qualcode import Project
+from qualcode import Project, conflicts
 from qualcode.cli import cli
 from qualcode.errors import QualcodeError
+from qualcode.store.schema import codes
 
 ROOT = Path(__file__).resolve().parent.parent
 CODEBOOK = ROOT / "codebooks" / "migration.yaml"
@@ -181,3 +184,66 @@ def test_cli_answers_who_deleted_my_codings(tmp_path: Path) -> None:
     assert json.loads(frame["detail"].iloc[0])["start_offset"] == 10
     result = runner.invoke(cli, ["audit", str(location), "--since", "last week"])
     assert result.exit_code == 1 and "E552" in result.output
+
+
+# --- at the same time -----------------------------------------------------------------------------
+
+def test_two_coders_coding_one_transcript_at_once_lose_nothing(db) -> None:
+    location = db.new()
+    with Project.create(location) as p:
+        p.import_files([KZ03], actor="lead")
+        p.load_codes(CODEBOOK, actor="lead")
+        length = len(p.transcript_text("kz03"))
+    failures: list[BaseException] = []
+    # Each its own engine, as two server sessions or processes (opened one after the other:
+    # opening checks the schema with Alembic, which is not safe in two threads at once).
+    sessions = {name: Project.open(location) for name in ("aigerim", "dana")}
+
+    def code(coder: str, offset: int) -> None:
+        try:
+            for i in range(40):
+                start = (offset + 7 * i) % (length - 10)
+                sessions[coder].add_coding("kz03", "push.family", start, start + 5, coder=coder)
+        except BaseException as exc:  # reported below, with its type
+            failures.append(exc)
+
+    threads = [threading.Thread(target=code, args=(name, k)) for k, name in enumerate(sessions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for session in sessions.values():
+        session.close()
+    assert failures == []
+    with Project.open(location) as p:
+        assert p.codings(["kz03"], origin="manual").groupby("coder").size().to_dict() == {"aigerim": 40, "dana": 40}
+        assert p.audit(action="coding.add").groupby("actor").size().to_dict() == {"aigerim": 40, "dana": 40}
+
+
+def test_two_code_edits_at_the_same_instant_one_is_refused(db) -> None:
+    """The second edit waits for the first's lock, then finds the version changed: E550, never
+    a silent overwrite (on PostgreSQL a plain row update would wait and then overwrite)."""
+    location = db.new()
+    with Project.create(location) as p:
+        p.load_codes(CODEBOOK, actor="lead")
+    outcome: list[object] = []
+    with Project.open(location) as first, Project.open(location) as second:
+        seen = first.codebook_version()
+
+        def rename() -> None:
+            try:
+                second.rename_code("push.family", "Kin", actor="dana", version=seen)
+                outcome.append("saved")
+            except QualcodeError as exc:
+                outcome.append(exc.code)
+
+        with first.engine.begin() as conn:  # the first edit, held open while the second starts
+            conflicts.check(conn, seen, "test rename")
+            conn.execute(update(codes).where(codes.c.path == "push.family").values(name="Family ties"))
+            other = threading.Thread(target=rename)
+            other.start()
+            other.join(timeout=2)
+            assert other.is_alive(), outcome  # it waits for the lock the first edit holds
+        other.join()
+        assert outcome == ["E550"]
+        assert second.codes().set_index("code").loc["push.family", "name"] == "Family ties"

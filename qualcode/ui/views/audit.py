@@ -12,7 +12,7 @@ from qualcode.retrieval import markdown_lines, markdown_text
 from qualcode.ui import state
 
 ALL = "(all)"
-FAMILIES = ["coding", "code", "import"]
+FAMILIES = sorted({a.split(".")[0] for a in ACTIONS if "." in a})  # coding, code, import, ...
 
 project = state.project()
 st.title("Audit log")

@@ -88,10 +88,10 @@ if not shown.empty:
         "id": shown["id"].map(lambda v: "" if pd.isna(v) else str(v)),  # memos kept on a code or coding have none
         "about": [f"{KIND_WORDS.get(k, k)} {t}" if isinstance(t, str) else KIND_WORDS.get(k, k)
                                      for k, t in zip(shown["target_type"], shown["target"], strict=True)],
+        "open": [f"/code?transcript={quote(t)}" if isinstance(t, str) else None for t in shown["transcript"]],
         "title": shown["title"], "memo": shown["text"], "author": shown["author"],
         "changed": pd.to_datetime(shown["updated_at"], utc=True, errors="coerce").dt.strftime("%Y-%m-%d %H:%M"),
         "kept on": shown["stored_in"].map({"memos": "memo", "code": "code", "coding": "coding"}),
-        "open": [f"/code?transcript={quote(t)}" if isinstance(t, str) else None for t in shown["transcript"]],
     })
     st.dataframe(table.fillna(""), hide_index=True, width="stretch", key="memos_table", column_config={
         "open": st.column_config.LinkColumn("open", display_text="workbench",
@@ -120,8 +120,8 @@ def workbench_link(transcript: str) -> None:
 editable = shown[shown["stored_in"] == "memos"]
 if not editable.empty:
     st.subheader("Edit a memo")
-    labels = {int(r.id): f"{r.id}: {KIND_WORDS.get(r.target_type, r.target_type)} {r.target or ''} — "
-                         f"{(r.title or r.text)[:50]}" for r in editable.itertuples()}
+    labels = {int(r.id): f"{r.id}: {KIND_WORDS.get(r.target_type, r.target_type)} {r.target or ''}".strip()
+                         + f" — {(r.title or r.text)[:50]}" for r in editable.itertuples()}
     picked = st.selectbox("Memo", list(labels), format_func=labels.get, key="memos_pick")
     row = editable[editable["id"] == picked].iloc[0]
     if isinstance(row["transcript"], str):

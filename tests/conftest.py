@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from qualcode import Project
 from qualcode.cli import cli
+from qualcode.copying import copy_project
 from qualcode.sample import build_sample_project
 from tests import pgserver
 
@@ -55,14 +56,13 @@ def sample_copy(sample_project_file: Path, tmp_path: Path) -> Path:
 SHARED = ["kz01", "kz03", "kz09", "kz12"]  # the transcripts both coders of `two_coders` coded
 
 
-@pytest.fixture
-def two_coders(sample_copy: Path, tmp_path: Path) -> Path:
+def _build_two_coders(project: Path | str, tmp_path: Path) -> None:
     """aigerim codes four transcripts (here: what the rules found there); daniyar codes the
     same four apart, in a copy of the project, leaving out every fourth of those codings and
     adding push.unemployment to every third respondent turn of kz03."""
     runner = CliRunner()
-    assert runner.invoke(cli, ["code", str(sample_copy), "--codebook", CODEBOOK]).exit_code == 0
-    with Project.open(sample_copy) as p:
+    assert runner.invoke(cli, ["code", str(project), "--codebook", CODEBOOK]).exit_code == 0
+    with Project.open(project) as p:
         rules = p.codings(SHARED, origin="rule")
         turns = p.turns("kz03")
     columns = ["transcript", "code", "start", "end", "text"]
@@ -72,18 +72,27 @@ def two_coders(sample_copy: Path, tmp_path: Path) -> Path:
     extra = turns[turns["role"] == "respondent"].iloc[::3]
     extra = pd.DataFrame({"transcript": "kz03", "code": "push.unemployment", "start": extra["start"],
                           "end": extra["end"], "text": extra["text"]})
-    copy = tmp_path / "daniyar.qcdb"
-    shutil.copy(sample_copy, copy)
+    copy = tmp_path / "daniyar.qcdb"  # the other coder's project: always a file (as sent by e-mail)
+    copy_project(project, copy)
     pd.concat([second, extra]).assign(coder="daniyar").to_csv(tmp_path / "daniyar.csv", index=False)
     result = runner.invoke(cli, ["codings", "import", str(copy), str(tmp_path / "daniyar.csv")])
     assert result.exit_code == 0, result.output
     # Bring both coders into the first project: one from a CSV, one from the other project file.
-    result = runner.invoke(cli, ["codings", "import", str(sample_copy), str(tmp_path / "aigerim.csv")])
+    result = runner.invoke(cli, ["codings", "import", str(project), str(tmp_path / "aigerim.csv")])
     assert result.exit_code == 0, result.output
-    result = runner.invoke(cli, ["codings", "import", str(sample_copy), str(copy), "--coder", "daniyar"])
+    result = runner.invoke(cli, ["codings", "import", str(project), str(copy), "--coder", "daniyar"])
     assert result.exit_code == 0, result.output
     assert f"Imported {len(second) + len(extra)} codings" in result.output
-    return sample_copy
+
+
+@pytest.fixture
+def two_coders(db, sample_project_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path | str:
+    """The sample project coded by aigerim and daniyar (`_build_two_coders`), on each store."""
+    def build(location: Path | str) -> None:
+        shutil.copy(sample_project_file, location) if isinstance(location, Path) else _build_sample(location)
+        _build_two_coders(location, tmp_path_factory.mktemp("two_coders"))
+
+    return db.copy("two_coders", build)
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,7 @@ def _turn_marks(project: Path, coder: str, code: str) -> list[int]:
             for t in turns.itertuples()]
 
 
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # the arithmetic; the other tests run on both stores
 def test_agreement_json_matches_sklearn_kappa_per_code(two_coders: Path) -> None:
     result = CliRunner().invoke(cli, ["agreement", str(two_coders), "--coders", "aigerim", "daniyar",
                                       "--format", "json", "--bootstrap", "200"])

@@ -66,8 +66,20 @@ def coded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def coded(coded_file: Path, tmp_path: Path) -> Path:
+def coded_sqlite(coded_file: Path, tmp_path: Path) -> Path:
     return Path(shutil.copy(coded_file, tmp_path / "p.qcdb"))
+
+
+def _coded_v1(location: Path | str) -> None:
+    with Project.create(location) as p:
+        assert p.import_files(sorted(CORPUS.glob("*.txt"))).ok
+        p.autocode(V1)
+
+
+@pytest.fixture
+def coded(db) -> Path | str:
+    """`coded_file` on SQLite and on PostgreSQL (tests/conftest.py `db`)."""
+    return db.copy("codings_v1", _coded_v1)
 
 
 # --- export -----------------------------------------------------------------------------------
@@ -236,7 +248,8 @@ def test_bad_rows_are_all_reported_and_nothing_is_imported(coded: Path, tmp_path
 
 
 @pytest.mark.parametrize("kind", range(10))
-def test_each_bad_row_alone_refuses_the_whole_file(coded: Path, tmp_path: Path, kind: int) -> None:
+def test_each_bad_row_alone_refuses_the_whole_file(coded_sqlite: Path, tmp_path: Path, kind: int) -> None:
+    coded = coded_sqlite  # the reading of each bad row; the store's part runs on both in the test above
     with Project.open(coded) as p:
         bad, code, phrases = bad_rows(p)[kind]
         file = write_csv(tmp_path / "one.csv", [row(p, "en_worker", "work.job", "I lost my job"), bad])

@@ -73,9 +73,17 @@ def fresh(base_file: Path, tmp_path: Path) -> Path:
     return copy_project(base_file, tmp_path / "fresh.qcdb")
 
 
+def _coded_v1(location: Path | str) -> None:
+    with Project.create(location) as p:
+        assert p.import_files(sorted(CORPUS.glob("*.txt"))).ok
+        run = p.autocode(V1)
+        assert run.status == "finished" and run.total > 5
+
+
 @pytest.fixture
-def coded(v1_file: Path, tmp_path: Path) -> Path:
-    return copy_project(v1_file, tmp_path / "coded.qcdb")
+def coded(db) -> Path | str:
+    """The corpus coded once with codebook v1, on SQLite and on PostgreSQL (tests/conftest.py `db`)."""
+    return db.copy("recode_v1", _coded_v1)
 
 
 def span(p: Project, name: str, words: str) -> tuple[str, int, int]:

@@ -107,3 +107,19 @@ def test_codebook_page_refuses_to_save_over_a_file_saved_meanwhile(coded: Path,
     errors = [plain(e.value) for e in app.error]
     assert len(errors) == 1 and "[E554]" in errors[0] and "Nothing was overwritten" in errors[0]
     assert mine.read_text(encoding="utf-8") == theirs
+
+
+def test_imports_and_recodes_from_the_browser_name_the_coder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    location = tmp_path / "study.qcdb"
+    Project.create(location).close()
+    app = start(location, monkeypatch, "project", coder="lead")
+    app.file_uploader[0].set_value([("kz03.txt", (ROOT / "interviews" / "kz03.txt").read_bytes(), "text/plain")])
+    app.run()
+    app.button(key="project_import").click().run()
+    app.switch_page("qualcode/ui/views/autocode.py").run()
+    app.button(key="autocode_run").click().run()
+    assert not app.exception, app.exception
+    with Project.open(location) as p:
+        log = p.audit()
+    assert log[["actor", "action", "target"]].values.tolist()[::-1][:2] == [["lead", "import", "kz03"],
+                                                                           ["lead", "recode", "1"]]

@@ -46,7 +46,8 @@ if book is not None:
             bar.progress(done / max(total, 1), text=f"Coding… {done}/{total} transcripts")
 
         try:
-            run = project.autocode(book, accept=accept or None, dry_run=preview, progress=progress)
+            run = project.autocode(book, accept=accept or None, dry_run=preview, progress=progress,
+                                   actor=state.coder() or None)  # the audit log names who re-coded
         except QualcodeError as exc:
             st.error(markdown_lines(str(exc)))
         else:

@@ -163,7 +163,7 @@ if right.button("Import", type="primary", key="project_import", disabled=not fil
         bar = st.progress(0.0, text="Importing…")
         options.speaker_map = speaker_map
         report = project.import_files(
-            paths, options,
+            paths, options, actor=state.coder() or None,  # the audit log names who imported
             progress=lambda done, total, _name: bar.progress(done / max(total, 1), text=f"Importing… {done}/{total}"))
         bar.empty()
         prefix = str(Path(folder)) + "/"

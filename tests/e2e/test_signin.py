@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -206,3 +207,14 @@ def test_a_removed_member_with_the_page_open_is_refused_at_the_next_action(team:
     code_words(page, "Тараза")
     page.get_by_text("E525").first.wait_for(timeout=30_000)
     assert manual(team) == before
+
+
+def test_the_team_server_answers_only_its_own_names(team: Team) -> None:
+    """No token in team mode, but the Host check stays (DNS rebinding): a foreign name is refused."""
+    request = urllib.request.Request(team.url + "/", headers={"Host": "evil.example"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 403 and "E978" in refused.value.read().decode()
+    with urllib.request.urlopen(team.url + "/", timeout=10) as page:  # its own name: the app
+        assert page.status == 200
+

@@ -99,8 +99,9 @@ def loads(data: bytes | str, file: str = "<codebook>") -> Codebook:
         problems.add("E604", line=1, where="file", key="(top level)", expected="a mapping with name, version, "
                      "languages and codes", found=type(doc).__name__, fix="see codebooks/README.md")
         problems.raise_if_any()
-    book = _Builder(doc, problems, file).build()
+    sha256 = hashlib.sha256(raw).hexdigest()
+    book = _Builder(doc, problems, file, sha256).build()
     problems.raise_if_any()
-    book.sha256 = hashlib.sha256(raw).hexdigest()
+    book.sha256 = sha256
     book.path = file
     return book

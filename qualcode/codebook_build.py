@@ -54,7 +54,8 @@ class _Problems:
 
 
 class _Builder(_BookChecks):
-    def __init__(self, doc: _Map, problems: _Problems, file: str) -> None:
+    def __init__(self, doc: _Map, problems: _Problems, file: str, sha256: str | None = None) -> None:
+        self.sha256 = sha256
         self.doc = doc
         self.p = problems
         self.file = file

@@ -5,8 +5,9 @@ match, profiles and types. A mixin of the builder in `qualcode.codebook_build`.
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from qualcode import codebook_cache
 from qualcode.codebook_conditions import condition_names
 from qualcode.codebook_model import (
     Codebook,
@@ -23,6 +24,7 @@ class _BookChecks:
     """The checks that need the whole book; `self.p` collects the problems (see `_Builder`)."""
 
     p: _Problems
+    sha256: str | None  # of the codebook's bytes: the key of the never-matches cache
 
     def _hierarchy(self, book: Codebook) -> None:
         ids = {c.id: c for c in book.codes}
@@ -57,9 +59,22 @@ class _BookChecks:
                 first[rule.id] = rule.line
 
     def _never_match(self, book: Codebook) -> None:
-        """Patterns that are empty, and `unless` patterns that are part of the rule's own pattern."""
+        """Patterns that are empty, and `unless` patterns that are part of the rule's own pattern;
+        kept by the codebook's hash (qualcode.codebook_cache), since finding them builds every
+        language's spaCy pipeline."""
+        cache_key = codebook_cache.key(self.sha256) if self.sha256 else None
+        found = codebook_cache.get(cache_key) if cache_key else None
+        if found is None:
+            found = self._never_match_problems(book)
+            if cache_key:
+                codebook_cache.put(cache_key, found)
+        for fields in found:
+            self.p.add("E613", **fields)
+
+    def _never_match_problems(self, book: Codebook) -> list[dict[str, Any]]:
         from qualcode.nlp import pipeline
 
+        found: list[dict[str, Any]] = []
         for rule in book.rules():
             if rule.kind not in ("phrase", "near") and not rule.unless:
                 continue
@@ -69,10 +84,11 @@ class _BookChecks:
             for pattern in rule.patterns:
                 words = nlp.pattern(pattern)
                 if not words or any(not w.keys and w.prefix is None for w in words):
-                    self.p.add("E613", line=rule.line, where=where,
-                               reason=f"the pattern {pattern!r} has no word to match"
-                               + (" ('*' alone is not a word)" if "*" in pattern else ""),
-                               fix="write words; '*' goes at the end of a word as a prefix wildcard, e.g. 'переез*'")
+                    found.append(dict(line=rule.line, where=where,
+                                      reason=f"the pattern {pattern!r} has no word to match"
+                                      + (" ('*' alone is not a word)" if "*" in pattern else ""),
+                                      fix="write words; '*' goes at the end of a word as a prefix wildcard, "
+                                          "e.g. 'переез*'"))
                     continue
                 compiled.append((pattern, words))
             if rule.kind != "phrase":
@@ -83,10 +99,11 @@ class _BookChecks:
                     continue
                 for pattern, words in compiled:
                     if _contains(words, u_words):
-                        self.p.add("E613", line=rule.line, where=where,
-                                   reason=f"the `unless` pattern {unless!r} is part of the pattern {pattern!r}, "
-                                          "so every match is dropped",
-                                   fix="remove that pattern or that `unless`")
+                        found.append(dict(line=rule.line, where=where,
+                                          reason=f"the `unless` pattern {unless!r} is part of the pattern "
+                                                 f"{pattern!r}, so every match is dropped",
+                                          fix="remove that pattern or that `unless`"))
+        return found
 
     def _profiles(self, doc: _Map, book: Codebook) -> list[Profile]:
         raw = doc.get("profiles") or []

@@ -33,6 +33,16 @@ Progress = Callable[[int, int, str], None]
 # kill the process there and check that nothing was lost.
 STALL_ENV = "QUALCODE_TEST_STALL_IN_RECODE"
 
+# Worker processes (--workers N) and a Dask cluster pay only from a corpus size on: each worker
+# starts Python, loads spaCy, the lemmatisers and the rules (about 2 s), and texts and analyses
+# cross process boundaries. Below these many words still to analyse, a run codes in this
+# process and says so in its warnings. Measured with benchmarks/workers_threshold.py
+# (BENCHMARKS.md, "Workers").
+POOL_MIN_WORDS = 1_000_000
+DASK_MIN_WORDS = 1_000_000
+# How many worker pools and cluster runs this process started (what the fallback test counts).
+STARTED = {"pool": 0, "dask": 0}
+
 
 def autocode(
     engine: Engine,
@@ -97,10 +107,14 @@ def autocode(
     todo = [r for r in rows if r.language in matchers]
     items = [(r.id, r.language, r.text, [(t.idx, t.role, t.start_offset, t.end_offset) for t in spans[r.id]],
               keys[r.id], stored.get(keys[r.id]), stored_matches.get(keys[r.id])) for r in todo]
-    if scheduler is not None:
+    fresh_words = sum(r.word_count for r in todo if keys[r.id] not in stored)
+    where, why = plan(fresh_words, workers, scheduler, len(items))
+    if why:
+        run.warnings.append(why)
+    if where == "dask":
         results = _on_dask(book, items, scheduler, progress)
-    elif workers and workers > 1 and len(items) > 1:
-        results = _in_pool(book, items, workers, progress)
+    elif where == "pool":
+        results = _in_pool(book, items, workers or 1, progress)
     else:
         results = _in_process(matchers, items, progress)
     for (tid, lang, _text, _spans, key, _blob, _mblob), (codings, blob, mblob) in zip(items, results, strict=True):
@@ -195,6 +209,25 @@ def autocode(
     return run
 
 
+def plan(fresh_words: int, workers: int | None, scheduler: object | None, n_items: int) -> tuple[str, str | None]:
+    """Where a run codes: "dask", "pool" or "process", and why not where it was asked to, if so.
+
+    `fresh_words`: the words of the transcripts that have no cached analysis (cached ones only
+    match, at millions of words per second, which no pool start-up can beat)."""
+    if scheduler is not None:
+        if fresh_words >= DASK_MIN_WORDS and n_items > 1:
+            return "dask", None
+        return "process", (f"--scheduler: {fresh_words:,} words to analyse, below the {DASK_MIN_WORDS:,} from which "
+                           "a cluster is faster than one process (BENCHMARKS.md, Workers); coded in this process.")
+    if workers and workers > 1:
+        if fresh_words >= POOL_MIN_WORDS and n_items > 1:
+            return "pool", None
+        return "process", (f"--workers {workers}: {fresh_words:,} words to analyse, below the {POOL_MIN_WORDS:,} "
+                           "from which worker processes are faster than one (BENCHMARKS.md, Workers); "
+                           "coded in this process.")
+    return "process", None
+
+
 def _params(book: Codebook, transcripts: Sequence[str] | None, status: str) -> str:
     import json
 
@@ -254,6 +287,7 @@ def _worker_code(item) -> tuple[list[Proposed], bytes | None, bytes | None]:
 def _in_pool(book: Codebook, items, workers: int, progress: Progress | None):
     # Workers return only codings and analysis bytes, never spaCy Docs: pickling Docs back
     # is what makes nlp.pipe(n_process=2) slower than one process (ARCHITECTURE.md).
+    STARTED["pool"] += 1
     out = []
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(book,)) as pool:
         for n, result in enumerate(pool.map(_worker_code, items, chunksize=8), start=1):
@@ -282,6 +316,7 @@ def _on_dask(book: Codebook, items, scheduler: object, progress: Progress | None
         from distributed import Client, as_completed
     except ImportError:
         raise QualcodeError("E710") from None
+    STARTED["dask"] += 1
     own = not isinstance(scheduler, Client)
     try:
         client = Client(scheduler, timeout="10s") if own else scheduler

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from stalled import stalled
 
-from qualcode import Project
+from qualcode import Project, runs
 from qualcode.cli import cli
 from qualcode.codebook import loads
 from qualcode.errors import QualcodeError
@@ -144,7 +144,9 @@ def test_recoding_with_the_same_codebook_gives_the_same_codings(coded: Path) -> 
     pd.testing.assert_frame_equal(before.drop(columns="run"), after.drop(columns="run"))
 
 
-def test_workers_2_gives_the_same_codings_as_workers_1(base_file: Path, tmp_path: Path) -> None:
+def test_workers_2_gives_the_same_codings_as_workers_1(base_file: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runs, "POOL_MIN_WORDS", 1)  # a pool even for this small corpus
     one = copy_project(base_file, tmp_path / "one.qcdb")
     two = copy_project(base_file, tmp_path / "two.qcdb")
     with Project.open(one) as p:
@@ -163,8 +165,11 @@ def test_workers_2_gives_the_same_codings_as_workers_1(base_file: Path, tmp_path
         pd.testing.assert_frame_equal(rule_frame(p), frame2_v2)
 
 
-def test_a_dask_cluster_gives_the_same_codings_as_one_process(base_file: Path, tmp_path: Path) -> None:
+def test_a_dask_cluster_gives_the_same_codings_as_one_process(base_file: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from distributed import Client, LocalCluster
+
+    monkeypatch.setattr(runs, "DASK_MIN_WORDS", 1)  # the cluster even for this small corpus
 
     local = copy_project(base_file, tmp_path / "local.qcdb")
     cluster = copy_project(base_file, tmp_path / "cluster.qcdb")

@@ -21,10 +21,21 @@ CODEBOOK = str(ROOT / "codebooks" / "migration.yaml")
 SCHEMAS = ROOT / "tests" / "data" / "refi" / "schemas"  # the official REFI-QDA schemas, vendored
 
 
+def _coded(location: Path | str) -> None:
+    from tests.conftest import _build_sample
+
+    _build_sample(location)
+    assert CliRunner().invoke(cli, ["code", str(location), "--codebook", CODEBOOK]).exit_code == 0
+
+
 @pytest.fixture
-def coded(sample_copy: Path) -> Path:
-    assert CliRunner().invoke(cli, ["code", str(sample_copy), "--codebook", CODEBOOK]).exit_code == 0
-    return sample_copy
+def coded(db) -> Path | str:
+    """The sample project after `qualcode code`, on SQLite and on PostgreSQL (tests/conftest.py `db`)."""
+    return db.copy("export_coded", _coded)
+
+
+# Writing each file format is not the store's part: these run on SQLite only (the others on both).
+FORMATS_ONLY = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 
 
 def run(*args: str):
@@ -33,6 +44,7 @@ def run(*args: str):
     return result
 
 
+@FORMATS_ONLY
 def test_segments_in_every_table_format_read_back_the_same(coded: Path, tmp_path: Path) -> None:
     with Project.open(coded) as p:
         codings = p.codings()
@@ -76,6 +88,7 @@ def test_matrix_to_spss_and_stata_with_labels(coded: Path, tmp_path: Path) -> No
     assert int(frame["push_unemployment"].sum()) == int(matrix["push.unemployment"].sum())
 
 
+@FORMATS_ONLY
 def test_whole_project_xlsx_has_every_table(coded: Path, tmp_path: Path) -> None:
     out = tmp_path / "p.xlsx"
     run("export", str(coded), "--what", "project", "--out", str(out))
@@ -123,6 +136,7 @@ def test_hostile_qdpx_is_refused_and_changes_nothing(coded: Path, tmp_path: Path
     assert not (tmp_path.parent / "evil.txt").exists()
 
 
+@FORMATS_ONLY
 def test_format_and_what_must_fit(coded: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     wrong = runner.invoke(cli, ["export", str(coded), "--what", "segments", "--format", "qdpx",
@@ -134,6 +148,7 @@ def test_format_and_what_must_fit(coded: Path, tmp_path: Path) -> None:
     assert several.exit_code == 1 and "[E851]" in several.output
 
 
+@FORMATS_ONLY
 def test_qdpx_export_says_what_other_tools_get(coded: Path, tmp_path: Path) -> None:
     """By default other tools get the accepted codings; the CLI says what it left out and how to
     put suggestions in; --include-suggestions does."""

@@ -200,14 +200,14 @@ def test_language_detected(name, language):
     assert read_one(name).language == language
 
 
-def test_front_matter_becomes_case_and_typed_attributes(tmp_path):
+def test_front_matter_becomes_case_and_typed_attributes(db):  # stored on SQLite and on PostgreSQL
     p = read_one("frontmatter_en.md")
     assert p.case == "T01" and p.language == "en"
     assert p.attributes == {"gender": "female", "age": 34, "moved": dt.date(2019, 5, 1),
                             "region": "Turkistan", "synthetic": True}
     assert not p.text.lstrip().startswith("---") and "case: T01" not in p.text
     assert all("# Interview T01" not in p.text[t.start:t.end] for t in p.turns)
-    with Project.create(tmp_path / "p.qc") as project:
+    with Project.create(db.new()) as project:
         assert project.import_files([DATA / "frontmatter_en.md"]).results[0].status == "imported"
         row = project.cases().set_index("case").loc["T01"]
         assert row["age"] == 34 and isinstance(row["age"], numbers.Number)
@@ -354,9 +354,9 @@ def test_no_labels_gives_unlabelled_paragraph_turns():
     assert [p.text[t.start:t.end] for t in p.turns] == paragraphs
 
 
-def test_cases_table_joined_to_transcripts_through_project(tmp_path):
+def test_cases_table_joined_to_transcripts_through_project(db):  # stored on SQLite and on PostgreSQL
     files = [DATA / "frontmatter_en.md", DATA / "cp1251_ru.txt", DATA / "utf16_bom_en.txt", DATA / "kazakh_kk.txt"]
-    with Project.create(tmp_path / "p.qc") as project:
+    with Project.create(db.new()) as project:
         report = project.import_files(files, attributes=DATA / "cases.csv")
         assert [r.status for r in report.results] == ["imported"] * 5, [r.message for r in report.results]
         assert not any(r.warnings for r in report.results)  # front matter agrees with cases.csv
@@ -370,9 +370,9 @@ def test_cases_table_joined_to_transcripts_through_project(tmp_path):
         assert cases.loc["T01", "age"] == 34 and cases.loc["T01", "moved"] == dt.date(2019, 5, 1)
 
 
-def test_all_good_fixtures_store_the_same_turns_as_read_file(tmp_path):
+def test_all_good_fixtures_store_the_same_turns_as_read_file(db):  # stored on SQLite and on PostgreSQL
     names = [*sorted(EXPECTED), "no_labels.txt", "turns.csv", "survey.xlsx"]
-    with Project.create(tmp_path / "p.qc") as project:
+    with Project.create(db.new()) as project:
         report = project.import_files([DATA / n for n in names])
         assert [r.status for r in report.results] == ["imported"] * len(names), report.failed
         stored = project.transcripts().set_index("transcript")

@@ -174,8 +174,10 @@ def test_without_types_rules_are_refused_but_clusters_work() -> None:
     assert report.cases["rule_type"].isna().all()
 
 
-def test_sample_project_rule_types_and_clusters_against_the_documented_types(sample_copy: Path) -> None:
-    """The figures the issue tracks, on the bundled (synthetic) sample after `qualcode code`."""
+def test_sample_project_rule_types_and_clusters_against_the_documented_types(db_sample: Path | str) -> None:
+    """The figures the issue tracks, on the bundled (synthetic) sample after `qualcode code`,
+    stored on SQLite and on PostgreSQL (tests/conftest.py `db`)."""
+    sample_copy = db_sample
     runner = CliRunner()
     assert runner.invoke(cli, ["code", str(sample_copy), "--codebook", SAMPLE_CODEBOOK]).exit_code == 0
     with Project.open(sample_copy) as p:

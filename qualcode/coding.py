@@ -283,10 +283,16 @@ def codings_stamp(conn: Connection, transcript: str) -> tuple:
     """A cheap fingerprint of one transcript's codings (how many, newest id, last change, and
     the sum of their code ids, which a merge changes): the workbench compares it every few
     seconds and redraws only when another session changed something."""
-    row = _transcript(conn, transcript)
-    found = conn.execute(select(func.count(), func.max(codings.c.id), func.max(codings.c.updated_at),
-                                func.sum(codings.c.code_id)).where(codings.c.transcript_id == row.id)).one()
-    return (row.id, *(str(v) for v in found))
+    # One query, without the transcript's text (this runs every few seconds per open page).
+    found = conn.execute(
+        select(transcripts.c.id, func.count(codings.c.id), func.max(codings.c.id), func.max(codings.c.updated_at),
+               func.sum(codings.c.code_id))
+        .select_from(transcripts.outerjoin(codings, codings.c.transcript_id == transcripts.c.id))
+        .where(transcripts.c.name == transcript, transcripts.c.is_current.is_(True))
+        .group_by(transcripts.c.id)).first()
+    if found is None:
+        _transcript(conn, transcript)  # raises E105, naming the known transcripts
+    return tuple(str(v) for v in found)
 
 
 def transcript_turns(conn: Connection, transcript: str) -> list[Any]:

@@ -216,6 +216,9 @@ def test_qdpx_and_xlsx_carry_the_memos_and_the_round_trip_keeps_them(project: Pr
     assert f"Code:{texts['Keep apart from low income.']}" in refs
     assert f"Coding:{texts['Why this fits: he says it twice.']}" in refs
     assert f"Coding:{texts['A second thought on the same words.']}" in refs  # both memos of one coding
+    # A case may hold no NoteRef: its memo is also its Description, where other tools read it.
+    case = root.xpath("//q:Case[@name='KZ03']", namespaces=P)[0]
+    assert case.xpath("string(q:Description)", namespaces=P) == '=HYPERLINK("x") is how he wrote it'
     plan = texts["Research plan:\nask about housing first."]
     assert f"Project:{plan}" in refs
 

@@ -6,7 +6,8 @@ description in <CodeBook>; every current transcript as a <TextSource> with its t
 characters); every coding other tools should see as its own <PlainTextSelection> with one
 <Coding> (creating user = coder), whose <Description> is the coding's memo, because that is
 where QualCoder, ATLAS.ti and MAXQDA read a segment's memo; attributes as <Variables> with
-typed <VariableValue>s on <Cases>, each case linked to its transcripts by <SourceRef>;
+typed <VariableValue>s on <Cases>, each case linked to its transcripts by <SourceRef> (and
+its memos in its <Description>, the one place a case has for them);
 memos and code memos as <Notes>, each with a creation date (QualCoder's importer fails on a
 Note without one) and its text both inline and in a `sources/<guid>.txt` file named by
 `plainTextPath` (tools that read only files get it too), referenced by <NoteRef>s where the
@@ -244,6 +245,9 @@ class _Builder:
         self.source_notes: dict[int, list[str]] = defaultdict(list)
         self.project_notes: list[str] = []
         self.coding_memo_targets: dict[int, list[str]] = defaultdict(list)
+        # A <Case> may hold no <NoteRef>: its memos also go in its <Description>, where QualCoder
+        # and others read a case's memo (qualcode's own import reads the notes, not this).
+        self.case_memos: dict[int, list[str]] = defaultdict(list)
 
         root = etree.Element(f"{{{P}}}Project", nsmap={None: P})
         set_attrs(root, name=name, origin=f"qualcode {__version__}", creationDateTime=iso(self.info.get("created_at")))
@@ -321,6 +325,7 @@ class _Builder:
                     self.source_notes[tid].append(guid)
             elif m.target_type == "case" and m.target_id in cname_of:
                 target = label = cname_of[m.target_id]
+                self.case_memos[m.target_id].append(f"{m.title}: {m.text}" if m.title else m.text)
             elif m.target_type == "code" and m.target_id in code_path:
                 target = label = code_path[m.target_id]
                 self.code_notes[target].append(guid)
@@ -363,6 +368,8 @@ class _Builder:
             cases_el = sub(root, P, "Cases")
             for c in case_rows:
                 case_el = sub(cases_el, P, "Case", guid=self.guid("case", c.name), name=c.name)
+                if self.case_memos.get(c.id):
+                    sub(case_el, P, "Description", "\n\n".join(self.case_memos[c.id]))
                 for v in sorted(values_of[c.id], key=lambda v: attr_order[v.attribute_id]):
                     if v.value is None:
                         continue

@@ -233,6 +233,8 @@ def test_viewer_is_refused_and_coder_reviews_as_themselves_whatever_the_session_
     assert accepted(coded_team) == before + 1
     with Project.open(coded_team) as project:
         assert CODER in project.coders() and "mallory" not in project.coders()
+        named = {m["subject"]: m["display_name"] for m in members.listing(project.engine)}
+    assert named[CODER] == "Cody"  # the provider's name, kept at sign-in for the Members page
 
 
 def test_removed_member_is_refused_at_the_next_action(coded_team: Path) -> None:

@@ -71,6 +71,15 @@ def role_of(engine: Engine, subject: str) -> str | None:
         return conn.execute(select(members.c.role).where(members.c.subject == subject)).scalar()
 
 
+def note_name(engine: Engine, subject: str, name: str) -> None:
+    """Keep the name the provider gives a member who has none yet (shown on the Members page)."""
+    if not name or name == subject:
+        return
+    with engine.begin() as conn:
+        conn.execute(update(members).where(members.c.subject == subject, members.c.display_name.is_(None))
+                     .values(display_name=name[:200]))
+
+
 def listing(engine: Engine) -> list[dict[str, Any]]:
     """Every member: subject, display_name, role, added_at, added_by; owners first."""
     with engine.connect() as conn:

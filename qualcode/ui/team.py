@@ -146,6 +146,9 @@ def sidebar(project: Project) -> str | None:
     who = signed_in()
     assert who is not None  # sign_in_page ran first
     role = members.role_of(project.engine, who[0])
+    if role is not None and st.session_state.get("team_named") != (project.location, who[0]):
+        members.note_name(project.engine, who[0], who[1])  # once per session and project
+        st.session_state["team_named"] = (project.location, who[0])
     shown = who[1] if who[1] == who[0] else f"{who[1]} ({who[0]})"
     st.sidebar.markdown(f"**Signed in:** {markdown_text(shown)}  \n**Role:** {role or 'none'}")
     st.sidebar.button("Sign out", key="team_sign_out", on_click=st.logout, icon=":material/logout:")

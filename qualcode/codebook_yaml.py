@@ -61,28 +61,23 @@ def _line(obj: Any, key: Any = None, default: int = 1) -> int:
     return getattr(obj, "line", default) or default
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
 def _scalar(event: yaml.ScalarEvent) -> tuple[Any, bool]:
     """The value of a scalar as yaml.safe_load builds it, and whether it is the merge key `<<`."""
     tag = event.tag
     if tag is None or tag == "!":
+        if event.style:  # quoted or a block scalar: text, whatever it looks like
+            return event.value, False
         tag = _RESOLVER.resolve(ScalarNode, event.value, event.implicit)
+    if tag == _STR:  # most of a codebook; what construct_yaml_str would return
+        return event.value, False
     if tag == _MERGE:
         return None, True
     node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
     build = SafeConstructor.yaml_constructors.get(tag, SafeConstructor.construct_undefined)
     return build(_SCALARS, node), False
-
-
-def _next(loader: Any) -> bool:
-    """Whether another event follows. libyaml refuses nesting deeper than its own limit (1,000)
-    while scanning ahead, before our depth check sees the events: that is E953 too."""
-    try:
-        return loader.check_event()
-    except yaml.YAMLError as exc:
-        if "maximum nesting depth" in str(getattr(exc, "problem", "") or ""):
-            mark = getattr(exc, "problem_mark", None)
-            raise safe_yaml.Refused("E953", mark.line + 1 if mark else 1, limit=safe_yaml.MAX_DEPTH) from None
-        raise
 
 
 def parse(text: str) -> tuple[Any, list[tuple[int, Any, int, int]]]:
@@ -127,31 +122,33 @@ def parse(text: str) -> tuple[Any, list[tuple[int, Any, int, int]]]:
             top.key = _NO_KEY
 
     loader = _EVENTS(text)
+    scalar, start_map, start_seq = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     try:
-        while _next(loader):
+        while True:
             event = loader.get_event()
-            line = event.start_mark.line + 1 if event.start_mark else 1
-            if isinstance(event, yaml.AliasEvent):
-                raise safe_yaml.Refused("E952", line, what="alias", value=f"*{event.anchor}")
-            if (isinstance(event, yaml.ScalarEvent | yaml.MappingStartEvent | yaml.SequenceStartEvent)
-                    and len(stack) + 1 > safe_yaml.MAX_DEPTH):
-                raise safe_yaml.Refused("E953", line, limit=safe_yaml.MAX_DEPTH)
-            if isinstance(event, yaml.ScalarEvent):
-                value, merge = _scalar(event)
-                put(value, line, merge=merge)
-            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-                is_map = isinstance(event, yaml.MappingStartEvent)
-                if event.tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):  # !!set, !!omap, !python/...
+            kind = type(event)
+            if kind is yaml.StreamEndEvent:
+                break
+            if kind is scalar or kind is start_map or kind is start_seq:
+                line = event.start_mark.line + 1
+                if len(stack) >= safe_yaml.MAX_DEPTH:
+                    raise safe_yaml.Refused("E953", line, limit=safe_yaml.MAX_DEPTH)
+                if kind is scalar:
+                    value, merge = _scalar(event)
+                    put(value, line, merge=merge)
+                    continue
+                if event.tag not in (_MAP_TAGS if kind is start_map else _SEQ_TAGS):  # !!set, !!omap, !python/..
                     raise ConstructorError(None, None, f"could not determine a constructor for the tag "
                                            f"{event.tag!r}", event.start_mark)
-                obj: _Map | _Seq = _Map() if is_map else _Seq()
+                obj: _Map | _Seq = _Map() if kind is start_map else _Seq()
                 obj.line = line
-                if is_map:
+                if kind is start_map:
                     obj.key_lines = {}
                 else:
                     obj.item_lines = []
                 stack.append(_Open(obj))
-            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            elif kind in ends:
                 done = stack.pop()
                 for merged in done.merged:  # `<<: {...}`: keys the mapping itself gives win
                     for key, value in merged.items():
@@ -159,13 +156,22 @@ def parse(text: str) -> tuple[Any, list[tuple[int, Any, int, int]]]:
                             done.obj[key] = value
                             done.obj.key_lines[key] = _line(merged, key)
                 put(done.obj, done.obj.line)
-            elif isinstance(event, yaml.DocumentStartEvent):
+            elif kind is yaml.AliasEvent:
+                raise safe_yaml.Refused("E952", event.start_mark.line + 1, what="alias", value=f"*{event.anchor}")
+            elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents == 1:
                     first_mark = event.start_mark
                 else:
                     raise yaml.composer.ComposerError("expected a single document in the stream", first_mark,
                                                       "but found another document", event.start_mark)
+    except yaml.YAMLError as exc:
+        # libyaml refuses nesting deeper than its own limit (1,000 levels) while it scans ahead,
+        # before the depth check above sees the events: that is E953 too.
+        if not isinstance(exc, safe_yaml.Refused) and "maximum nesting depth" in str(getattr(exc, "problem", "")):
+            mark = getattr(exc, "problem_mark", None)
+            raise safe_yaml.Refused("E953", mark.line + 1 if mark else 1, limit=safe_yaml.MAX_DEPTH) from None
+        raise
     finally:
         loader.dispose()
     return root, duplicates

@@ -300,3 +300,17 @@ def test_coder_cannot_edit_the_codebook_and_owner_can(coded_team: Path) -> None:
     assert "E526" in texts(rename_as(CODER, "Renamed by a coder")) and name() == before
     rename_as(LEAD, "No work at home")
     assert name() == "No work at home"
+
+
+def test_the_settings_owners_become_owners_of_a_project_without_one(team_folder: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUALCODE_TEAM_CONFIG", str(write_config(team_folder)))
+    monkeypatch.setenv("QUALCODE_PROJECT", "")
+    monkeypatch.chdir(ROOT)
+    app = app_as(LEAD)
+    assert not app.exception, app.exception
+    assert "Role: owner" in texts(app).replace("**", "")
+    with Project.open(team_folder / "study.qcdb") as project:
+        assert members.role_of(project.engine, LEAD) == "owner"
+        with project.engine.connect() as conn:
+            assert conn.execute(select(audit_log.c.actor, audit_log.c.action)).all() == [("config", "member.add")]

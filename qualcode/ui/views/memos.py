@@ -15,7 +15,7 @@ from qualcode import memos as memo_rules
 from qualcode.errors import QualcodeError
 from qualcode.exchange import memo_files
 from qualcode.retrieval import markdown_lines, markdown_text
-from qualcode.ui import state
+from qualcode.ui import state, team
 
 WORKBENCH = Path(__file__).resolve().parent / "code.py"
 ANY = "(any)"
@@ -34,10 +34,6 @@ coder = state.coder()
 
 def may_write() -> bool:
     """In team mode only a role that may write memos writes (its refusal is shown); alone, always."""
-    try:
-        from qualcode.ui import team
-    except ImportError:  # a build without team mode
-        return True
     return team.guarded(project, "memo")
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,7 +45,6 @@ EN_NOUNS = {w: w for w in ("training", "housing", "building", "buildings", "meet
                            "beginning", "spending", "schooling", "lodging", "parking", "painting", "shopping")}
 EN_NOUNS.update({"buildings": "building", "feelings": "feeling", "trainings": "training",
                  "meetings": "meeting", "weddings": "wedding", "evenings": "evening", "mornings": "morning"})
-TERMINAL = re.compile(r"^[.!?…]+$")
 _INT = np.int32
 
 
@@ -244,9 +242,7 @@ class Pipeline:
         strings = self.tokens.strings
         k_form = tok.form[kept_idx]
         forms_u = np.unique(k_form)
-        terminal = np.fromiter((bool(TERMINAL.match(strings[f])) for f in forms_u.tolist()), dtype=bool,
-                               count=len(forms_u))
-        k_terminal = terminal[np.searchsorted(forms_u, k_form)]
+        k_terminal = self.tokens.terminal.view[k_form]
         # A sentence starts at a turn's first token, after a newline (a newline before a token
         # outside the turns moves to the next kept token), and after terminal punctuation
         # unless the next word goes on in lowercase ("т. е. мы").

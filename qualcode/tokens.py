@@ -6,7 +6,8 @@ tokens never depend on its neighbours. So a transcript is split into chunks with
 regex call, and each *distinct* chunk is split once:
 
 - a chunk of letters only that is no special case ("migration", "работу") is one token;
-- any other chunk ("work,", "don't", "что-то", "(yes)", "10,000") goes to spaCy's tokenizer.
+- a word and one mark ("work,", "нет.") is the word and the mark (see `_WORD_MARK`);
+- any other chunk ("don't", "что-то", "(yes)", "10,000") goes to spaCy's tokenizer.
 
 The splits of distinct chunks are kept across transcripts (a corpus repeats its words), and
 the tokens of every chunk occurrence are laid out with numpy, so the per-token cost is a
@@ -28,6 +29,13 @@ import numpy as np
 # (its `isspace()` transitions), and `\s` here is the same Unicode whitespace.
 _CHUNKS = re.compile(r"(\S+)")
 _WORD = re.compile(r"[^\W\d_]+")
+# A word and one mark: spaCy splits these in every pipeline here (checked on the corpora of
+# benchmarks/; a test compares them). A full stop only after two or more letters ending in a
+# lowercase Latin or Russian one: an initial ("A.", "Т.") stays one token, and the English and
+# Russian pipelines do not split a full stop after the Kazakh letters (жоқ.).
+_WORD_MARK = re.compile(r"[^\W\d_]+[,;:!?]|[^\W\d_]+[a-zа-яё]\.")
+# Punctuation that ends a sentence (unless the next word goes on in lowercase: nlp.py).
+TERMINAL = re.compile(r"^[.!?…]+$")
 # Kept across transcripts; cleared when it grows past this many distinct chunks.
 MAX_CHUNKS = 500_000
 
@@ -92,6 +100,8 @@ class ChunkTokenizer:
         self.strings: list[str] = []
         self.string_id: dict[str, int] = {}
         self.lemma_of = _Grow(np.int64)  # string id -> its lemma's string id (forms only)
+        self.terminal = _Grow(bool)  # string id -> whether it is terminal punctuation (. ! ? …)
+        self._new_terminal: list[bool] = []
         self._n_tok = _Grow(np.int64)  # per chunk: how many tokens
         self._first = _Grow(np.int64)  # per chunk: where its tokens start in the flat tables
         self._rel_s = _Grow(np.int64)  # flat, per token of a distinct chunk: offsets in the chunk
@@ -99,34 +109,53 @@ class ChunkTokenizer:
         self._form = _Grow(np.int64)
         self._initial = _Grow(bool)
 
-    def _intern(self, s: str) -> int:
+    def _intern(self, s: str, lemmas: list[int]) -> int:
         i = self.string_id.get(s)
         if i is None:
             i = self.string_id[s] = len(self.strings)
             self.strings.append(s)
-            self.lemma_of.extend([-1])
+            lemmas.append(-1)
+            self._new_terminal.append(bool(TERMINAL.match(s)))
         return i
 
-    def _add(self, chunk: str) -> None:
-        if chunk not in self.specials and _WORD.fullmatch(chunk):
-            spans = [(0, len(chunk))]
-        else:
-            spans = self.split_chunk(chunk)
-            self.slow += 1
-        forms = []
-        for s, e in spans:
-            form = self.fold(chunk[s:e])
-            f = self._intern(form)
-            if self.lemma_of.data[f] < 0:
-                self.lemma_of.data[f] = self._intern(self.lemma(form))
-            forms.append(f)
-        self.chunk_id[chunk] = len(self.chunk_id)
-        self._first.extend([self._rel_s.n])
-        self._n_tok.extend([len(spans)])
-        self._rel_s.extend([s for s, _ in spans])
-        self._rel_e.extend([e for _, e in spans])
-        self._form.extend(forms)
-        self._initial.extend([chunk[s].islower() for s, _ in spans])
+    def _add(self, chunks: list[str]) -> None:
+        """Split new chunks and append them to the tables (a batch: numpy appends cost per call)."""
+        n_tok, first, rel_s, rel_e, form_ids, initial, lemmas = [], [], [], [], [], [], []
+        base, at = len(self.strings), self._rel_s.n
+        for chunk in chunks:
+            if chunk in self.specials:
+                spans = self.split_chunk(chunk)
+                self.slow += 1
+            elif _WORD.fullmatch(chunk):
+                spans = [(0, len(chunk))]
+            elif _WORD_MARK.fullmatch(chunk) and chunk[:-1] not in self.specials:
+                spans = [(0, len(chunk) - 1), (len(chunk) - 1, len(chunk))]
+            else:
+                spans = self.split_chunk(chunk)
+                self.slow += 1
+            for s, e in spans:
+                form = self.fold(chunk[s:e])
+                f = self._intern(form, lemmas)
+                # A string seen so far only as a lemma gets its own lemma when it comes as a form.
+                if f >= base:
+                    if lemmas[f - base] < 0:
+                        lemmas[f - base] = self._intern(self.lemma(form), lemmas)
+                elif self.lemma_of.data[f] < 0:
+                    self.lemma_of.data[f] = self._intern(self.lemma(form), lemmas)
+                form_ids.append(f)
+                rel_s.append(s)
+                rel_e.append(e)
+                initial.append(chunk[s].islower())
+            self.chunk_id[chunk] = len(self.chunk_id)
+            first.append(at)
+            n_tok.append(len(spans))
+            at += len(spans)
+        self.lemma_of.extend(lemmas)
+        self.terminal.extend(self._new_terminal)
+        self._new_terminal = []
+        for grow, values in ((self._n_tok, n_tok), (self._first, first), (self._rel_s, rel_s),
+                             (self._rel_e, rel_e), (self._form, form_ids), (self._initial, initial)):
+            grow.extend(values)
 
     def __call__(self, text: str) -> Tokens:
         parts = _CHUNKS.split(text)
@@ -137,8 +166,8 @@ class ChunkTokenizer:
         if len(self.chunk_id) > MAX_CHUNKS:
             self.clear()
         new = set(chunks).difference(self.chunk_id)
-        for chunk in sorted(new):  # sorted: string ids do not depend on set order
-            self._add(chunk)
+        if new:
+            self._add(sorted(new))  # sorted: string ids do not depend on set order
         lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
         offsets = np.cumsum(lengths)
         chunk_start = offsets[0::2][:len(chunks)]  # each chunk starts where the space before it ends

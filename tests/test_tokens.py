@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from qualcode.nlp import pipeline
+from qualcode.nlp import Pipeline, pipeline
 
 SENTENCES = {
     "en": [
@@ -82,3 +82,11 @@ def test_turns_cut_tokens_and_start_sentences() -> None:
     assert words == ["Did", "you", "work", "?", "yes", "we", "worked", "hard"]
     assert a.turn.tolist() == [0, 0, 0, 0, 1, 1, 1, 1]
     assert a.sent.tolist() == [0, 0, 0, 0, 1, 1, 1, 2]  # a turn and a newline start sentences
+
+
+def test_a_string_first_seen_as_a_lemma_gets_its_own_lemma_as_a_form() -> None:
+    nlp = Pipeline("en")  # fresh tables: "child" and "run" are first interned as lemmas
+    first = nlp.analyse_text("The children were running.")
+    assert first.lemmas() == ["the", "child", "be", "run", "."]
+    later = nlp.analyse_text("A child runs; run, child!")
+    assert later.lemmas() == ["a", "child", "run", ";", "run", ",", "child", "!"]

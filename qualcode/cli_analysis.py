@@ -7,7 +7,6 @@ import json
 from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
 from qualcode.cli_common import (
     OUT,
@@ -18,9 +17,10 @@ from qualcode.cli_common import (
     _raw,
 )
 from qualcode.errors import QualcodeError
-from qualcode.project import Project
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from qualcode.analysis.report import TypologyReport
 
 
@@ -40,6 +40,8 @@ def matrix(project: str, kind: str, by: str | None, bins: str | None, accepted_o
     """Case × code matrix of PROJECT (rows: cases, columns: codes), or with --by a code × attribute
     cross-tab: cases with each code per attribute value, row %, and Fisher's exact test (2×2) or
     chi-square (exact Monte Carlo p-value when cells are small), with warnings for small N."""
+    from qualcode.project import Project
+
     statuses = ("accepted",) if accepted_only else ("accepted", "suggested")
     with Project.open(project) as p:
         if by is None:
@@ -114,6 +116,8 @@ def typology(project: str, codebook_file: str | None, method: str, k: int | str,
 
     The table has the columns case, rule_type, cluster, cluster_label, silhouette, reason and the
     profiles; the summary goes to stderr (to stdout with --out)."""
+    from qualcode.project import Project
+
     statuses = ("accepted",) if accepted_only else ("accepted", "suggested")
     with Project.open(project) as p:
         cases_frame = p.cases()
@@ -164,11 +168,13 @@ def _typology_summary(report: TypologyReport, cases_frame: pd.DataFrame, compare
             st = report.stability
             lines.append(f"  bootstrap stability (mean ARI over {len(st.scores)} resamples): {st.mean:.2f} "
                          f"[{st.low:.2f}, {st.high:.2f}]")
+        from qualcode.analysis.cluster_results import cluster_title
+
         top = report.description.codes.groupby("cluster").head(4)
         for c, rows in top.groupby("cluster"):
             label = frame.loc[frame["cluster"] == c, "cluster_label"].iloc[0]
             marks = ", ".join(f"{r.code} ({r.share_cluster:.0%} vs {r.share_rest:.0%})" for r in rows.itertuples())
-            lines.append(f"  cluster {c} '{label}': {marks}")
+            lines.append(f"  {cluster_title(c, label)}: {marks}")
             quotes = report.description.quotes
             for q in quotes[quotes["cluster"] == c].head(2).itertuples():
                 text = " ".join(str(q.text).split())
@@ -222,6 +228,10 @@ def agreement(project: str, coders: tuple[str, ...], unit: str, codes: tuple[str
     when one of the coder's codings of it overlaps the unit. Rejected codings never count.
     Rules of thumb: kappa/alpha >= 0.6 before accepting a rule's suggestions, >= 0.8 before
     re-coding without review."""
+    import pandas as pd
+
+    from qualcode.project import Project
+
     names = _names(coders) or []
     statuses = ("accepted",) if accepted_only else ("accepted", "suggested")
     with Project.open(project) as p:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import click
 
 from qualcode.cli_common import OUT, _emit
-from qualcode.project import Project
 
 
 @click.command()
@@ -32,6 +31,8 @@ def audit(project: str, actor: str | None, action: str | None, since: str | None
     \b
     Who deleted my codings?   qualcode audit PROJECT --action coding.delete
     """
+    from qualcode.project import Project
+
     with Project.open(project) as p:
         frame = p.audit(actor=actor, action=action, since=since, limit=limit)
     fmt = fmt or ("csv" if out else "table")

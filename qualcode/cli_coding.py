@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import pandas as pd
 
 from qualcode.cli_common import (
     FORMAT,
@@ -18,7 +17,6 @@ from qualcode.cli_common import (
     _progress_bar,
     _table,
 )
-from qualcode.project import Project
 
 
 @click.group()
@@ -98,8 +96,10 @@ def code(project: str, codebook_file: str, transcripts: tuple[str, ...], accept:
     transaction; human codings are never touched, and accept/reject decisions on
     rule codings are kept when the same coding comes back.
     """
+    import pandas as pd
 
     from qualcode.codebook import load
+    from qualcode.project import Project
 
     book = load(codebook_file)
     with Project.open(project) as p:
@@ -165,6 +165,7 @@ def codings_export(project: str, fmt: str, transcripts: tuple[str, ...], origin:
     `start`/`end` are character offsets into the transcript text and `text` is the
     coded words; `rule` is the rule (or model) that made it.
     """
+    from qualcode.project import Project
     from qualcode.store.coding_queries import CODING_COLUMNS
 
     with Project.open(project) as p:
@@ -190,6 +191,8 @@ def codings_import(project: str, file: str, coder: str | None, create_codes: boo
     Each row's `text` must be what the transcript has at start-end. If any row is
     bad, nothing is imported and every bad row is listed.
     """
+    from qualcode.project import Project
+
     with Project.open(project) as p:
         report = p.import_codings(file, coder=coder, create_codes=create_codes)
     click.echo(f"Imported {report.imported} codings from {file} ({report.duplicates} already present"
@@ -210,6 +213,10 @@ def rules() -> None:
 @OUT
 def rules_evaluate(project: str, coder: str | None, examples: int, fmt: str, out: str | None) -> None:
     """Precision, recall, F1 and Cohen's kappa per code, at turn level, rules vs humans."""
+    import pandas as pd
+
+    from qualcode.project import Project
+
     with Project.open(project) as p:
         result = p.evaluate_rules(coder)
     frame = result.per_code.copy()

@@ -9,12 +9,14 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
-import pandas as pd
 
 from qualcode.errors import QualcodeError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class _Group(click.Group):
@@ -65,6 +67,8 @@ def _emit(frame: pd.DataFrame, fmt: str, out: str | None) -> None:
 
 def _table(frame: pd.DataFrame, width: int = 70) -> str:
     """A screen table: missing values blank, long text cut, text columns left-aligned."""
+    import pandas as pd
+
     if frame.empty:
         return "(none)\n"
     shown = frame.copy()

@@ -10,7 +10,6 @@ import click
 
 from qualcode.cli_common import RAW, _raw
 from qualcode.errors import QualcodeError
-from qualcode.project import Project
 
 
 @click.command()
@@ -41,6 +40,7 @@ def export(project: str, what: str, fmt: str | None, out: str, kind: str, codebo
     REFI-QDA: --what codebook --format qdc, --what project --format qdpx (validates against the
     official schemas; ATLAS.ti, MAXQDA, NVivo, QualCoder import it)."""
     from qualcode.exchange import tables
+    from qualcode.project import Project
 
     fmt = fmt or Path(out).suffix.lower().lstrip(".")
     statuses = ("accepted",) if accepted_only else ("accepted", "suggested")

@@ -11,13 +11,14 @@ Exit codes as for every command: 0 success, 1 a user error (a numbered message),
 
 from __future__ import annotations
 
-import click
-import pandas as pd
+from typing import TYPE_CHECKING
 
-from qualcode import memos as memo_rules
+import click
+
 from qualcode.cli_common import RAW, _raw, _table
-from qualcode.exchange import memo_files
-from qualcode.project import Project
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TARGET_HELP = ("What the memo is about: project, transcript:NAME, case:NAME, code:ID or coding:ID "
                "(a kind alone, e.g. transcript, lists every memo of that kind).")
@@ -26,6 +27,8 @@ SHOWN = ["id", "target_type", "target", "author", "title", "text"]
 
 
 def _short(frame: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     shown = frame[SHOWN].copy()
     shown["id"] = shown["id"].map(lambda v: "" if pd.isna(v) else str(v))  # inline memos have no memo id
     shown["text"] = shown["text"].map(lambda t: t if len(t) <= 60 else t[:59] + "…").str.replace("\n", " ")
@@ -49,6 +52,10 @@ def memos(project: str, target: str | None, author: str | None, search: str | No
     qualcode memos study.qcdb --target transcript:kz01 --search housing
     qualcode memos study.qcdb --author aigerim --out memos.docx
     """
+    from qualcode import memos as memo_rules
+    from qualcode.exchange import memo_files
+    from qualcode.project import Project
+
     kind, value = (None, None)
     if target:
         kind, _, rest = target.partition(":")
@@ -87,6 +94,9 @@ def memo() -> None:
 @click.option("--author", help="Who wrote it.")
 def add(project: str, target: str, text: str, title: str | None, author: str | None) -> None:
     """Write a memo on the project, a transcript, case, code or coding."""
+    from qualcode import memos as memo_rules
+    from qualcode.project import Project
+
     kind, value = memo_rules.parse_target(target)
     with Project.open(project) as p:
         memo_id = p.add_memo(kind, value, text, author=author, title=title)
@@ -101,6 +111,8 @@ def add(project: str, target: str, text: str, title: str | None, author: str | N
 @BY
 def edit(project: str, memo_id: int, text: str | None, title: str | None, by: str | None) -> None:
     """Change a memo's text or title (the audit log keeps the text it had)."""
+    from qualcode.project import Project
+
     if text is None and title is None:
         raise click.UsageError("Give --text, --title or both.")
     with Project.open(project) as p:
@@ -114,6 +126,8 @@ def edit(project: str, memo_id: int, text: str | None, title: str | None, by: st
 @BY
 def delete(project: str, memo_id: int, by: str | None) -> None:
     """Delete a memo (it is kept: `qualcode memo restore` brings it back)."""
+    from qualcode.project import Project
+
     with Project.open(project) as p:
         p.delete_memo(memo_id, actor=by)
     click.echo(f"Memo {memo_id} deleted. Undo: qualcode memo restore {project} {memo_id}")
@@ -125,6 +139,8 @@ def delete(project: str, memo_id: int, by: str | None) -> None:
 @BY
 def restore(project: str, memo_id: int, by: str | None) -> None:
     """Bring back a deleted memo."""
+    from qualcode.project import Project
+
     with Project.open(project) as p:
         p.restore_memo(memo_id, actor=by)
     click.echo(f"Memo {memo_id} restored.")

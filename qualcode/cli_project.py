@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,11 +17,10 @@ from qualcode.cli_common import (
     _emit,
     _progress_bar,
 )
-from qualcode.ingest import ImportOptions, TableOptions, highlights
-from qualcode.ingest import preview as import_preview
-from qualcode.ingest.speakers import load_speaker_map
-from qualcode.project import Project
-from qualcode.store.database import shown
+
+if TYPE_CHECKING:
+    from qualcode.ingest import TableOptions
+    from qualcode.project import Project
 
 
 @click.command()
@@ -28,6 +28,9 @@ from qualcode.store.database import shown
 @click.option("--name", help="A title for the project (default: the file name).")
 def init(project: str, name: str | None) -> None:
     """Create a new, empty PROJECT file."""
+    from qualcode.project import Project
+    from qualcode.store.database import shown
+
     with Project.create(project, name=name) as p:
         click.echo(f"Created project '{p.name}' in {shown(project)} (schema {p.schema_revision}).")
 
@@ -35,6 +38,8 @@ def init(project: str, name: str | None) -> None:
 def _table_options(layout: str, speaker_column: str | None, text_column: str | None, time_column: str | None,
                    transcript_column: str | None, id_column: str | None, answer_columns: str | None,
                    sheet: str | None) -> TableOptions:
+    from qualcode.ingest import TableOptions
+
     return TableOptions(
         layout=layout,  # type: ignore[arg-type]
         speaker_column=speaker_column, text_column=text_column, time_column=time_column,
@@ -91,6 +96,10 @@ def import_(project: str, paths: tuple[str, ...], attributes: str | None, langua
     first and joined to the transcripts. A bad file is reported and the rest go on;
     nothing already stored is changed.
     """
+    from qualcode.ingest import ImportOptions, highlights
+    from qualcode.ingest import preview as import_preview
+    from qualcode.ingest.speakers import load_speaker_map
+    from qualcode.project import Project
 
     if name and len(paths) > 1:
         raise click.UsageError("--name works with a single file only.")
@@ -170,6 +179,8 @@ def _import_refi(project: Project, file: str) -> None:
 @OUT
 def transcripts(project: str, all_versions: bool, fmt: str, out: str | None) -> None:
     """List the transcripts in PROJECT: case, language, turns, words, source file."""
+    from qualcode.project import Project
+
     with Project.open(project) as p:
         frame = p.transcripts(all_versions)
     if fmt == "table":
@@ -192,6 +203,8 @@ def turns(project: str, transcript: str | None, fmt: str, out: str | None) -> No
     starts with = + - @ gets a ' in front, so spreadsheets do not run it: use --raw (or
     --format json) to get the text exactly.
     """
+    from qualcode.project import Project
+
     with Project.open(project) as p:
         frame = p.turns(transcript)
     _emit(frame, fmt, out)
@@ -204,6 +217,7 @@ def turns(project: str, transcript: str | None, fmt: str, out: str | None) -> No
 def cases(project: str, fmt: str, out: str | None) -> None:
     """List the cases in PROJECT with their attributes."""
     from qualcode.exchange.tables import whole_numbers
+    from qualcode.project import Project
 
     with Project.open(project) as p:
         frame = whole_numbers(p.cases())  # 29, not 29.0, when another case has no age
@@ -216,6 +230,8 @@ def cases(project: str, fmt: str, out: str | None) -> None:
 @OUT
 def import_log(project: str, fmt: str, out: str | None) -> None:
     """Show what every import did: each file imported, skipped or failed, and why."""
+    from qualcode.project import Project
+
     with Project.open(project) as p:
         frame = p.import_log()
     if fmt == "table":
@@ -232,6 +248,8 @@ def import_log(project: str, fmt: str, out: str | None) -> None:
 @OUT
 def runs_(project: str, fmt: str, out: str | None) -> None:
     """List the auto-coding runs: codebook, version, hash, when, and their statistics."""
+    from qualcode.project import Project
+
     with Project.open(project) as p:
         frame = p.runs()
     if fmt == "table":

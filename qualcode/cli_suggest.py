@@ -9,11 +9,14 @@ Exit codes as for every command: 0 success, 1 a user error (a numbered message),
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
-import pandas as pd
 
 from qualcode.cli_common import _DefaultGroup, _emit, _progress_bar, _table
-from qualcode.project import Project
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SHOWN = ["code", "human_turns", "positives", "rules_f1", "rules_kappa", "model_f1", "model_kappa", "suggestion_f1",
          "suggestion_kappa", "verdict"]
@@ -49,6 +52,8 @@ def _common(f):
 
 
 def _print_table(frame: pd.DataFrame | None) -> None:
+    import pandas as pd
+
     if frame is None:
         return
     shown = frame[SHOWN].copy()
@@ -61,6 +66,8 @@ def _print_table(frame: pd.DataFrame | None) -> None:
 
 def _train(project: str, coders: tuple[str, ...], codebook_file: str | None, unit: str, min_positive: int,
            seed: int, codes: tuple[str, ...], dry_run: bool):
+    from qualcode.project import Project
+
     bar, progress = _progress_bar("learning", "step")
     with Project.open(project) as p:
         try:
@@ -118,6 +125,8 @@ def evaluate_(project: str, coders: tuple[str, ...], codebook_file: str | None, 
 def next_(project: str, coders: tuple[str, ...], codebook_file: str | None, unit: str, min_positive: int, seed: int,
           n: int, fmt: str) -> None:
     """The turns whose coding would teach the model most (least sure, or rules and model disagree)."""
+    from qualcode.project import Project
+
     with Project.open(project) as p:
         frame = p.suggest_next(list(coders), n=n, unit=unit, codebook=codebook_file, min_positive=min_positive,
                                seed=seed)

@@ -262,13 +262,18 @@ def restore(conn: Connection, snap: Mapping[str, Any], *, actor: str | None = No
 
 def transcript_codings(conn: Connection, transcript: str) -> list[dict[str, Any]]:
     """The codings of one transcript as the workbench shows them (no text, no turn: fast)."""
-    row = _transcript(conn, transcript)
+    # Only the id: the whole row brings the transcript's text along (0.2 MB at 20k words), which
+    # costs a PostgreSQL server's client several ms on each confirmed action (benchmarks/pg_latency.py).
+    tid = conn.execute(select(transcripts.c.id).where(transcripts.c.name == transcript,
+                                                      transcripts.c.is_current.is_(True))).scalar()
+    if tid is None:
+        _transcript(conn, transcript)  # raises E105, naming the known transcripts
     query = (select(codings.c.id, codes.c.path.label("code"), codings.c.start_offset.label("start"),
                     codings.c.end_offset.label("end"), codings.c.status, codings.c.origin,
                     coders.c.name.label("coder"), codings.c.rule_id, codings.c.model_id, codings.c.memo,
                     codings.c.confidence)
              .select_from(codings.join(codes).outerjoin(coders, coders.c.id == codings.c.coder_id))
-             .where(codings.c.transcript_id == row.id)
+             .where(codings.c.transcript_id == tid)
              .order_by(codings.c.start_offset, codings.c.end_offset, codings.c.id))
     out = []
     for r in conn.execute(query).mappings():

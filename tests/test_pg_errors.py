@@ -125,5 +125,12 @@ def test_server_lost_mid_session_stores_nothing_half_and_reconnects(
         second = p.add_coding("cp1251_ru", "push.work", 20, 30, coder="aigerim")
         restart.join()
         assert waits and "is not answering" in waits[0]  # it said that it waited
+        # A restart between two actions: the pooled connection is dead, which the next action
+        # finds out before using it (no error at all, no waiting: the server is back).
+        cluster.stop()
+        cluster.start()
+        waits.clear()
+        third = p.add_coding("cp1251_ru", "push.work", 30, 40, coder="aigerim")
+        assert waits == []
         codings = p.codings()
-    assert sorted(zip(codings["id"], codings["start"], strict=True)) == [(first, 0), (second, 20)]
+    assert sorted(zip(codings["id"], codings["start"], strict=True)) == [(first, 0), (second, 20), (third, 30)]

@@ -11,18 +11,20 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from qualcode.analysis.typology import RuleTypology
 from qualcode.codebook import Codebook
 from qualcode.codebook import load as load_codebook
 from qualcode.errors import QualcodeError
 from qualcode.evaluation import RuleEvaluation, evaluate
+from qualcode.project_imports import Progress
 from qualcode.store import coding_queries
 
-if TYPE_CHECKING:  # the report pulls in scikit-learn: import it only when a typology is built
+# qualcode.analysis pulls in scipy (and the report scikit-learn): each method imports what it
+# needs when called, so that opening a project to list its transcripts stays fast (issue 17).
+if TYPE_CHECKING:
     from qualcode.analysis.agreement import Agreement
     from qualcode.analysis.report import TypologyReport
+    from qualcode.analysis.typology import RuleTypology
     from qualcode.suggest.learn import ModelRun
-from qualcode.project_imports import Progress
 
 
 class _AnalysisMethods:

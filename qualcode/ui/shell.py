@@ -58,26 +58,27 @@ def run() -> None:
             team.no_role_page(project)
     else:
         _coder_field()
+    # The order of the work (issue 15.7): bring in, code, check, find, then analyse and hand over.
     pages = [
         st.Page(str(VIEWS / "project.py"), title="Project", icon=":material/folder_open:", url_path="project"),
         st.Page(str(VIEWS / "transcripts.py"), title="Transcripts", icon=":material/description:",
                 url_path="transcripts", default=True),
         st.Page(str(VIEWS / "code.py"), title="Code", icon=":material/edit_note:", url_path="code"),
         st.Page(str(VIEWS / "autocode.py"), title="Auto-code", icon=":material/rule:", url_path="autocode"),
+        st.Page(str(VIEWS / "review.py"), title="Review", icon=":material/fact_check:", url_path="review"),
+        st.Page(str(VIEWS / "retrieve.py"), title="Retrieve", icon=":material/manage_search:", url_path="retrieve"),
+        st.Page(str(VIEWS / "memos.py"), title="Memos", icon=":material/sticky_note_2:", url_path="memos"),
         st.Page(str(VIEWS / "analyze.py"), title="Analyze", icon=":material/analytics:", url_path="analyze"),
         st.Page(str(VIEWS / "typology.py"), title="Typology", icon=":material/hub:", url_path="typology"),
         st.Page(str(VIEWS / "agreement.py"), title="Agreement", icon=":material/group:", url_path="agreement"),
         st.Page(str(VIEWS / "export.py"), title="Export", icon=":material/download:", url_path="export"),
         st.Page(str(VIEWS / "codebook.py"), title="Codebook", icon=":material/account_tree:", url_path="codebook"),
-        st.Page(str(VIEWS / "review.py"), title="Review", icon=":material/fact_check:", url_path="review"),
-        st.Page(str(VIEWS / "retrieve.py"), title="Retrieve", icon=":material/manage_search:", url_path="retrieve"),
-        st.Page(str(VIEWS / "memos.py"), title="Memos", icon=":material/sticky_note_2:", url_path="memos"),
         st.Page(str(VIEWS / "audit.py"), title="Audit log", icon=":material/history:", url_path="audit"),
     ]
     if team.active():
         pages.append(st.Page(str(VIEWS / "members.py"), title="Members", icon=":material/badge:",
                              url_path="members"))
-    page = st.navigation(pages)
+    page = st.navigation(pages, expanded=True)  # every page listed: none hidden behind "View more"
     # Every page checks the role on the server before it draws (qualcode/ui/team.py), not by hiding links.
     team.guard_page(project, team.PAGE_ACTIONS.get(page.url_path, "read"))
     page.run()

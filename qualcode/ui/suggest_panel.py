@@ -72,7 +72,7 @@ def learn_from_coding(project: Project) -> None:
         if last["table"] is not None:
             st.dataframe(last["table"], hide_index=True, width="stretch", key="learn_table",
                          column_config={c: st.column_config.NumberColumn(format="%.2f")
-                                        for c in TABLE if c.endswith(("_kappa", "_f1"))})
+                                        for c in TABLE if c.endswith(("_kappa", "_f1"))}, placeholder="—")
         if last["skipped"]:
             st.caption(markdown_text("No model (the rules stay): " + "; ".join(
                 f"{c} ({why})" for c, why in last["skipped"].items())))
@@ -107,4 +107,5 @@ def code_next(project: Project, coder: str) -> None:
         else:
             st.dataframe(frame[["link", "transcript", "turn", "score", "reason", "text"]], hide_index=True,
                          width="stretch", key="review_next_table",
-                         column_config={"link": st.column_config.LinkColumn("open", display_text="open")})
+                         column_config={"link": st.column_config.LinkColumn("open", display_text="open")},
+                             placeholder="—")

@@ -1,7 +1,7 @@
 """The transcript component: one transcript with its codings, coded by selecting text.
 
-A Streamlit custom component (v2) whose JavaScript and CSS are `transcript.js` and
-`transcript.css` beside this file, mounted straight into the page: no iframe, and no shadow
+A Streamlit custom component (v2) whose JavaScript and CSS are `transcript.js` (with
+`transcript_popups.js`) and `transcript.css` beside this file, mounted straight into the page: no iframe, and no shadow
 root, which would hide the text selection. `view_data` builds what the JavaScript draws,
 with every offset converted from code points to UTF-16 units; `handle` takes the actions
 the JavaScript sends back (one trigger value, `action`), does each once through
@@ -40,7 +40,8 @@ _HEX = re.compile(r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
 _render = st.components.v2.component(
     "qc_transcript",
-    js=(HERE / "transcript.js").read_text(encoding="utf-8"),
+    # One ES module from two files: the workbench, then its popups (which extend its class).
+    js="\n".join((HERE / name).read_text(encoding="utf-8") for name in ("transcript.js", "transcript_popups.js")),
     css=(HERE / "transcript.css").read_text(encoding="utf-8"),
     isolate_styles=False,
 )

@@ -83,7 +83,7 @@ table["verdict"] = table.apply(verdict, axis=1)
 st.caption("Verdicts use the lower end of alpha's 95% interval: ≥ 0.8 " +
            ("re-code without review" if machine else "reliable") + ", ≥ 0.6 " +
            ("accept with review" if machine else "tentative") + " (Krippendorff's thresholds).")
-st.dataframe(table.round(3), hide_index=True, width="stretch", key="agreement_table")
+st.dataframe(table.round(3), hide_index=True, width="stretch", key="agreement_table", placeholder="—")
 st.download_button("Download per code (CSV)", csv_bytes(table), "agreement.csv",
                    "text/csv", key="agreement_csv", on_click="ignore")
 
@@ -98,6 +98,7 @@ else:
     shown = shown.assign(open=[f"/code?transcript={quote(str(t))}" for t in shown["transcript"]])
     st.dataframe(shown, hide_index=True, width="stretch", key="agreement_disagreements",
                  column_config={"open": st.column_config.LinkColumn("open", display_text="workbench",
-                                                                    help="Open the transcript in the Code page")})
+                                                                    help="Open the transcript in the Code page")},
+                                                                        placeholder="—")
     st.download_button("Download the disagreements (CSV)", csv_bytes(shown),
                        "disagreements.csv", "text/csv", key="agreement_diff_csv", on_click="ignore")

@@ -38,7 +38,7 @@ freq_tab, matrix_tab, cross_tab, co_tab = st.tabs(["Frequencies", "Case × code 
 with freq_tab:
     by = st.radio("Split by", ["origin", "coder", "status"], horizontal=True, key="analyze_freq_by")
     freq = frequencies(codings, by=by, statuses=statuses, codes=shown_codes)
-    st.dataframe(freq, width="stretch", key="analyze_freq_table")
+    st.dataframe(freq, width="stretch", key="analyze_freq_table", placeholder="—")
     download(freq, "frequencies", "analyze_freq_csv")
     show(charts.code_frequencies(freq), "code-frequencies", "analyze_freq")
 
@@ -47,7 +47,7 @@ with matrix_tab:
                     captions=["1 if the case has the code", "codings of the code",
                               "% of the respondent's words coded"])
     matrix = project.matrix(kind, statuses=statuses, codes=shown_codes)
-    st.dataframe(matrix, width="stretch", key="analyze_matrix_table")
+    st.dataframe(matrix, width="stretch", key="analyze_matrix_table", placeholder="—")
     download(matrix, f"matrix-{kind}", "analyze_matrix_csv")
     show(charts.case_code_heatmap(matrix, kind=kind), f"case-code-{kind}", "analyze_heatmap")
 
@@ -71,14 +71,14 @@ with cross_tab:
             wide = result.table.pivot(index="code", columns="value", values="row_pct").round(1)
             wide.columns = [f"% of {v}" for v in wide.columns]
             table = wide.join(result.tests.set_index("code")[["test", "statistic", "p_value", "warning"]])
-            st.dataframe(table, width="stretch", key="analyze_crosstab_table")
+            st.dataframe(table, width="stretch", key="analyze_crosstab_table", placeholder="—")
             download(result.table.merge(result.tests, on="code", how="left"), f"crosstab-{attribute}",
                      "analyze_crosstab_csv", index=False)
             small = result.tests[result.tests["p_value"] < 0.05]
             if len(small):
                 st.caption("p < 0.05 (uncorrected for the number of codes): " + markdown_text(", ".join(small["code"])))
             code = st.selectbox("One code's table", list(wide.index), key="analyze_crosstab_code")
-            st.dataframe(result.contingency(code), key="analyze_contingency")
+            st.dataframe(result.contingency(code), key="analyze_contingency", placeholder="—")
             show(charts.crosstab_bars(result.table, attribute), f"crosstab-{attribute}", "analyze_crosstab")
 
 with co_tab:
@@ -91,7 +91,8 @@ with co_tab:
     co = cooccurrence(codings, scope=scope, within=int(within) if scope == "distance" else 0, statuses=statuses,
                       codes=shown_codes)
     pairs = co.pairs()
-    st.dataframe(pairs[pairs["count"] > 0].round(3), hide_index=True, width="stretch", key="analyze_pairs")
+    st.dataframe(pairs[pairs["count"] > 0].round(3), hide_index=True, width="stretch", key="analyze_pairs",
+        placeholder="—")
     download(pairs, f"cooccurrence-{scope}", "analyze_pairs_csv", index=False)
     show(charts.cooccurrence_heatmap(co.counts, co.jaccard, measure=measure), f"cooccurrence-{scope}",
          "analyze_cooccurrence")

@@ -18,7 +18,7 @@ st.caption("Rules code a corpus the same way every time: by lemma (работа 
            "with negation, proximity and speaker scope. Rule codings are suggestions until reviewed.")
 
 shipped = sorted(str(p) for p in CODEBOOKS.glob("*.yaml")) if CODEBOOKS.exists() else []
-path = st.selectbox("Shipped codebook", shipped, key="codebook_choice")
+path = st.selectbox("Shipped codebook", shipped, key="codebook_choice", format_func=lambda p: Path(p).name)
 own = st.text_input("…or the path of your own codebook (YAML)", key="codebook_path").strip()
 if own:
     own = state.allowed_file(own)  # only inside the app's folders (qualcode/access.py)
@@ -62,7 +62,7 @@ if book is not None:
                 [{"code": c, "codings": run.counts.get(c, 0), "added": len(run.added.get(c, [])),
                   "removed": len(run.removed.get(c, []))} for c in sorted(set(run.counts) | set(run.removed))])
     if "autocode_last" in st.session_state:
-        st.dataframe(st.session_state["autocode_last"], hide_index=True, key="autocode_counts")
+        st.dataframe(st.session_state["autocode_last"], hide_index=True, key="autocode_counts", placeholder="—")
 
 suggest_panel.learn_from_coding(project)
 
@@ -75,4 +75,4 @@ code = st.selectbox("Code", sorted(codings["code"].unique()), key="autocode_code
 shown = codings[codings["code"] == code]
 st.caption(f"{len(shown)} codings in {shown['case'].nunique()} cases.")
 st.dataframe(shown[["transcript", "case", "text", "matched", "rule", "status"]], hide_index=True,
-             width="stretch", key="autocode_codings")
+             width="stretch", key="autocode_codings", placeholder="—")

@@ -17,6 +17,7 @@ from qualcode.errors import ProjectError, QualcodeError
 from qualcode.retrieval import markdown_lines, markdown_text
 from qualcode.ui import state, team
 from qualcode.ui.components import transcript as component
+from qualcode.wording import count
 
 ORIGINS = ["manual", "import", "rule", "model"]
 LIVE_SECONDS = 3  # how soon another coder's codings of this transcript appear here
@@ -48,7 +49,7 @@ if st.session_state.get("code_transcript") not in names:
 
 def describe(name: str) -> str:
     row = info.loc[name]
-    return f"{name} · {row['case']} · {row['language']} · {int(row['words']):,} words"
+    return f"{name} · {row['case']} · {row['language']} · {count(int(row['words']), 'word')}"
 
 
 name = st.selectbox("Transcript", names, key="code_transcript", format_func=describe)
@@ -86,7 +87,7 @@ if codes.empty:
     st.info("The project has no codes yet: code it with a codebook first (Auto-code page), which adds the "
             "codebook's codes.")
 code_names = dict(zip(codes["code"], codes["name"], strict=True))
-left, middle, coders_column, right = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
+left, middle, coders_column, right = st.columns([2, 2, 2, 1.6], vertical_alignment="bottom")  # room for the label
 shown_codes = left.multiselect("Show codes", list(codes["code"]), key="code_filter_codes",
                                format_func=lambda c: f"{code_names.get(c) or c} ({c})", placeholder="all codes",
                                help="A code shows its sub-codes too.")
@@ -148,7 +149,7 @@ def workbench() -> None:
                                "start": c["start"], "end": c["end"], "id": c["id"]} for c in shown],
                              columns=["code", "text", "coder", "origin", "status", "rule", "memo", "start", "end",
                                       "id"])
-        st.dataframe(frame, hide_index=True, width="stretch", key="code_codings")
+        st.dataframe(frame, hide_index=True, width="stretch", key="code_codings", placeholder="—")
 
 
 @st.fragment(run_every=LIVE_SECONDS)

@@ -38,10 +38,48 @@ def check(text: str, path: str) -> tuple[Codebook | None, list[QualcodeError]]:
         return None, exc.problems or [exc]
 
 
-def who() -> dict[str, str | None]:
+def who(code: str | None = None) -> dict[str, str | None]:
     """Who edits (for the audit log) and the codebook version this page showed (for the
-    check): read in a button's callback, so it is the version of the page the click was on."""
-    return {"actor": state.coder() or None, "version": st.session_state.get("codebook_version")}
+    check): read in a button's callback, so it is the version of the page the click was on.
+    An edit of one code's fields carries the version its fields were drawn from (`basis`)."""
+    version = st.session_state.get("codebook_version")
+    if code is not None:
+        version = st.session_state.get("codebook_basis", {}).get(code, version)
+    return {"actor": state.coder() or None, "version": version}
+
+
+def basis(code: str, stored: dict[str, str], version: str) -> None:
+    """Fill the code's fields from the store, unless the person has typed in them.
+
+    Streamlit keeps a keyed widget's value when the code changes under it, so another owner's
+    change would not show, and saving the stale text would write over it. So: fields nobody
+    touched follow the store; fields typed into while someone else changed this code keep the
+    person's text, and their edit carries the version they started from, which E550 refuses."""
+    seeds = st.session_state.setdefault("codebook_seeds", {})
+    keys = {field: f"codebook_{field}_{code}" for field in stored}
+    seed = seeds.setdefault(code, {"fields": dict(stored), "version": version})
+    # Typed into: differs from what was filled in, and from what is stored (a saved edit is not).
+    typed = {f for f, k in keys.items() if st.session_state.get(k, seed["fields"][f]) not in
+             (seed["fields"][f], stored[f])}
+    if st.session_state.pop("codebook_refill", False):  # after a refusal: show what is stored
+        typed = set()
+    if all(seed["fields"][f] == stored[f] for f in typed):  # nobody else changed what was typed into
+        for field, key in keys.items():
+            if field not in typed:
+                st.session_state[key] = seed["fields"][field] = stored[field]
+        seed["version"] = version
+    else:
+        st.warning(retrieval.markdown_lines(
+            f"Someone else changed '{code}' while you were editing it: saving your edit will be refused "
+            "(E550) and the page will then show their change."))
+    st.session_state.setdefault("codebook_basis", {})[code] = seed["version"]
+
+
+def stale() -> None:
+    """After a refusal (E550) every field is filled from the store again: what is shown is what is stored."""
+    st.session_state.pop("codebook_seeds", None)
+    st.session_state.pop("codebook_basis", None)
+    st.session_state["codebook_refill"] = True
 
 
 def flash(kind: str, message: str) -> None:
@@ -55,6 +93,8 @@ def act(action, done: str, select: str | None = None) -> None:
         result = action()
     except QualcodeError as exc:
         flash("error", str(exc))
+        if exc.code == "E550":
+            stale()
         return
     flash("success", str(result) if result is not None and not isinstance(result, int) else done)
     if select is not None:
@@ -65,9 +105,11 @@ def delete(code: str, parent: str | None) -> None:
     checked = st.session_state.get(f"codebook_confirm_{code}", False)
     try:
         team.require(project, "delete")
-        snapshot = project.delete_code(code, confirm=checked, with_children=checked, **who())
+        snapshot = project.delete_code(code, confirm=checked, with_children=checked, **who(code))
     except QualcodeError as exc:
         flash("warning" if exc.code in ("E744", "E745") else "error", str(exc))
+        if exc.code == "E550":
+            stale()
         return
     st.session_state.setdefault("codebook_undo", []).append(snapshot)
     flash("success", f"{snapshot} Undo puts it all back.")
@@ -84,6 +126,8 @@ def undo() -> None:
         project.restore_code(snapshot, **who())
     except QualcodeError as exc:
         flash("error", str(exc))
+        if exc.code == "E550":
+            stale()
         return
     st.session_state["codebook_undo"].pop()
     flash("success", f"Restored '{snapshot.code}' with {snapshot.n_codings} coding(s).")
@@ -110,7 +154,7 @@ tree_tab, add_tab, rules_tab = st.tabs(["Code tree", "Add a code", "Rules"])
 with tree_tab:
     if codes.empty:
         st.info("No codes yet. Add one (next tab), or take the codes of a codebook file.")
-        book_path = st.selectbox("Codebook", shipped, key="codebook_load_file")
+        book_path = st.selectbox("Codebook", shipped, key="codebook_load_file", format_func=lambda p: Path(p).name)
         st.button("Take its codes (codes nothing)", key="codebook_load", disabled=not book_path,
                   on_click=lambda: act(lambda: project.load_codes(book_path, **who()),
                                        f"Codes taken from {book_path}."))
@@ -123,7 +167,7 @@ with tree_tab:
             "name": ordered["name"], "codings": [int(per_code.get(c, 0)) for c in ordered["code"]],
             "description": ordered["description"], "color": ordered["color"]})
         st.dataframe(shown, hide_index=True, width="stretch", key="codebook_tree",
-                     column_config={"description": st.column_config.TextColumn(width="large")})
+                     column_config={"description": st.column_config.TextColumn(width="large")}, placeholder="—")
         if st.session_state.get("codebook_code") not in depth:  # deleted or merged meanwhile
             st.session_state.pop("codebook_code", None)
         code = st.selectbox("Code to edit", list(ordered["code"]), key="codebook_code",
@@ -131,24 +175,27 @@ with tree_tab:
         row = ordered.set_index("code").loc[code]
         inside = {code, *code_ops.descendants(codes, code)}
         n_codings = int(sum(per_code.get(c, 0) for c in inside))
-
-        a, b = st.columns(2)
-        a.text_input("Name", value=row["name"], key=f"codebook_name_{code}")
-        a.button("Rename", key="codebook_rename", on_click=lambda: act(
-            lambda: project.rename_code(code, st.session_state[f"codebook_name_{code}"], **who()),
-            f"Renamed '{code}'."))
         parents = [TOP] + [c for c in ordered["code"] if c not in inside]
         current = row["parent"] if row["parent"] in parents else TOP
-        b.selectbox("Parent", parents, index=parents.index(current), key=f"codebook_parent_{code}")
+        text = {f: row[f] if isinstance(row[f], str) else "" for f in ("name", "description", "color")}  # not NaN
+        basis(code, {"name": text["name"], "parent": current, "description": text["description"],
+                     "color": text["color"] or "#888888"}, st.session_state["codebook_version"])
+
+        a, b = st.columns(2)
+        a.text_input("Name", key=f"codebook_name_{code}")
+        a.button("Rename", key="codebook_rename", on_click=lambda: act(
+            lambda: project.rename_code(code, st.session_state[f"codebook_name_{code}"], **who(code)),
+            f"Renamed '{code}'."))
+        b.selectbox("Parent", parents, key=f"codebook_parent_{code}")
         b.button("Move", key="codebook_move", on_click=lambda: act(
             lambda: project.move_code(code, None if (p := st.session_state[f"codebook_parent_{code}"]) == TOP else p,
-                                      **who()), f"Moved '{code}'."))
+                                      **who(code)), f"Moved '{code}'."))
 
-        st.text_area("Description", value=row["description"] or "", key=f"codebook_description_{code}")
-        st.color_picker("Colour", value=row["color"] or "#888888", key=f"codebook_color_{code}")
+        st.text_area("Description", key=f"codebook_description_{code}")
+        st.color_picker("Colour", key=f"codebook_color_{code}")
         st.button("Save description and colour", key="codebook_describe", on_click=lambda: act(
             lambda: project.set_code(code, description=st.session_state[f"codebook_description_{code}"],
-                                     color=st.session_state[f"codebook_color_{code}"], **who()),
+                                     color=st.session_state[f"codebook_color_{code}"], **who(code)),
             f"Saved '{code}'."))
 
         c, d = st.columns(2)
@@ -156,7 +203,7 @@ with tree_tab:
         c.selectbox("Merge into", others, key=f"codebook_merge_{code}",
                     help="Its codings, review decisions and sub-codes go to that code; this code is deleted.")
         c.button("Merge", key="codebook_merge", disabled=not others, on_click=lambda: act(
-            lambda: project.merge_codes(code, st.session_state[f"codebook_merge_{code}"], **who()), "Merged.",
+            lambda: project.merge_codes(code, st.session_state[f"codebook_merge_{code}"], **who(code)), "Merged.",
             select=st.session_state.get(f"codebook_merge_{code}")))
         if n_codings or len(inside) > 1:
             subs = f", its {len(inside) - 1} sub-code(s)" if len(inside) > 1 else ""
@@ -199,7 +246,8 @@ with rules_tab:
     last = project.last_codebook_path()
     last = str(Path(last).resolve()) if last else None
     choice = st.selectbox("Codebook file", shipped, index=shipped.index(last) if last in shipped else
-                          (0 if shipped else None), key="codebook_rules_file")
+                          (0 if shipped else None), key="codebook_rules_file",
+                          format_func=lambda p: Path(p).name)
     path = st.text_input("…or the path of your own codebook (YAML)", key="codebook_rules_path").strip() or choice
     st.file_uploader("…or upload one (it is saved beside the project when you save it)", type=["yaml", "yml"],
                      key="codebook_upload", on_change=take_upload)
@@ -262,7 +310,7 @@ with rules_tab:
         if r.kind == "tokens" else " | ".join(r.patterns),
         "within": r.within if r.kind == "near" else None, "unit": r.unit, "speakers": ", ".join(r.speakers),
         "negation": r.negation, "unless": ", ".join(r.unless), "note": r.note} for r in rules]),
-        hide_index=True, width="stretch", key="codebook_rules")
+        hide_index=True, width="stretch", key="codebook_rules", placeholder="—")
     chosen = st.multiselect("Rules to try (empty: all of this code's)", [r.id for r in rules],
                             key=f"codebook_rule_pick_{rule_code}")
 
@@ -285,7 +333,7 @@ with rules_tab:
         else:
             tried = pd.DataFrame([{"code": m.code, "rule": m.rule, "words": result.text[m.start:m.end],
                                    "fate": m.dropped or "coded"} for m in fired])
-            st.dataframe(tried, hide_index=True, width="stretch", key="codebook_try_matches")
+            st.dataframe(tried, hide_index=True, width="stretch", key="codebook_try_matches", placeholder="—")
 
     st.markdown(f"**Test the rules of `{rule_code}` on the corpus** (nothing is written)")
     if st.button("Test on the corpus", key="codebook_test_corpus", disabled=not rules):
@@ -304,4 +352,4 @@ with rules_tab:
         fates = st.multiselect("Show", ["coded", "dropped"], default=["coded", "dropped"], key="codebook_hits_fates")
         keep = hits["fate"].eq("coded").map({True: "coded", False: "dropped"}).isin(fates)
         st.dataframe(hits[keep].drop(columns=["start", "end"]), hide_index=True, width="stretch",
-                     key="codebook_hits_table")
+                     key="codebook_hits_table", placeholder="—")

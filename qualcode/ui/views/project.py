@@ -141,7 +141,8 @@ if previews:
         roles = st.data_editor(
             found, hide_index=True, width="stretch", key="project_preview_roles",
             disabled=["speaker", "found by", "file", "turns", "words"],
-            column_config={"role": st.column_config.SelectboxColumn("role", options=list(ROLES), required=True)})
+            column_config={"role": st.column_config.SelectboxColumn("role", options=list(ROLES), required=True)},
+                placeholder="—")
         # Only the roles a user changed become the speaker map: the rest stay as found.
         speaker_map = {str(e.speaker): str(e.role) for e, f in zip(roles.itertuples(), found.itertuples(),
                                                                    strict=True) if e.role != f.role}
@@ -153,7 +154,7 @@ if previews:
                 st.warning(markdown_lines(warning))
             if p["turns"]:
                 st.dataframe(pd.DataFrame(p["turns"], columns=["turn", "speaker", "role", "words"]),
-                             hide_index=True, width="stretch")
+                             hide_index=True, width="stretch", placeholder="—")
 
 if right.button("Import", type="primary", key="project_import", disabled=not files) \
         and team.guarded(project, "import"):
@@ -182,7 +183,7 @@ if results is not None:
     st.caption(" · ".join(f"{status}: {n}" for status, n in done.items()))
     st.dataframe(results.assign(message=results["message"].map(plain_for_app)), hide_index=True,
                  width="stretch", key="project_results",
-                 column_config={"message": st.column_config.TextColumn(width="large")})
+                 column_config={"message": st.column_config.TextColumn(width="large")}, placeholder="—")
     for row in results[results["status"] == "failed"].itertuples():
         st.error(markdown_lines(row.message))
 
@@ -208,7 +209,8 @@ for column in table.columns:
     table[column] = table[column].map(as_text).astype(object)
 config = {"case": st.column_config.TextColumn("case", disabled=True)}
 config.update({name: st.column_config.TextColumn(name, help=f"{kind} attribute") for name, kind in types.items()})
-edited = st.data_editor(table, hide_index=True, width="stretch", column_config=config, key="project_attributes")
+edited = st.data_editor(table, hide_index=True, width="stretch", column_config=config, key="project_attributes",
+    placeholder="—")
 if st.button("Save attributes", type="primary", key="project_save_attributes") \
         and team.guarded(project, "attributes"):
     try:

@@ -26,9 +26,9 @@ if codes.empty or project.codings().empty:
     st.stop()
 
 ordered = code_ops.tree(codes)
-depth = dict(zip(ordered["code"], ordered["depth"], strict=True))
-chosen = st.multiselect("Codes (a parent code takes its sub-codes)", list(ordered["code"]), key="retrieve_codes",
-                        format_func=lambda c: "· " * depth.get(c, 0) + c)
+# In tree order; the ids show the nesting (pull.state_program), so a chosen code's chip reads
+# just its id (an indent of dots would show as "· pull.state_program").
+chosen = st.multiselect("Codes (a parent code takes its sub-codes)", list(ordered["code"]), key="retrieve_codes")
 cases = project.cases()
 types = project.attribute_types()
 attributes = st.multiselect("Filter by case attributes", list(types), key="retrieve_attributes")
@@ -95,7 +95,7 @@ else:
     table_slot.dataframe(result.drop(columns=["id"]), hide_index=True, width="stretch", key="retrieve_table",
                          column_order=[*first, *(c for c in result.columns if c not in first and c != "id")],
                          column_config={"link": st.column_config.LinkColumn("open", display_text="workbench"),
-                                        "text": st.column_config.TextColumn(width="large")})
+                                        "text": st.column_config.TextColumn(width="large")}, placeholder="—")
     pages = max(1, -(-len(result) // PER_PAGE))
     page = page_slot.number_input(f"Page (of {pages}, {PER_PAGE} segments each)", 1, pages, 1,
                                   key="retrieve_page") if pages > 1 else 1

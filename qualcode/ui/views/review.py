@@ -78,7 +78,7 @@ edited = st.data_editor(
     table, key=f"review_table_{review_round}", width="stretch", hide_index=True,
     disabled=[column for column in table.columns if column != "pick"],
     column_config={"pick": st.column_config.CheckboxColumn("✓", help="Tick to accept or reject"),
-                   "in context": st.column_config.TextColumn(width="large")})
+                   "in context": st.column_config.TextColumn(width="large")}, placeholder="—")
 picked = [int(i) for i in edited.index[edited["pick"].fillna(False).astype(bool)]]
 
 

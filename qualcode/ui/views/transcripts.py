@@ -6,6 +6,7 @@ import streamlit as st
 from qualcode.ingest.turns import format_timestamp
 from qualcode.retrieval import markdown_text
 from qualcode.ui import state
+from qualcode.wording import count
 
 project = state.project()
 st.title("Transcripts")
@@ -13,10 +14,11 @@ table = project.transcripts()
 if table.empty:
     st.info("No transcripts yet. Import some with `qualcode import PROJECT FILES...`.")
     st.stop()
-st.caption(f"{len(table)} transcripts, {int(table['words'].sum()):,} words, {int(table['turns'].sum())} turns.")
+st.caption(f"{count(len(table), 'transcript')}, {count(int(table['words'].sum()), 'word')}, "
+           f"{count(int(table['turns'].sum()), 'turn')}.")
 st.dataframe(
     table.drop(columns=["sha256"]), hide_index=True, width="stretch", key="transcripts_table",
-)
+    placeholder="—")
 
 name = st.selectbox("Show transcript", table["transcript"].tolist(), key="transcript_choice")
 cases = project.cases().set_index("case")

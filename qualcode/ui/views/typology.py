@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from qualcode.analysis import charts
+from qualcode.analysis.cluster_results import cluster_title
 from qualcode.analysis.typology import compare_with
 from qualcode.codebook import load as load_codebook
 from qualcode.errors import QualcodeError
@@ -29,14 +30,15 @@ st.caption("**Rule types** come from the codebook: each case's profiles (weighte
            "they agree, the typology has support in the data.")
 codings = project.codings()
 if codings.empty:
-    st.info("No codings yet: code the project first (Auto-code page, or `qualcode code`).")
+    st.info("No codings yet: code the project first (Auto-code page).")
     st.stop()
 
 shipped = sorted(str(p) for p in CODEBOOKS.glob("*.yaml")) if CODEBOOKS.exists() else []
 last = project.last_codebook_path()
 default_book = shipped.index(last) if last in shipped else 0
 left, right = st.columns(2)
-path = left.selectbox("Codebook with profiles and types", shipped, index=default_book, key="typology_codebook")
+path = left.selectbox("Codebook with profiles and types", shipped, index=default_book, key="typology_codebook",
+                      format_func=lambda p: Path(p).name)  # the name shown, the path kept as the value
 own = right.text_input("…or the path of your own codebook (YAML)", key="typology_codebook_path").strip()
 if own:
     own = state.allowed_file(own)  # only inside the app's folders (qualcode/access.py)
@@ -121,7 +123,7 @@ if report.weak:
                "clusters may change with a few codings. Read them as tentative and compare other k.")
 shown = frame.drop(columns=[c for c in ("cluster", "cluster_label", "silhouette") if report.model is None] +
                    (["rule_type", "reason"] if report.rule is None else []))
-st.dataframe(shown, hide_index=True, width="stretch", key="typology_table")
+st.dataframe(shown, hide_index=True, width="stretch", key="typology_table", placeholder="—")
 st.download_button("Download the assignments (CSV)", csv_bytes(shown),
                    file_name="typology.csv", mime="text/csv", key="typology_download", on_click="ignore")
 
@@ -130,7 +132,8 @@ if report.rule is not None:
         rows = [{"case": case, "profile": profile, "score": sum(made.values()),
                  "codes": ", ".join(f"{code} ({w:+g})" for code, w in made.items()) or "(none)"}
                 for case, per in report.rule.contributions.items() for profile, made in per.items()]
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="typology_contributions")
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="typology_contributions",
+            placeholder="—")
 
 if report.rule is not None:
     frame_rules = report.rule.cases
@@ -138,17 +141,17 @@ if report.rule is not None:
     if not borderline.empty:
         st.info(f"{len(borderline)} borderline case(s), between two types: read them with their runner-up.")
         st.dataframe(borderline.rename(columns={"rule_type": "leaning to", "runner_up": "or"}), hide_index=True,
-                     key="typology_borderline")
+                     key="typology_borderline", placeholder="—")
 
 if report.structures is not None and len(report.structures) > 1:
     st.subheader("Which structure the data supports")
-    st.dataframe(report.structures, hide_index=True, key="typology_structures")
+    st.dataframe(report.structures, hide_index=True, key="typology_structures", placeholder="—")
     st.caption("Clusters on code sets and on profile scores side by side: silhouette (within its own space), "
                "bootstrap stability (mean ARI of re-fits on resamples) and agreement with the rule types (ARI).")
 
 if report.crosstab is not None:
     st.subheader("Clusters against rule types")
-    st.dataframe(report.crosstab, key="typology_cluster_crosstab")
+    st.dataframe(report.crosstab, key="typology_cluster_crosstab", placeholder="—")
     st.caption(f"Adjusted Rand index, clusters vs rule types: {report.ari:.3f} (1 = the same grouping, "
                "0 = no better than chance). Each cluster is named after the rule type it shares most cases with.")
 
@@ -160,7 +163,7 @@ if compare_options:
     columns = [c for c in ("rule_type", "cluster_label") if frame[c].notna().any()]
     for column, place in zip(columns, st.columns(len(columns)), strict=True):
         result = compare_with(frame, cases, attr, column)
-        place.dataframe(result.table, key=f"typology_crosstab_{column}")
+        place.dataframe(result.table, key=f"typology_crosstab_{column}", placeholder="—")
         alike = f"{result.same} of {result.n} cases have the same value for type and {markdown_text(attr)}; " \
             if result.comparable else f"{result.n} cases; "
         place.caption(f"{column}: {alike}adjusted Rand index {result.ari:.3f}.")
@@ -170,10 +173,10 @@ if report.model is not None:
     description = report.description
     for cluster, size in description.sizes.items():
         label = frame.loc[frame["cluster"] == cluster, "cluster_label"].iloc[0]
-        with st.expander(f"Cluster {cluster} — {markdown_text(label)} ({size} cases)", expanded=cluster == 0):
+        with st.expander(markdown_text(cluster_title(cluster, label, size)), expanded=cluster == 0):
             codes = description.codes[description.codes["cluster"] == cluster].head(8)
             st.dataframe(codes.drop(columns="cluster").round(3), hide_index=True, width="stretch",
-                         key=f"typology_codes_{cluster}")
+                         key=f"typology_codes_{cluster}", placeholder="—")
             typical = description.typical[description.typical["cluster"] == cluster]
             st.caption("Most typical cases: " + ", ".join(
                 f"{markdown_text(r.case)} (silhouette {r.silhouette:.2f})" for r in typical.itertuples()))

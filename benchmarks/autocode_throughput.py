@@ -1,33 +1,46 @@
 """Rule auto-coding throughput on a generated corpus of about 1 M words (English and Russian).
 
-Side by side in one process, over the same transcripts:
+Side by side in one run, over the same transcripts (issue 17):
 
-  tokenizer   spaCy's blank tokenizer alone (same cache settings as the pipelines), fresh
-  naive regex one case-insensitive alternation of all the codebook's patterns' surface
-              forms over the raw turn texts, as an analyst would write by hand
-  first       Project.autocode on a fresh project: analysis (tokens, lemmas, sentences,
-              with a cold lemma cache) + matching + storing codings and the analysis cache
-  recode      Project.autocode again after a typical edit (one rule gains a pattern, another loses
-              one): analyses, and the matches of unchanged rules, come from the project's cache
-  rematch     the same with the rule-match cache emptied: every rule is matched again
-              (the worst case of a re-code: analyses cached, all rules changed)
+  floor        `re.findall(r"\\w+", text.lower())`: the floor for any token-level coder
+  plain coder  regex tokens + a warm per-form lemma dict + a first-word phrase index + a
+               3-token negation look-back, in plain Python: what a hand-written coder costs
+  tokenizer    spaCy's blank tokenizer alone, warm (what analysis cost before issue 17)
+  first        Project.autocode on a fresh project: analysis (tokens, lemmas, sentences,
+               with a cold lemma cache) + matching + storing codings and the analysis cache
+  recode       Project.autocode again after a typical edit (one rule gains a pattern, another loses
+               one): analyses, and the matches of unchanged rules, come from the project's cache
+  rematch      the same with the rule-match cache emptied: every rule is matched again
+               (the worst case of a re-code: analyses cached, all rules changed)
+
+`first`, `recode` and `rematch` run in a child process per code version: this checkout, and
+with `--baseline /tmp/old` the code of a `git worktree` of an earlier commit ("today's code"),
+so both load the same files and neither warms the other's caches. With `--natural`, the same for
+the 24 sample interviews replicated to the corpus size (real text, a small vocabulary).
+Seconds are wall time and CPU time of the measuring process (CPU time is steadier on a
+shared machine); the load average is printed.
 
 The corpus: respondent and interviewer turns resampled from the bundled synthetic interviews,
 with 15% of the words replaced by random words of the language (spaCy's English lookup
 lemmas; word forms from pymorphy3's Russian dictionary), so the vocabulary (and the lemma
 cache) is as large as a real corpus's, not just the samples'.
 
-    .venv/bin/python benchmarks/autocode_throughput.py [--words 1000000] [--codebook codebooks/migration.yaml]
+    git worktree add /tmp/old <commit>
+    .venv/bin/python benchmarks/autocode_throughput.py [--words 1000000] [--baseline /tmp/old] [--natural]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
 import random
 import re
 import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -103,108 +116,227 @@ def changed(codebook: Path) -> str:
     return edited[:start] + edited[j + 1:].lstrip()
 
 
-def surface_regex(book) -> re.Pattern:
-    forms = []
-    for rule in book.rules():
-        for pattern in [*rule.patterns, *rule.unless]:
-            words = [re.escape(w.rstrip("*")) + (r"\w*" if w.endswith("*") else "") for w in pattern.split()]
-            if words:
-                forms.append(r"\s+".join(words))
-        if rule.regex:
-            forms.append(rule.regex)
-    return re.compile(r"\b(?:" + "|".join(forms) + r")", re.IGNORECASE)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--words", type=int, default=1_000_000)
-    parser.add_argument("--codebook", type=Path, default=ROOT / "codebooks" / "migration.yaml")
-    args = parser.parse_args()
-    book = load_codebook(args.codebook)
-    tmp = Path(tempfile.mkdtemp(prefix="qc-bench-"))
-    try:
-        corpus = tmp / "corpus"
-        corpus.mkdir()
-        n_files, n_words = make_corpus(corpus, args.words)
-        project = Project.create(tmp / "bench.qcdb")
-        report = project.import_files([corpus])
-        assert report.ok, [r.message for r in report.failed]
+def natural_corpus(out: Path, target_words: int) -> tuple[int, int]:
+    """The 24 sample interviews, turn by turn and unchanged, replicated to `target_words`."""
+    sample = out.parent / "sample-natural.qcdb"
+    if not sample.exists():
+        build_sample_project(sample)
+    with Project.open(sample) as project:
         rows = project.transcripts()
-        texts = {name: project.transcript_text(name) for name in rows["transcript"]}
         langs = dict(zip(rows["transcript"], rows["language"], strict=True))
         turns = project.turns()
-        turn_texts = list(turns["text"])
+    by_name: dict[str, list[str]] = {}
+    for r in turns.itertuples():
+        by_name.setdefault(r.transcript, []).append(f"{r.speaker or 'Respondent'}: {' '.join(r.text.split())}")
+    words = files = 0
+    while words < target_words:
+        for name, said in by_name.items():
+            head = (f"---\ncase: NAT{files:05d}\nlanguage: {langs[name]}\nsynthetic: true\n"
+                    f"note: sample interview {name}, replicated for benchmarks\n---\n\n")
+            (out / f"nat{files:05d}.txt").write_text(head + "\n\n".join(said) + "\n", encoding="utf-8")
+            words += sum(len(t.split()) - 1 for t in said)
+            files += 1
+    return files, words
 
-        import spacy
 
-        results = []
+def measure(corpus: Path, codebook: Path, recode: bool) -> dict:
+    """First coding, re-coding and re-matching of a corpus with the qualcode on sys.path."""
+    import qualcode
 
-        # 1. The tokenizer alone, fresh, with the same cache size as the pipelines.
-        tokenizers = {}
-        for lang, code in (("en", "en"), ("ru", "ru")):
-            nlp = spacy.blank(code)
-            nlp.tokenizer.max_cache_size = 1_000_000
-            tokenizers[lang] = nlp.tokenizer
-        start = time.perf_counter()
-        n_tokens = sum(len(tokenizers[langs[name]](text)) for name, text in texts.items())
-        results.append(("tokenizer only (cold cache)", time.perf_counter() - start))
-        start = time.perf_counter()
-        sum(len(tokenizers[langs[name]](text)) for name, text in texts.items())
-        results.append(("tokenizer only (warm cache)", time.perf_counter() - start))
+    tmp = Path(tempfile.mkdtemp(prefix="qc-measure-"))
+    try:
+        project = Project.create(tmp / "bench.qcdb")
+        report = project.import_files(sorted(corpus.glob("*.txt")))
+        assert report.ok, [r.message for r in report.failed]
+        book = load_codebook(codebook)
+        out: dict = {"qualcode": str(Path(qualcode.__file__).parent)}
 
-        # 2. The naive regex over the raw turn texts.
-        rx = surface_regex(book)
-        start = time.perf_counter()
-        naive_hits = sum(1 for t in turn_texts for _ in rx.finditer(t))
-        results.append(("naive regex alternation", time.perf_counter() - start))
+        def timed(name: str, run_book) -> object:
+            w, c = time.perf_counter(), time.process_time()
+            run = project.autocode(run_book)
+            out[name] = (time.perf_counter() - w, time.process_time() - c)
+            return run
 
-        # 3. First coding: analysis with cold pipelines, matching, storing.
-        start = time.perf_counter()
-        first = project.autocode(book)
-        results.append(("first coding (analysis + match + store)", time.perf_counter() - start))
-
-        # 4. Re-coding with a changed codebook: analyses come from the cache.
-        book2 = loads(changed(args.codebook), str(args.codebook))
-        start = time.perf_counter()
-        second = project.autocode(book2)
-        results.append(("re-coding, changed codebook (cached analyses)", time.perf_counter() - start))
-        assert second.cached == len(texts) and second.analysed == 0
-
-        # 5. Worst case: every rule matched again over the cached analyses.
+        first = timed("first", book)
+        out["codings"] = first.total
+        if recode:
+            second = timed("recode", loads(changed(codebook), str(codebook)))
+            assert second.analysed == 0
         from sqlalchemy import delete
 
         from qualcode.store.schema import nlp_cache
 
         with project.engine.begin() as conn:
             conn.execute(delete(nlp_cache).where(nlp_cache.c.kind == "matches"))
-        start = time.perf_counter()
-        third = project.autocode(book)
-        results.append(("re-coding, all rules matched again (cached analyses)", time.perf_counter() - start))
-        assert third.cached == len(texts)
+        third = timed("rematch", book)
+        assert third.analysed == 0 and third.total == first.total
         project.close()
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return out
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
-        print(f"Python {platform.python_version()}, {platform.machine()}; corpus: {n_files} transcripts, "
-              f"{n_words:,} words ({n_tokens:,} tokens), half English, half Russian; codebook "
-              f"{book.name} v{book.version}: {sum(1 for _ in book.rules())} rules")
-        print(f"codings: first run {first.total:,}, re-code {second.total:,}; naive regex hits {naive_hits:,}")
-        print(f"first-run timings: {', '.join(f'{k} {v:.2f}s' for k, v in first.timings.items())}")
-        print(f"re-code timings:   {', '.join(f'{k} {v:.2f}s' for k, v in second.timings.items())}")
-        print(f"re-match timings:  {', '.join(f'{k} {v:.2f}s' for k, v in third.timings.items())}")
+
+def in_child(tree: Path | None, corpus: Path, codebook: Path, recode: bool = True) -> dict:
+    """`measure` in a fresh Python process, with `tree`'s qualcode first on the path."""
+    env = dict(os.environ)
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree)
+    else:
+        env["PYTHONPATH"] = str(ROOT)  # this checkout, not whatever the environment has installed
+    cmd = [sys.executable, __file__, "--measure", str(corpus), "--codebook", str(codebook)]
+    if not recode:
+        cmd.append("--no-recode")
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"measuring with {tree or 'this checkout'} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def plain_coder(book, texts: dict[str, str], langs: dict[str, str]) -> tuple[float, int]:
+    """A hand-written coder: regex tokens, a warm per-form lemma dict, phrases indexed by their
+    first word (exact forms/lemmas; prefixes by startswith), negation cues in the 3 tokens before."""
+    from qualcode.nlp import pipeline
+
+    word = re.compile(r"\w+(?:'\w+)?|[^\w\s]")
+    index: dict[str, dict[str, list[list]]] = {}
+    cues: dict[str, set[str]] = {}
+    lemma_of: dict[str, dict[str, str]] = {}
+    for lang in {langs[n] for n in texts}:
+        nlp = pipeline(lang)
+        cues[lang] = {c.lower() for c in book.negation[lang].cues}
+        idx = index.setdefault(lang, {})
+        for rule in book.rules(lang):
+            for pattern in rule.patterns:
+                words = nlp.pattern(pattern)
+                if not words or not words[0].keys:
+                    continue
+                for k in words[0].keys:
+                    idx.setdefault(k, []).append(words[1:])
+        table = lemma_of.setdefault(lang, {})
+        for name, text in texts.items():  # warm: every form's lemma known before timing
+            if langs[name] == lang:
+                for f in word.findall(text.lower()):
+                    if f not in table:
+                        table[f] = nlp.lemma(f).split("|", 1)[0]
+    hits = 0
+    start = time.process_time()
+    for name, text in texts.items():
+        lang = langs[name]
+        table, idx, neg = lemma_of[lang], index[lang], cues[lang]
+        forms = word.findall(text.lower())
+        lemmas = [table.get(f, f) for f in forms]
+        for i, (f, lem) in enumerate(zip(forms, lemmas, strict=True)):
+            cands = idx.get(lem) or idx.get(f)
+            if not cands:
+                continue
+            for rest in cands:
+                for j, w in enumerate(rest, start=i + 1):
+                    if j >= len(forms):
+                        break
+                    if w.prefix is not None:
+                        if not (forms[j].startswith(w.prefix) or lemmas[j].startswith(w.prefix)):
+                            break
+                    elif forms[j] not in w.keys and lemmas[j] not in w.keys:
+                        break
+                else:
+                    if not any(x in neg for x in forms[max(0, i - 3):i]):
+                        hits += 1
+    return time.process_time() - start, hits
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--words", type=int, default=1_000_000)
+    parser.add_argument("--codebook", type=Path, default=ROOT / "codebooks" / "migration.yaml")
+    parser.add_argument("--baseline", type=Path, help="a worktree of an earlier commit: today's code, side by side")
+    parser.add_argument("--natural", action="store_true", help="also the sample interviews replicated")
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--no-recode", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.codebook, not args.no_recode)))
+        return
+    book = load_codebook(args.codebook)
+    tmp = Path(tempfile.mkdtemp(prefix="qc-bench-"))
+    load_before = os.getloadavg()
+    try:
+        corpus = tmp / "corpus"
+        corpus.mkdir()
+        n_files, n_words = make_corpus(corpus, args.words)
+        project = Project.create(tmp / "texts.qcdb")
+        assert project.import_files(sorted(corpus.glob("*.txt"))).ok
+        rows = project.transcripts()
+        texts = {name: project.transcript_text(name) for name in rows["transcript"]}
+        langs = dict(zip(rows["transcript"], rows["language"], strict=True))
+        project.close()
+        words_of = {lang: sum(len(t.split()) for n, t in texts.items() if langs[n] == lang) for lang in ("en", "ru")}
+
+        def per_lang(fn) -> dict[str, float]:
+            """CPU seconds of fn(texts of one language), per language."""
+            out = {}
+            for lang in ("en", "ru"):
+                sub = {n: t for n, t in texts.items() if langs[n] == lang}
+                start = time.process_time()
+                fn(sub)
+                out[lang] = time.process_time() - start
+            return out
+
+        table: list[tuple[str, dict[str, float]]] = []
+        floor_rx = re.compile(r"\w+")
+        table.append(("`re.findall(r\"\\w+\", text.lower())`: the floor",
+                      per_lang(lambda sub: [floor_rx.findall(t.lower()) for t in sub.values()])))
+        plain = {lang: plain_coder(book, {n: t for n, t in texts.items() if langs[n] == lang}, langs)[0]
+                 for lang in ("en", "ru")}
+        table.append(("plain-Python coder: regex tokens + lemma dict + phrase index + 3-token negation, warm",
+                      plain))
+
+        import spacy
+
+        tokenizers = {lang: spacy.blank(lang).tokenizer for lang in ("en", "ru")}
+        for lang in tokenizers:
+            tokenizers[lang].max_cache_size = 1_000_000
+        per_lang(lambda sub: [tokenizers[langs[n]](t) for n, t in sub.items()])
+        table.append(("spaCy's blank tokenizer alone, 1 M cache, warm",
+                      per_lang(lambda sub: [tokenizers[langs[n]](t) for n, t in sub.items()])))
+
+        # One language per child run, so that each figure is one language's.
+        for lang in ("en", "ru"):
+            (corpus / lang).mkdir()
+        for f in corpus.glob("*.txt"):
+            lang = "en" if "language: en" in f.read_text(encoding="utf-8")[:200] else "ru"
+            f.rename(corpus / lang / f.name)
+        results = {}
+        for code, tree in ([("today's code", args.baseline)] if args.baseline else []) + [("issue 17", None)]:
+            for lang in ("en", "ru"):
+                results[(code, f"generated, {lang}")] = (in_child(tree, corpus / lang, args.codebook), words_of[lang])
+        if args.natural:
+            natural = tmp / "natural"
+            natural.mkdir()
+            _files, nat_words = natural_corpus(natural, args.words)
+            for code, tree in ([("today's code", args.baseline)] if args.baseline else []) + [("issue 17", None)]:
+                results[(code, "natural (24 samples replicated)")] = (
+                    in_child(tree, natural, args.codebook, recode=False), nat_words)
+        load_after = os.getloadavg()
+
+        print(f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores; load average "
+              f"{load_before[0]:.2f} before, {load_after[0]:.2f} after; corpus: {n_files} transcripts, "
+              f"{n_words:,} words (en {words_of['en']:,}, ru {words_of['ru']:,}); codebook {book.name} "
+              f"v{book.version}: {sum(1 for _ in book.rules())} rules")
         print()
-        tok = results[0][1]
-        print("| stage | seconds | words/s | × tokenizer (cold) |\n|---|---:|---:|---:|")
-        for name, secs in results:
-            print(f"| {name} | {secs:.2f} | {n_words / secs:,.0f} | {secs / tok:.2f} |")
-        first_t, recode_t, naive_t = results[3][1], results[4][1], results[2][1]
+        print("| path (generated corpus, one core, CPU time) | English words/s | Russian words/s |\n|---|---:|---:|")
+        for name, secs in table:
+            print(f"| {name} | {words_of['en'] / secs['en']:,.0f} | {words_of['ru'] / secs['ru']:,.0f} |")
         print()
-        print(f"first coding / tokenizer-only: {first_t / tok:.2f}x (target <= 1.5)")
-        print(f"first coding / re-coding: {first_t / recode_t:.1f}x (target >= 10)")
-        print(f"re-coding vs naive regex: {naive_t / recode_t:.1f}x faster (target > 1)")
-        rematch_t = results[5][1]
-        print(f"worst-case re-coding (all rules): {first_t / rematch_t:.1f}x faster than first coding, "
-              f"{naive_t / rematch_t:.1f}x faster than the naive regex")
-        print(f"peak RSS: {peak_mb:,.0f} MB (target < 2048)")
+        print("| code | corpus | stage | wall s | CPU s | words/s (wall) | words/s (CPU) | codings | peak RSS MB |")
+        print("|---|---|---|---:|---:|---:|---:|---:|---:|")
+        for (code, label), (res, words) in results.items():
+            for stage in ("first", "recode", "rematch"):
+                if stage not in res:
+                    continue
+                wall, cpu = res[stage]
+                print(f"| {code} | {label} | {stage} | {wall:.2f} | {cpu:.2f} | {words / wall:,.0f} | "
+                      f"{words / cpu:,.0f} | {res['codings']:,} | {res['peak_mb']:,.0f} |")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

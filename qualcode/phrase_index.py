@@ -120,8 +120,13 @@ class PhraseIndex:
             return {}
         lemma = lemma.astype(np.int64)
         lower = lower.astype(np.int64)
-        words_of = [self._words(s) for s in strings]
-        hits_of = [self._hits(s) for s in strings]
+        # Per distinct string, from the caches (a C-level map; misses are filled in after).
+        words_of = list(map(self._word_cache.get, strings))
+        hits_of = list(map(self._hit_cache.get, strings))
+        for i in [i for i, w in enumerate(words_of) if w is None]:
+            words_of[i] = self._words(strings[i])
+        for i in [i for i, h in enumerate(hits_of) if h is None]:
+            hits_of[i] = self._hits(strings[i])
         counts = np.fromiter(map(len, hits_of), dtype=np.int64, count=n_str)
         if not counts.any():
             return {}

@@ -123,3 +123,32 @@ def test_imports_and_recodes_from_the_browser_name_the_coder(tmp_path: Path, mon
         log = p.audit()
     assert log[["actor", "action", "target"]].values.tolist()[::-1][:2] == [["lead", "import", "kz03"],
                                                                            ["lead", "recode", "1"]]
+
+
+def test_codebook_page_fields_follow_the_store_unless_typed_into(coded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Streamlit keeps a keyed field's text when the code changes under it: the page refills
+    untouched fields from the store, and refuses an edit typed over someone else's change."""
+    app = start(coded, monkeypatch, "codebook", coder="dana")
+    app.selectbox(key="codebook_code").set_value("push.family").run()
+    with Project.open(coded) as p:  # another owner describes the code meanwhile
+        p.set_code("push.family", description="Family reasons to leave", actor="aigerim")
+    app.run()  # any rerun of this page (another click)
+    assert app.text_area(key="codebook_description_push.family").value == "Family reasons to leave"
+    app.color_picker(key="codebook_color_push.family").pick("#112233")
+    app.button(key="codebook_describe").click().run()
+    assert not app.error, [e.value for e in app.error]
+    with Project.open(coded) as p:
+        row = p.codes().set_index("code").loc["push.family"]
+    assert (row["description"], row["color"]) == ("Family reasons to leave", "#112233")
+
+    app.text_area(key="codebook_description_push.family").input("Kin and family").run()  # typed, not saved
+    with Project.open(coded) as p:
+        p.set_code("push.family", description="Family, kin and obligations", actor="aigerim")
+    app.run()
+    assert "Someone else changed 'push.family'" in plain(app.warning[0].value)
+    assert app.text_area(key="codebook_description_push.family").value == "Kin and family"  # their text is kept
+    app.button(key="codebook_describe").click().run()
+    assert "[E550]" in plain(app.error[0].value)
+    assert app.text_area(key="codebook_description_push.family").value == "Family, kin and obligations"
+    with Project.open(coded) as p:
+        assert p.codes().set_index("code").loc["push.family", "description"] == "Family, kin and obligations"

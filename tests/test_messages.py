@@ -103,3 +103,26 @@ def test_the_project_page_says_what_to_tick_for_a_changed_file(sample_copy: Path
     assert errors and "new version" in errors[0] and not FLAG.search(errors[0]) and "`" not in errors[0]
     cells = next(d.value for d in app.dataframe if "message" in d.value.columns)["message"]
     assert not any(FLAG.search(m) or "`" in m for m in cells), list(cells)
+
+
+def test_the_pages_own_words_name_no_command_and_no_flag() -> None:
+    """What the pages write themselves (info, warnings, captions, help) names app actions: a
+    static look at every string they pass to Streamlit's message and text calls."""
+    import ast
+
+    said = ("info", "warning", "error", "success", "caption", "markdown", "toast", "write")
+    found = []
+    for path in sorted((ROOT / "qualcode" / "ui").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            texts = [k.value for k in node.keywords if k.arg == "help"]
+            if node.func.attr in said:
+                texts += node.args[:1]
+            for text in texts:
+                for part in ast.walk(text):
+                    if isinstance(part, ast.Constant) and isinstance(part.value, str) and (
+                            FLAG.search(part.value) or re.search(r"`qualcode\b|\bqualcode (init|import|code|codings)\b",
+                                                                 part.value)):
+                        found.append(f"{path.relative_to(ROOT)}:{part.lineno}: {part.value[:80]}")
+    assert found == [], found

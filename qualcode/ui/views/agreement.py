@@ -23,8 +23,8 @@ humans = sorted(set(codings["coder"].dropna()))
 machines = [f"origin:{o}" for o in ("rule", "model") if (codings["origin"] == o).any()]
 options = humans + machines
 if len(options) < 2:
-    st.info("Agreement needs two coders. Import a second coder's codings (`qualcode codings import PROJECT "
-            "their.csv --coder NAME`, or their copy of the project file), or code by hand under another name.")
+    st.info("Agreement needs two coders. Code some interviews on the **Code** page under a second name (the "
+            "sidebar's **Coder** field), or review suggestions on the **Review** page as that coder.")
     st.stop()
 
 with st.form("agreement_options"):

@@ -15,7 +15,7 @@ project = state.project()
 st.title("Analyze")
 codings = project.codings()
 if codings.empty:
-    st.info("No codings yet: code the project first (Auto-code page, or `qualcode code`).")
+    st.info("No codings yet: code the project first (**Auto-code** page, or by hand on the **Code** page).")
     st.stop()
 
 accepted_only = st.toggle("Accepted codings only (leave suggestions out)", key="analyze_accepted",

@@ -27,7 +27,7 @@ project = state.project()
 st.title("Code")
 table = project.transcripts()
 if table.empty:
-    st.info("No transcripts yet. Import some with `qualcode import PROJECT FILES...`.")
+    st.info("No transcripts yet. Import some on the **Project** page (**Import transcripts**).")
     st.stop()
 names = table["transcript"].tolist()
 info = table.set_index("transcript")

@@ -12,7 +12,7 @@ project = state.project()
 st.title("Transcripts")
 table = project.transcripts()
 if table.empty:
-    st.info("No transcripts yet. Import some with `qualcode import PROJECT FILES...`.")
+    st.info("No transcripts yet. Import some on the **Project** page (**Import transcripts**).")
     st.stop()
 st.caption(f"{count(len(table), 'transcript')}, {count(int(table['words'].sum()), 'word')}, "
            f"{count(int(table['turns'].sum()), 'turn')}.")

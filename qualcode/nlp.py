@@ -1,10 +1,12 @@
 """Language pipelines: tokens, lemmas and sentences, analysed once and cached.
 
 One pipeline per language, built on `spacy.blank` (no trained model can be
-installed here):
+installed here). Tokens are spaCy's (the blank pipeline's tokenizer rules) without spaCy on the hot path:
+`qualcode.tokens` splits each distinct whitespace chunk once (plain words and "word," by
+regex, anything else by spaCy's tokenizer) and lays a transcript's tokens out with numpy. Lemmas:
 
-- English: spaCy's tokenizer and the lowercase lookup lemmas of spacy-lookups-data.
-- Russian: spaCy's tokenizer and pymorphy3's most probable lemma, looked up once per
+- English: the lowercase lookup lemmas of spacy-lookups-data.
+- Russian: pymorphy3's most probable lemma, looked up once per
   word form and kept in a form -> lemma cache (pymorphy3 takes about 50 µs a word;
   a dict lookup about 2 µs). `ё` is folded to `е` in forms and lemmas.
 - Kazakh: spaCy 3.8 has no Kazakh language class; the Kyrgyz one (also Turkic

@@ -39,7 +39,7 @@ from qualcode import Project
 from qualcode.suggest import learn
 from qualcode.suggest.estimator import kappa_of
 from qualcode.suggest.evaluation import choose, to_turns, turn_ids
-from qualcode.suggest.features import FAMILIES
+from qualcode.suggest.features import ALL_FAMILIES, FAMILIES
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = ["gold", "gold2", "gold4"]
@@ -117,7 +117,8 @@ def evaluate(prep: learn.Prepared, train: list[str], families=FAMILIES, seed: in
     test = test if test is not None else [t for t in prep.dec.coded if t not in set(train)]
     te = np.isin(names, test)
     variant = variant or {}
-    pipe = learn.make_pipeline(families=families, seed=seed, pooled=variant.get("pooled", learn.POOLED),
+    pipe = learn.make_pipeline(families=variant.get("families", families), seed=seed,
+                               pooled=variant.get("pooled", learn.POOLED),
                                turn_rules=variant.get("turn_rules", learn.POOLED))
     if "lexical_weight" in variant:
         pipe.named_steps["model"].set_params(lexical_weight=variant["lexical_weight"])
@@ -138,7 +139,8 @@ def evaluate(prep: learn.Prepared, train: list[str], families=FAMILIES, seed: in
 
 # --compare: the shipped model against the pooled variant (qualcode.suggest.estimator_pooled),
 # with and without per-code word features, and the turn-level rule features on their own.
-VARIANTS = {"per code (default)": {}, "per code + turn rules": {"turn_rules": True},
+VARIANTS = {"per code (default)": {}, "per code + question context": {"families": ALL_FAMILIES},
+            "per code + turn rules": {"turn_rules": True},
             "pooled + turn rules": {"pooled": True, "turn_rules": True},
             "pooled + turn rules, no words": {"pooled": True, "turn_rules": True, "lexical_weight": 0.0}}
 
@@ -170,6 +172,7 @@ def ablation(prep: learn.Prepared, k: int, splits: int) -> None:
     print("|---|---|---|---|")
     variants = [("all", FAMILIES)] + [(f"without {f}", tuple(x for x in FAMILIES if x != f)) for f in FAMILIES]
     variants.append(("rules + role only", ("rule", "role")))
+    variants.append(("with context (the question before)", ALL_FAMILIES))
     for label, fams in variants:
         pools = {s: Pool() for s in ("model", "suggestion")}
         for i in range(splits):

@@ -64,10 +64,19 @@ def rule_kappa(Y: np.ndarray, R: np.ndarray) -> np.ndarray:
 # (tests/data/gold, gold2, gold4) a margin of 0.05 left the suggestion 0.01 below the rules at 12
 # training interviews, 0.2 within 0.002 of them (benchmarks/suggest_learning_curve.py).
 MARGIN = 0.2
+# And how many coded units (sentences) a code needs in the training data before its model may
+# replace the rules at all: TRUST times the model's `min_positive` (5, so 10). On the tuning sets,
+# with the codebook's rules at turn-level kappa 0.73, every code the margin alone handed to the
+# model at 8 or 12 training interviews had fewer than 10 and was lost on the new interviews
+# (suggestion 0.003-0.005 below the rules at 8); with 10 the suggestion equals the rules at
+# every point of the curve (BENCHMARKS.md).
+TRUST = 2
 
 
-def choose(model: object, Y: np.ndarray, R: np.ndarray, turns: np.ndarray, margin: float = MARGIN) -> np.ndarray:
-    """Per code, True where the fitted model beat the rules on its training data (see module docstring).
+def choose(model: object, Y: np.ndarray, R: np.ndarray, turns: np.ndarray, margin: float = MARGIN,
+           min_trust: int | None = None) -> np.ndarray:
+    """Per code, True where the fitted model beat the rules on its training data (see module docstring)
+    and learnt from at least `min_trust` coded units (default: TRUST x the model's `min_positive`).
 
     Both are judged at turn level, where the tool is judged: the model by its calibrated
     out-of-fold probabilities at its threshold, the rules by the rule codings, against the
@@ -78,7 +87,9 @@ def choose(model: object, Y: np.ndarray, R: np.ndarray, turns: np.ndarray, margi
     use = np.zeros(Y.shape[1], dtype=bool)
     _, t = np.unique(turns, return_inverse=True)
     n = int(t.max()) + 1 if len(t) else 0
-    for j in np.flatnonzero(model.has_model_):
+    if min_trust is None:
+        min_trust = TRUST * model.min_positive
+    for j in np.flatnonzero(model.has_model_ & (model.n_positive_ >= min_trust)):
         known = (Y[:, j] >= 0) & ~np.isnan(model.oof_[:, j])
         if not known.any():
             continue

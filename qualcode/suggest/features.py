@@ -17,6 +17,10 @@ Feature families, each a prefix of the feature name, so an explanation reads as 
 - `lang`   the language (`lang:kk`)
 - `char`   for Kazakh only (no lemmatiser here), character 3-5-grams of word forms (`c:жұм`),
   which stand in for stems of an agglutinative language.
+- `context` the interviewer's question before the unit: its lemmas (`q:уехать`) and the codes
+  whose rules hit it (`qc:push.unemployment`), because an answer is often coded for what was
+  asked ("Why did you leave?") while its own words name nothing a rule knows. Read from the
+  units transformed together (whole transcripts), like `turn_rules`.
 
 `UnitFeatures` is a scikit-learn transformer: `fit` builds a sorted vocabulary, `transform`
 gives a binary CSR matrix. It holds nothing but the vocabulary and its parameters, both plain
@@ -25,6 +29,7 @@ data, so a trained model is stored without pickle (qualcode.suggest.storage).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -33,9 +38,12 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
+# The families the shipped model uses; `context` is measured (BENCHMARKS.md) and on demand only.
 FAMILIES: tuple[str, ...] = ("lemma", "bigram", "rule", "role", "lang", "char")
+ALL_FAMILIES: tuple[str, ...] = (*FAMILIES, "context")
 PREFIX = {"w": "lemma", "b": "bigram", "r": "rule", "rn": "rule", "rd": "rule", "rc": "rule", "rnc": "rule",
-          "rdc": "rule", "trc": "rule", "trnc": "rule", "trdc": "rule", "role": "role", "lang": "lang", "c": "char"}
+          "rdc": "rule", "trc": "rule", "trnc": "rule", "trdc": "rule", "role": "role", "lang": "lang", "c": "char",
+          "q": "context", "qc": "context"}
 
 
 @dataclass
@@ -83,6 +91,24 @@ def unit_features(unit: Unit, families: Sequence[str], char_ngrams: tuple[int, i
     return out
 
 
+def _questions(units: Sequence[Unit]) -> list[set[str]]:
+    """Per unit, the `context` features of the last interviewer turn before its own turn."""
+    turns: dict[str, dict[int, set[str]]] = {}
+    for u in units:
+        if u.role != "interviewer":
+            continue
+        feats = turns.setdefault(u.transcript, {}).setdefault(u.turn, set())
+        feats.update("q:" + w for w in u.lemmas if _is_word(w))
+        feats.update("qc:" + r.split(":", 1)[1] for r in u.rules if r.startswith(("rc:", "rnc:", "rdc:")))
+    order = {name: sorted(by_turn) for name, by_turn in turns.items()}
+    out: list[set[str]] = []
+    for u in units:
+        asked = order.get(u.transcript, [])
+        i = bisect_left(asked, u.turn) - 1  # the interviewer turn strictly before this one
+        out.append(turns[u.transcript][asked[i]] if i >= 0 else set())
+    return out
+
+
 class UnitFeatures(TransformerMixin, BaseEstimator):
     """Units to a binary feature matrix.
 
@@ -116,12 +142,15 @@ class UnitFeatures(TransformerMixin, BaseEstimator):
                     "t" + r for r in u.rules if r.startswith(("rc:", "rnc:", "rdc:")))
             for u, feats in zip(units, sets, strict=True):
                 feats.update(turn[(u.transcript, u.turn)])
+        if "context" in fams:
+            for feats, question in zip(sets, _questions(units), strict=True):
+                feats.update(question)
         return sets
 
     def fit(self, units: Sequence[Unit], y: object = None) -> UnitFeatures:
-        unknown = [f for f in self.families if f not in FAMILIES]
+        unknown = [f for f in self.families if f not in ALL_FAMILIES]
         if unknown:
-            raise ValueError(f"unknown feature families {unknown}; use some of {', '.join(FAMILIES)}")
+            raise ValueError(f"unknown feature families {unknown}; use some of {', '.join(ALL_FAMILIES)}")
         df: dict[str, int] = {}
         for feats in self._sets(units):
             for f in feats:
@@ -133,7 +162,7 @@ class UnitFeatures(TransformerMixin, BaseEstimator):
     def _values(self) -> np.ndarray:
         """Each vocabulary feature's value when present (text_weight for text features, else 1)."""
         if getattr(self, "_values_for", None) is not self.vocabulary_:
-            text = ("w:", "b:", "c:")
+            text = ("w:", "b:", "c:", "q:")
             self._value = np.array([self.text_weight if f.startswith(text) else 1.0 for f in self.vocabulary_],
                                    dtype=np.float32)
             self._values_for = self.vocabulary_
@@ -173,5 +202,5 @@ def describe(feature: str) -> str:
         "rdc": f"a rule for {value} (dropped)", "trc": f"a rule for {value} in the turn",
         "trnc": f"a rule for {value} in the turn (negated)", "trdc": f"a rule for {value} in the turn (dropped)",
         "role": f"{value} speaking", "lang": f"language {value}",
-        "c": f"letters '{value}'",
+        "c": f"letters '{value}'", "q": f"asked: '{value}'", "qc": f"asked about {value}",
     }.get(kind, feature)

@@ -35,12 +35,8 @@ def test_pages_toggle_and_popup_are_shown_whole(browser, app_server) -> None:
         titles = [t for t in titles if t in ORDER]
         assert titles == ORDER, links
 
-        toggle = page.get_by_test_id("stCheckbox").filter(has_text="suggestions").first
-        toggle.wait_for(timeout=30_000)
-        cut = toggle.evaluate("""node => [...node.querySelectorAll('*')].filter(
-            e => getComputedStyle(e).textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1)
-            .map(e => [e.innerText, e.scrollWidth, e.clientWidth])""")
-        assert cut == [], cut  # the whole label, not "Show s…"
+        page.get_by_test_id("stCheckbox").filter(has_text="suggestions").first.wait_for(timeout=30_000)
+        assert cut_labels(page) == []  # the whole label, not "Show s…"
 
         # The last highlight of the transcript, scrolled to the bottom of the workbench's own box.
         page.locator(ROOT_SEL).evaluate("root => { root.scrollTop = root.scrollHeight; }")
@@ -52,6 +48,18 @@ def test_pages_toggle_and_popup_are_shown_whole(browser, app_server) -> None:
         seen = page.locator(ROOT_SEL).bounding_box()
         box = popup.bounding_box()
         assert box["y"] >= seen["y"] - 1 and box["y"] + box["height"] <= seen["y"] + seen["height"] + 1, (box, seen)
+        for path in ("/review", "/autocode", "/analyze", "/export"):  # pages with tick boxes and toggles
+            page.goto(app_server.at(path), wait_until="domcontentloaded")
+            page.get_by_test_id("stCheckbox").first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)  # the columns settle after the first draw
+            assert cut_labels(page) == [], path
         assert errors == []
     finally:
         page.close()
+
+
+def cut_labels(page) -> list:
+    """The tick box and toggle labels shown cut short with "…", as [text, needed, shown] widths."""
+    return page.evaluate("""() => [...document.querySelectorAll('[data-testid="stCheckbox"] *')].filter(
+        e => getComputedStyle(e).textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1)
+        .map(e => [e.innerText, e.scrollWidth, e.clientWidth])""")

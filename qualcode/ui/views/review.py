@@ -34,8 +34,9 @@ rules = b.multiselect("Rules", sorted(queue["rule"].dropna().unique()), key="rev
 transcripts = c.multiselect("Transcripts", sorted(queue["transcript"].unique()), key="review_transcripts")
 d, e = st.columns([3, 2])
 low, high = d.slider("Confidence", 0.0, 1.0, (0.0, 1.0), 0.05, key="review_confidence")
-no_confidence = e.checkbox("Include suggestions without a confidence (rule codings have none)", value=True,
-                           key="review_no_confidence")
+# A short label (a long one is cut to "…" in its column); the why is in the help.
+no_confidence = e.checkbox("Include those without a confidence", value=True, key="review_no_confidence",
+                           help="Rule codings have no confidence; model suggestions do.")
 f, g = st.columns([3, 2])
 origins = f.multiselect("Origin", sorted(queue["origin"].unique()), key="review_origins",
                         help="rule: a codebook rule; model: learned from a coder's own coding")

@@ -274,9 +274,9 @@ def _in_process(matchers: dict[str, Matcher], items, progress: Progress | None):
 _WORKER: dict[str, Matcher] = {}
 
 
-def _worker_init(book: Codebook) -> None:
+def _worker_init(book: Codebook, langs: list[str]) -> None:
     _WORKER.clear()
-    _WORKER.update(compile_rules(book))
+    _WORKER.update(compile_rules(book, langs))  # only the languages of this corpus: each costs a load
 
 
 def _worker_code(item) -> tuple[list[Proposed], bytes | None, bytes | None]:
@@ -289,7 +289,8 @@ def _in_pool(book: Codebook, items, workers: int, progress: Progress | None):
     # is what makes nlp.pipe(n_process=2) slower than one process (ARCHITECTURE.md).
     STARTED["pool"] += 1
     out = []
-    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(book,)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
+                             initargs=(book, sorted({item[1] for item in items}))) as pool:
         for n, result in enumerate(pool.map(_worker_code, items, chunksize=8), start=1):
             out.append(result)
             if progress:

@@ -362,13 +362,14 @@ def apply_action(project: Project, op: Mapping[str, Any], coder: str | None) -> 
         raise QualcodeError("E707", coding=coding_id)
     if action in ("accept", "reject"):
         project.review_coding(coding_id, "accepted" if action == "accept" else "rejected", name)
-        return Step(f"{action} {before['code']} ({before['origin']})", coding_id, [("restore", before)])
+        return Step(f"{action} {before['code']} ({before['origin']})", coding_id,
+                    [("restore", _expecting(project, coding_id, before))])
     if action == "delete":
         snap = project.delete_coding(coding_id, coder=name)
         return Step(f"remove {before['code']}", coding_id, [("restore", snap)])
     if action == "memo":
         snap = project.update_coding(coding_id, memo=str(op.get("memo") or ""), coder=name)
-        return Step(f"memo on {before['code']}", coding_id, [("restore", snap)])
+        return Step(f"memo on {before['code']}", coding_id, [("restore", _expecting(project, coding_id, snap))])
     code = str(op.get("code") or "")
     if before["origin"] in MACHINE_ORIGINS:
         with project.engine.connect() as conn:
@@ -376,9 +377,25 @@ def apply_action(project: Project, op: Mapping[str, Any], coder: str | None) -> 
         project.review_coding(coding_id, "rejected", name)
         new_id = project.add_coding(before["transcript"], code, before["start_offset"], before["end_offset"],
                                     coder=name)
-        return Step(f"recode {before['code']} → {code}", new_id, [("delete", new_id), ("restore", before)])
+        return Step(f"recode {before['code']} → {code}", new_id,
+                    [("delete", new_id), ("restore", _expecting(project, coding_id, before))])
     snap = project.update_coding(coding_id, code=code, coder=name)
-    return Step(f"recode {before['code']} → {code}", coding_id, [("restore", snap)])
+    return Step(f"recode {before['code']} → {code}", coding_id, [("restore", _expecting(project, coding_id, snap))])
+
+
+def _state(snap: Mapping[str, Any] | None) -> list[Any] | None:
+    """What another session may change in a coding this session acted on (a review, a merge).
+    Not its time stamp: this session's own undos put codings back with a new one."""
+    if snap is None:
+        return None
+    return [snap["code"], snap["status"], snap["reviewer"], snap["memo"]]
+
+
+def _expecting(project: Project, coding_id: int, snap: dict[str, Any]) -> dict[str, Any]:
+    """The undo snapshot, with the coding's state right after the action: an undo puts the
+    coding back only if nobody changed it since (another coder's review, an owner's merge)."""
+    with project.engine.connect() as conn:
+        return {**snap, "_expect": _state(snapshot(conn, coding_id))}
 
 
 def undo(project: Project, steps: list[Step], coder: str | None) -> Step:
@@ -391,6 +408,14 @@ def undo(project: Project, steps: list[Step], coder: str | None) -> Step:
         raise QualcodeError("E737")
     name = coder_name(coder)
     step = steps.pop()
+    with project.engine.connect() as conn:  # checked first, so a refused undo changes nothing
+        for kind, value in step.undo:
+            if kind == "restore" and value.get("_expect") is not None:
+                current = snapshot(conn, value["id"])
+                if _state(current) != value["_expect"]:
+                    raise QualcodeError("E555", label=step.label, coding=value["id"], now="removed" if current is None
+                                        else f"code {current['code']}, {current['status']}"
+                                        + (f" by {current['reviewer']}" if current["reviewer"] else ""))
     for kind, value in step.undo:
         if kind == "delete":
             project.delete_coding(value, coder=name)

@@ -422,6 +422,10 @@ class Errors:
         "{file}: not saved: the codebook file changed since you opened it here (someone else saved it at "
         "{when}). Nothing was overwritten. Fix: copy your edit, reload the file, and apply it again."
     )
+    E555 = (
+        "Not undone: '{label}': coding {coding} was changed in another session since (now: {now}); undoing "
+        "would overwrite that change. Nothing was changed, and your action stays as it is."
+    )
 
     # Hostile or broken input: bounded work, nothing changed silently (E950-E969)
     E950 = (

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import update
 
-from qualcode import Project, conflicts
+from qualcode import Project, coding, conflicts
 from qualcode.cli import cli
 from qualcode.errors import QualcodeError
 from qualcode.store.schema import codes
@@ -247,3 +247,32 @@ def test_two_code_edits_at_the_same_instant_one_is_refused(db) -> None:
         other.join()
         assert outcome == ["E550"]
         assert second.codes().set_index("code").loc["push.family", "name"] == "Family ties"
+
+
+def test_an_undo_never_overwrites_a_change_made_since_in_another_session(db) -> None:
+    location = db.new()
+    with Project.create(location) as p:
+        p.import_files([KZ03], actor="lead")
+        p.autocode(CODEBOOK, actor="lead")
+    with Project.open(location) as mine, Project.open(location) as theirs:
+        rule = int(mine.codings(["kz03"], origin="rule")["id"].iloc[0])
+        steps = [coding.apply_action(mine, {"action": "accept", "id": rule}, "aigerim")]
+        theirs.review_coding(rule, "rejected", "dana")  # another coder, meanwhile
+        with pytest.raises(QualcodeError) as err:
+            coding.undo(mine, steps, "aigerim")
+        assert err.value.code == "E555" and "rejected by dana" in str(err.value)
+        row = mine.codings(["kz03"]).set_index("id").loc[rule]
+        assert row["status"] == "rejected"
+
+        text = mine.transcript_text("kz03")
+        start = text.index("Байзакском")
+        own = mine.add_coding("kz03", "push.family", start, start + 10, coder="aigerim")
+        steps = [coding.apply_action(mine, {"action": "memo", "id": own, "memo": "см. отца"}, "aigerim")]
+        theirs.merge_codes("push.family", "push.unemployment", actor="lead")  # an owner, meanwhile
+        with pytest.raises(QualcodeError, match="E555"):
+            coding.undo(mine, steps, "aigerim")
+        assert mine.codings(["kz03"]).set_index("id").loc[own, "code"] == "push.unemployment"
+        # Nobody else in between: the undo goes through.
+        steps = [coding.apply_action(mine, {"action": "memo", "id": own, "memo": "второй"}, "aigerim")]
+        coding.undo(mine, steps, "aigerim")
+        assert mine.codings(["kz03"]).set_index("id").loc[own, "memo"] == "см. отца"

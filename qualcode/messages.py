@@ -49,6 +49,8 @@ APP: dict[str, tuple[tuple[str, str], ...]] = {
     "E730": ((r"\(Coder, in the sidebar; `coder=` in Python\)", "(**Coder**, in the sidebar)"),),
     "E744": ((r"Confirm the deletion to go ahead \(confirm=True\); the snapshot it returns restores everything\.",
               "Confirm the deletion to go ahead; **Undo** brings everything back."),),
+    "E858": ((r"give --codebook FILE",
+              "code the project with that codebook again on the **Auto-code** page, so the project keeps a copy"),),
     "E905": ((r"or lower --min-positive \(at least 2\)\.", "or lower **Fewest examples for a model** (at least 2)."),),
     "E954": ((r"Fix: correct the front matter, or import with `--update-cases` \(ImportOptions\(update_cases=True\)\) "
               r"to update the case\.",

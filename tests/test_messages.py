@@ -19,8 +19,11 @@ from qualcode.messages import APP, for_app, plain_for_app
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAG = re.compile(r"--[a-z]")
-# The fields some messages get from the CLI's wording at the point they are raised.
-RAISED_WITH = {"preview": "`qualcode import --preview PROJECT talk.txt`"}
+# The fields some messages get from the CLI's wording at the point they are raised (by field, and
+# for one code only where the field is common).
+RAISED_WITH = {"preview": "`qualcode import --preview PROJECT talk.txt`",
+               ("E858", "reason"): "the last run's codebook book.yaml is not there any more and the project did not "
+                                   "keep a copy (it was coded before codebooks were kept): give --codebook FILE"}
 
 
 class Anything:
@@ -39,7 +42,7 @@ class Anything:
 def message(code: str) -> str:
     template = getattr(Errors, code)
     names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
-    return str(QualcodeError(code, **{n: RAISED_WITH.get(n, Anything()) for n in names}))
+    return str(QualcodeError(code, **{n: RAISED_WITH.get((code, n), RAISED_WITH.get(n, Anything())) for n in names}))
 
 
 def app_codes() -> list[str]:
@@ -48,7 +51,7 @@ def app_codes() -> list[str]:
     out = []
     for code in sorted(c for c in vars(Errors) if re.fullmatch(r"E\d{3}", c)):
         n = int(code[1:])
-        if n < 500 or 600 <= n < 700 or 950 <= n < 960 or n >= 980 or code in APP:
+        if n < 500 or 600 <= n < 700 or 950 <= n < 960 or n >= 980 or code in APP or code == "E858":
             out.append(code)
     return out
 
@@ -68,6 +71,22 @@ def test_every_app_phrase_still_matches_its_message() -> None:
         text = message(code)
         for pattern, _ in pairs:
             assert re.search(pattern, text), (code, pattern, text)
+
+
+def test_the_export_page_says_which_table_is_missing_and_why(sample_copy: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never coded: the project xlsx has no typology sheet, and the page warns why (E858)."""
+    project = tmp_path / "bare.qcdb"
+    shutil.copy(sample_copy, project)
+    monkeypatch.setenv("QUALCODE_PROJECT", str(project))
+    monkeypatch.chdir(ROOT)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    app.switch_page("qualcode/ui/views/export.py").run()
+    app.radio(key="export_what").set_value("project").run()
+    app.button(key="export_prepare").click().run()
+    assert not app.exception, app.exception
+    warned = [w.value for w in app.warning if "E858" in w.value]
+    assert warned and "typology" in warned[0] and "no rule run yet" in warned[0], [w.value for w in app.warning]
 
 
 def test_the_command_line_still_names_its_flags(sample_copy: Path, tmp_path: Path) -> None:

@@ -63,7 +63,9 @@ def build(target: Path) -> list[str]:
     notes = [", ".join(f"{t}: {n} rows" for t, n in result.rows.items())]
     notes += [f"{t}: {len(r)} column(s) renamed for {fmt} (original names kept as labels)"
               for t, r in result.renamed.items() if r]
-    notes += [f"Not in the file: the {table} table, because {reason}" for table, reason in frames.missing.items()]
+    # A table left out is a warning with its reason (E858), never a quiet line among the notes.
+    notes += [str(QualcodeError("E858", path=target.name, table=table, reason=reason))
+              for table, reason in frames.missing.items()]
     return notes + result.warnings
 
 
@@ -81,6 +83,9 @@ ready = st.session_state.get("export_file")
 if ready and ready[0] == name:
     file_name, data, notes = ready
     for note in notes:
-        st.caption(markdown_text(note))  # notes name columns: codes and attributes
+        if note.startswith("[E"):
+            st.warning(markdown_lines(note))
+        else:
+            st.caption(markdown_text(note))  # notes name columns: codes and attributes
     st.download_button(f"Download {markdown_text(file_name)} ({len(data) / 1024:.0f} KB)", data, file_name=file_name,
                        mime=MIME[fmt], key="export_download", on_click="ignore", icon=":material/download:")

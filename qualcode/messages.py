@@ -49,9 +49,18 @@ APP: dict[str, tuple[tuple[str, str], ...]] = {
     "E730": ((r"\(Coder, in the sidebar; `coder=` in Python\)", "(**Coder**, in the sidebar)"),),
     "E744": ((r"Confirm the deletion to go ahead \(confirm=True\); the snapshot it returns restores everything\.",
               "Confirm the deletion to go ahead; **Undo** brings everything back."),),
+    "E745": ((r"Fix: delete them with it \(with_children=True\), or move or merge them first\.",
+              "Fix: tick the box to delete them with it, or move or merge them first."),),
     "E858": ((r"give --codebook FILE",
               "code the project with that codebook again on the **Auto-code** page, so the project keeps a copy"),),
+    "E901": ((r"Give the name exactly as it appears in the coder column of `qualcode codings PROJECT --format table`\.",
+              "Choose one of the coders listed."),),
+    "E902": ((r"Code a few interviews in the workbench, or import codings with `qualcode codings import PROJECT FILE "
+              r"--coder [^`]*`\.",
+              "Code a few interviews on the **Code** page, or accept and reject suggestions on the **Review** page."),),
     "E905": ((r"or lower --min-positive \(at least 2\)\.", "or lower **Fewest examples for a model** (at least 2)."),),
+    "E906": ((r"Train a new one with `qualcode suggest PROJECT --coder NAME`\.",
+              "Train a new one with **Learn from coding** on the Auto-code page."),),
     "E954": ((r"Fix: correct the front matter, or import with `--update-cases` \(ImportOptions\(update_cases=True\)\) "
               r"to update the case\.",
               "Fix: correct the front matter and upload the file again, or change the case's attributes in "

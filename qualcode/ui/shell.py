@@ -43,7 +43,8 @@ def run() -> None:
     try:
         if not team.active() and not st.session_state.get("project_location") \
                 and not os.environ.get("QUALCODE_PROJECT") and not sample_project_path().exists():
-            with st.status("First run: building the sample project from interviews/ …", expanded=True):
+            with st.status("First run: building the sample project from interviews/ and suggesting codings "
+                           "with codebooks/migration.yaml …", expanded=True):
                 project = state.project()
         else:
             project = state.project()

@@ -139,6 +139,17 @@ def natural_corpus(out: Path, target_words: int) -> tuple[int, int]:
     return files, words
 
 
+def peak_mb() -> float:
+    """This process's peak resident memory. Not ru_maxrss: on Linux that survives exec, so a
+    child started by a large parent would report the parent's peak."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def measure(corpus: Path, codebook: Path, recode: bool) -> dict:
     """First coding, re-coding and re-matching of a corpus with the qualcode on sys.path."""
     import qualcode
@@ -171,7 +182,7 @@ def measure(corpus: Path, codebook: Path, recode: bool) -> dict:
         third = timed("rematch", book)
         assert third.analysed == 0 and third.total == first.total
         project.close()
-        out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        out["peak_mb"] = peak_mb()
         return out
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -85,6 +85,18 @@ def test_wrong_urls_say_what_is_wrong_and_never_the_password(cluster: pgserver.C
     result = CliRunner().invoke(cli, ["init", wrong])
     assert result.exit_code == 1 and "[E111]" in result.output and SECRET not in result.output
 
+    # Misspelt URLs: said at once, not waited for, and still without the password.
+    with pytest.raises(ProjectError) as exc:
+        Project.open(f"postgresql+psycopg://coder:{SECRET}@no-such-host.invalid/study")
+    assert "no-such-host.invalid" in _numbered("E110", exc) and "attempts: 1)" in str(exc.value)
+    with pytest.raises(ProjectError) as exc:
+        Project.open(f"postgresql+psycopg://coder:{SECRET}@localhost:54x2/study")
+    assert "port in the URL is not a number" in _numbered("E106", exc)
+    with pytest.raises(ProjectError) as exc:
+        Project.open(f"postgres://coder:{SECRET}@localhost/study")
+    assert "write postgresql+psycopg://" in _numbered("E106", exc)
+    assert len(waits) == 2
+
 
 def test_server_down_at_start_is_waited_for(cluster: pgserver.Cluster, project_url: str,
                                             waits: list[str], monkeypatch: pytest.MonkeyPatch) -> None:

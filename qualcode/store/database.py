@@ -156,8 +156,13 @@ def make_engine(location: str | Path) -> Engine:
         module = (exc.name or "?").split(".")[0]
         raise ProjectError("E958", url=_shown(url), module=module,
                            package=DRIVER_PACKAGES.get(module, module)) from None
-    except (NoSuchModuleError, ArgumentError) as exc:
-        raise ProjectError("E106", path=_shown(url), reason=str(exc)) from None
+    except (NoSuchModuleError, ArgumentError, ValueError) as exc:
+        reason = str(exc)
+        if isinstance(exc, ValueError) and "int()" in reason:  # make_url's words for a bad port
+            reason = "the port in the URL is not a number"
+        if url.startswith("postgres") and not url.startswith("postgresql+psycopg://"):
+            reason += " (for PostgreSQL write postgresql+psycopg://USER@HOST:PORT/DATABASE)"
+        raise ProjectError("E106", path=_shown(url), reason=reason) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     elif engine.dialect.name == "postgresql":

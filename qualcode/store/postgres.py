@@ -13,6 +13,7 @@ of its rows or none: E113 says which (none) and that the action can simply be do
 
 from __future__ import annotations
 
+import re
 import select
 import time
 from collections.abc import Callable
@@ -48,8 +49,8 @@ def shown(url: str) -> str:
     """The URL without its password, for every message and log line."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<a database URL that could not be parsed>"
+    except (ArgumentError, ValueError):  # e.g. a port that is not a number: hide the password by hand
+        return re.sub(r"(://[^/:@]*):[^@/]*@", r"\1:***@", url)
 
 
 def _where(url: str) -> str:
@@ -76,14 +77,16 @@ def _kind(exc: BaseException) -> str:
         return "auth"
     if state == _NO_DATABASE or ("database" in text and "does not exist" in text):
         return "database"
-    return "unreachable"  # refused, no socket, unknown host, timed out, starting up or shutting down
+    if "resolve host" in text or "translate host name" in text:
+        return "host"  # a misspelt host name: waiting would not help
+    return "unreachable"  # refused, no socket, timed out, starting up or shutting down
 
 
 def _unreachable(exc: BaseException) -> bool:
     return _kind(exc) == "unreachable"
 
 
-def connect_error(url: str, exc: BaseException) -> ProjectError:
+def connect_error(url: str, exc: BaseException, tries: int = CONNECT_TRIES) -> ProjectError:
     """The numbered error for a connection that could not be made."""
     kind = _kind(exc)
     parsed = make_url(url)
@@ -91,7 +94,7 @@ def connect_error(url: str, exc: BaseException) -> ProjectError:
         return ProjectError("E111", url=shown(url), user=parsed.username or "(the system user)", reason=_reason(exc))
     if kind == "database":
         return ProjectError("E112", url=shown(url), database=parsed.database or "?", where=_where(url))
-    return ProjectError("E110", url=shown(url), where=_where(url), tries=CONNECT_TRIES, reason=_reason(exc))
+    return ProjectError("E110", url=shown(url), where=_where(url), tries=tries, reason=_reason(exc))
 
 
 def _connect_waiting(url: str) -> Callable[..., Any]:
@@ -101,7 +104,7 @@ def _connect_waiting(url: str) -> Callable[..., Any]:
                 return dialect.loaded_dbapi.connect(*cargs, **cparams)
             except dialect.loaded_dbapi.OperationalError as exc:
                 if not _unreachable(exc) or attempt == CONNECT_TRIES:
-                    raise connect_error(url, exc) from None
+                    raise connect_error(url, exc, attempt) from None
                 pause = CONNECT_PAUSE[min(attempt, len(CONNECT_PAUSE)) - 1]
                 progress(f"PostgreSQL at {_where(url)} is not answering ({_reason(exc)}); trying again in "
                          f"{pause:g} s ({attempt + 1} of {CONNECT_TRIES})...")

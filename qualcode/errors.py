@@ -25,7 +25,7 @@ class Errors:
 
     # PostgreSQL projects and `qualcode copy` (E110-E129). URLs are shown without their password.
     E110 = (
-        "Project '{url}': no PostgreSQL server answered at {where} ({reason}; tried {tries} times). Check the "
+        "Project '{url}': no PostgreSQL server answered at {where} ({reason}; attempts: {tries}). Check the "
         "host and port in the URL, and that the server runs (`pg_isready -h HOST -p PORT`). Nothing was changed."
     )
     E111 = (

@@ -145,3 +145,19 @@ def test_the_pages_own_words_name_no_command_and_no_flag() -> None:
                                                                  part.value)):
                         found.append(f"{path.relative_to(ROOT)}:{part.lineno}: {part.value[:80]}")
     assert found == [], found
+
+
+def test_the_pages_render_every_error_through_one_function() -> None:
+    """An error shown with st.error/st.warning goes through markdown_lines (qualcode.messages),
+    never as its raw CLI text: a static look for str(QualcodeError(...)) or str(exc) handed over."""
+    import ast
+
+    found = []
+    for path in sorted((ROOT / "qualcode" / "ui").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("error", "warning", "info", "success", "toast") and node.args
+                    and isinstance(node.args[0], ast.Call) and isinstance(node.args[0].func, ast.Name)
+                    and node.args[0].func.id == "str"):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == [], found

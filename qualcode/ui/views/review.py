@@ -14,7 +14,7 @@ st.title("Review")
 st.caption("Rule and model codings are suggestions until a person accepts them. A re-code keeps every decision.")
 coder = state.coder()
 if not coder:
-    st.warning(str(QualcodeError("E753")))
+    st.warning(retrieval.markdown_lines(str(QualcodeError("E753"))))  # rendered as every message is
 
 message = st.session_state.pop("review_flash", None)
 if message:
@@ -85,7 +85,7 @@ picked = [int(i) for i in edited.index[edited["pick"].fillna(False).astype(bool)
 
 def decide(ids: list[int], status: str) -> None:
     if not coder:
-        st.error(str(QualcodeError("E753")))
+        st.error(retrieval.markdown_lines(str(QualcodeError("E753"))))
         return
     if not team.guarded(project, "review"):  # the role, read now, before any write
         return

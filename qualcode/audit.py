@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from qualcode.errors import QualcodeError
 from qualcode.store.queries import now
@@ -110,37 +110,57 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
-def frame(conn: Connection, *, actor: str | None = None, action: str | None = None,
-          since: str | dt.date | dt.datetime | None = None, limit: int | None = None) -> pd.DataFrame:
-    """The log, newest first: id, at (UTC), actor, action, target_kind, target, detail (JSON).
-
-    `action` is an action ("coding.delete") or a family ("coding"); `actor` a name the log
-    has (E553 lists them otherwise); `since` an ISO date or time (UTC unless it says) or a
-    date/datetime."""
-    query = select(audit_log).order_by(audit_log.c.at.desc(), audit_log.c.id.desc())
+def _where(conn: Connection, actor: str | None, action: str | None,
+           since: str | dt.date | dt.datetime | None) -> list[Any]:
+    """The filters as conditions, each checked (E551, E552, E553)."""
+    where: list[Any] = []
     if action:
         action = action.strip()
         # Actions other modules wrote are known too: the log, not this list, is the truth.
         known = set(ACTIONS) | set(conn.execute(select(audit_log.c.action).distinct()).scalars())
         if action not in known and action not in {a.split(".")[0] for a in known}:
             raise QualcodeError("E551", value=action, known=", ".join(sorted(known)))
-        query = query.where((audit_log.c.action == action) | audit_log.c.action.startswith(action + "."))
+        where.append((audit_log.c.action == action) | audit_log.c.action.startswith(action + "."))
     if actor:
         actor = actor.strip()
-        known = sorted(conn.execute(select(audit_log.c.actor).distinct()).scalars())
+        known = actors(conn)
         if actor not in known:
             raise QualcodeError("E553", name=actor, known=", ".join(known) or "(the log is empty)")
-        query = query.where(audit_log.c.actor == actor)
+        where.append(audit_log.c.actor == actor)
     if since is not None and since != "":
         # Stored as UTC; SQLite compares the text form, which drops the zone, so bind it naive.
-        query = query.where(audit_log.c.at >= _since(since).replace(tzinfo=None)
-                            if conn.dialect.name == "sqlite" else audit_log.c.at >= _since(since))
+        start = _since(since)
+        where.append(audit_log.c.at >= (start.replace(tzinfo=None) if conn.dialect.name == "sqlite" else start))
+    return where
+
+
+def frame(conn: Connection, *, actor: str | None = None, action: str | None = None,
+          since: str | dt.date | dt.datetime | None = None, limit: int | None = None) -> pd.DataFrame:
+    """The log, newest first: id, at (UTC), actor, action, target_kind, target, detail (JSON).
+
+    `action` is an action ("coding.delete") or a family ("coding"); `actor` a name the log
+    has (E553 lists them otherwise); `since` an ISO date or time (UTC unless it says) or a
+    date/datetime; `limit` keeps the newest rows only."""
+    query = (select(audit_log).where(*_where(conn, actor, action, since))
+             .order_by(audit_log.c.at.desc(), audit_log.c.id.desc()))
     if limit is not None:
         query = query.limit(int(limit))
     rows = [dict(r._mapping) for r in conn.execute(query)]
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["at"] = pd.to_datetime([_utc(v) for v in out["at"]], utc=True)
     return out
+
+
+def count(conn: Connection, *, actor: str | None = None, action: str | None = None,
+          since: str | dt.date | dt.datetime | None = None) -> int:
+    """How many rows `frame` would give without a limit."""
+    return conn.execute(select(func.count()).select_from(audit_log)
+                        .where(*_where(conn, actor, action, since))).scalar() or 0
+
+
+def actors(conn: Connection) -> list[str]:
+    """Everyone the log names, sorted."""
+    return sorted(conn.execute(select(audit_log.c.actor).distinct()).scalars())
 
 
 def last_change(conn: Connection, prefix: str = "code") -> dict[str, Any] | None:

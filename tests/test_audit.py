@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import update
 
-from qualcode import Project, coding, conflicts
+from qualcode import Project, audit, coding, conflicts
 from qualcode.cli import cli
 from qualcode.errors import QualcodeError
 from qualcode.store.schema import codes
@@ -99,6 +99,9 @@ def test_filters_by_actor_action_family_and_time(db) -> None:
         assert len(p.audit(since=dt.date.today() + dt.timedelta(days=1))) == 0
         assert len(p.audit(since="2000-01-01T00:00+06:00")) == 4
         assert len(p.audit(limit=1)) == 1
+        with p.engine.connect() as conn:  # what the Audit page counts beside its newest rows
+            assert (audit.count(conn), audit.count(conn, action="coding"), audit.actors(conn)) == (
+                4, 2, ["aigerim", "dana", "lead"])
         for bad, code in ((dict(action="coding.erase"), "E551"), (dict(since="yesterday"), "E552"),
                           (dict(actor="nobody"), "E553")):
             with pytest.raises(QualcodeError) as err:

@@ -10,6 +10,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from qualcode import Project
@@ -93,3 +94,15 @@ def test_two_coders_in_two_browsers_see_each_others_codings(browser, app_server,
         for coder, words in WORDS.items():
             theirs(page, coder).filter(has_text=words).first.wait_for(timeout=60_000)
         assert page.qc_errors == []
+
+    # The Audit log page names both, and its CSV (made when clicked) has every coding added.
+    page = pages["dana"]
+    page.goto(app_server.at("/audit"), wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Audit log").wait_for(timeout=60_000)
+    button = page.get_by_role("button", name="Download the")
+    button.wait_for(timeout=30_000)
+    with page.expect_download(timeout=60_000) as download:
+        button.click()
+    rows = pd.read_csv(download.value.path())
+    added = rows[rows["action"] == "coding.add"]
+    assert sorted(added["actor"]) == ["aigerim", "aigerim", "dana"]

@@ -121,6 +121,19 @@ class Databases:
         self.made.clear()
 
 
+def unreachable(url: str) -> str:
+    """Why the server at `url` cannot be used (it must let us create databases), or ''."""
+    try:
+        with psycopg.connect(admin_dsn(url), connect_timeout=10, autocommit=True) as conn:
+            row = conn.execute("SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+            if not (row and row[0]):
+                return f"the role of {make_url(url).render_as_string(hide_password=True)} may not create databases"
+    except psycopg.Error as exc:
+        shown = make_url(url).render_as_string(hide_password=True)
+        return f"PostgreSQL at {shown} (QUALCODE_TEST_PG) cannot be used: {str(exc).splitlines()[0]}"
+    return ""
+
+
 def own_cluster() -> tuple[Cluster | None, str]:
     """A started throwaway cluster even when CI gives a server (outage tests stop it), or why not."""
     binaries = find_binaries()

@@ -33,7 +33,7 @@ from qualcode.project_imports import (
 )
 from qualcode.store import codebooks as stored_codebooks
 from qualcode.store import coding_queries, current_revision, open_engine, queries
-from qualcode.store.database import default_name
+from qualcode.store.database import default_name, is_empty
 
 
 class ProjectCore(_ImportMethods, _EditingMethods, _AnalysisMethods):
@@ -63,7 +63,7 @@ class ProjectCore(_ImportMethods, _EditingMethods, _AnalysisMethods):
 
         With `create=True` a missing project is created instead of raising E101.
         """
-        if create and not Path(str(location)).exists() and "://" not in str(location):
+        if create and is_empty(location):  # a missing file, or an empty database (e.g. from createdb)
             return cls.create(location)
         return cls(open_engine(location, create=False), location)
 

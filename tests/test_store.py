@@ -138,3 +138,12 @@ def test_init_command_creates_the_project_on_both_stores(db) -> None:
         assert p.name == expected and p.schema_revision == head_revision()
     result = CliRunner().invoke(cli, ["init", str(location)])
     assert result.exit_code == 1 and "[E102]" in result.output
+
+
+def test_open_with_create_makes_a_missing_or_empty_project(db) -> None:
+    location = db.new()
+    with Project.open(location, create=True) as p:  # a missing file, an empty database
+        assert p.schema_revision == head_revision() and p.transcripts().empty
+        p.add_code("kept")
+    with Project.open(location, create=True) as p:  # now it exists: opened, not created again
+        assert list(p.codes()["code"]) == ["kept"]

@@ -170,6 +170,18 @@ def make_engine(location: str | Path) -> Engine:
     return engine
 
 
+def is_empty(location: str | Path) -> bool:
+    """A database URL with no tables at all (an empty database `createdb` made), or a missing file."""
+    if not is_url(location):
+        path = Path(location).expanduser()
+        return not path.exists() or path.stat().st_size == 0
+    engine = make_engine(location)
+    try:
+        return not inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
 def alembic_config() -> Config:
     from alembic.config import Config
 

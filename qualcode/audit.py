@@ -62,8 +62,9 @@ def actor_name(actor: str | None = None) -> str:
 
 @contextmanager
 def acting(actor: str | None) -> Iterator[None]:
-    """Within this block, work that takes no `actor=` is recorded as `actor`'s."""
-    token = _current.set((actor or "").strip() or None)
+    """Within this block, work that takes no `actor=` is recorded as `actor`'s (without one,
+    the actor of an enclosing block stays: an import's re-code is the importer's)."""
+    token = _current.set((actor or "").strip() or _current.get())
     try:
         yield
     finally:

@@ -151,7 +151,8 @@ class _ImportMethods:
                     audit.record(conn, actor, "import", "transcript", ", ".join(stored),
                                  dict(file=file, batch=batch, new_version=sorted(carried), skipped=len(skipped)))
             if carried:
-                versions.finish(self, carried, result)
+                with audit.acting(actor):  # the re-code of the carried codings is the importer's
+                    versions.finish(self, carried, result)
         except QualcodeError as exc:
             result = ImportResult(file, "failed", str(exc), error_code=exc.code, error=exc)
             self._log(batch, result)

@@ -16,6 +16,7 @@ from sqlalchemy import update
 from qualcode import Project, audit, coding, conflicts
 from qualcode.cli import cli
 from qualcode.errors import QualcodeError
+from qualcode.ingest import ImportOptions
 from qualcode.store.schema import codes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -279,3 +280,17 @@ def test_an_undo_never_overwrites_a_change_made_since_in_another_session(db) -> 
         steps = [coding.apply_action(mine, {"action": "memo", "id": own, "memo": "второй"}, "aigerim")]
         coding.undo(mine, steps, "aigerim")
         assert mine.codings(["kz03"]).set_index("id").loc[own, "memo"] == "см. отца"
+
+
+def test_a_new_versions_recode_is_the_importers(tmp_path: Path) -> None:
+    """Importing a corrected transcript re-codes the codings it carries over: the log names
+    the importer for both, not the account the server runs as."""
+    (tmp_path / "v2").mkdir()
+    changed = KZ03.read_text(encoding="utf-8").replace("Байзакском", "Байзакском (Жамбылская обл.)", 1)
+    (tmp_path / "v2" / "kz03.txt").write_text(changed, encoding="utf-8")
+    with Project.create(tmp_path / "p.qcdb") as p:
+        p.import_files([KZ03], actor="lead")
+        p.autocode(CODEBOOK, actor="lead")
+        report = p.import_files([tmp_path / "v2" / "kz03.txt"], ImportOptions(new_version=True), actor="aigerim")
+        assert report.ok and p.transcripts(all_versions=True)["version"].tolist() == [1, 2]
+        assert log(p)[-2:] == [("aigerim", "import", "kz03"), ("aigerim", "recode", str(p.runs()["run"].max()))]

@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from qualcode import __version__, audit
-from qualcode import runs as run_engine
 from qualcode.codebook import Codebook
 from qualcode.codebook import load as load_codebook
 from qualcode.codebook import loads as load_codebook_text
@@ -163,6 +162,8 @@ class ProjectCore(_ImportMethods, _EditingMethods, _AnalysisMethods):
         and reports what the run would add and remove. `workers` analyses in local processes;
         `scheduler` (a Dask scheduler address or `distributed.Client`) runs on a cluster.
         """
+        from qualcode import runs as run_engine  # the coding engine (nlp, autocode) only to code
+
         book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
         if not dry_run:  # the project keeps what it was coded with (see qualcode.store.codebooks)
             with self.engine.begin() as conn:

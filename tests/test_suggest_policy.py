@@ -53,3 +53,25 @@ def test_a_model_replaces_the_rules_only_with_enough_examples() -> None:
     assert not choose(model, Y, R, turns, min_trust=11)[0]
     model, Y, _, turns = _fitted(10, min_positive=5)
     assert not choose(model, Y, Y.astype(bool), turns)[0]  # rules as good as the model: the rules stay
+
+
+def test_a_model_with_question_context_is_stored_as_plain_data_and_read_back() -> None:
+    from qualcode.suggest import CodeSuggester, storage
+
+    units, labels = [], []
+    for t in range(12):  # answers to "why leave" are coded, whatever their own words
+        asked = ["why", "leave"] if t % 2 else ["where", "live"]
+        units += [_unit(2 * t, "interviewer", asked, name=f"t{t % 4}"),
+                  _unit(2 * t + 1, "respondent", ["we", "go", str(t)], name=f"t{t % 4}")]
+        labels += [0, int(t % 2)]
+    features = UnitFeatures(families=("lemma", "role", "context")).fit(units)
+    est = CodeSuggester(min_positive=2, cv=2).fit(features.transform(units), np.array(labels).reshape(-1, 1),
+                                                  groups=np.array([u.transcript for u in units]))
+    spec, weights, digest = storage.encode(features, est, ["push"], np.array([True]), {})
+    row = SimpleNamespace(id=1, run_id=1, format=storage.FORMAT, spec=spec, weights=weights, sha256=digest,
+                          training_sha256="x")
+    back = storage.decode(row)
+    assert back.features.families == ("lemma", "role", "context")
+    assert np.array_equal(back.estimator.predict_proba(back.features.transform(units)),
+                          est.predict_proba(features.transform(units)))
+    assert est.predict(features.transform(units)).ravel().tolist() == labels

@@ -23,7 +23,7 @@ from qualcode.errors import QualcodeError
 from qualcode.store.queries import now
 from qualcode.store.schema import models
 from qualcode.suggest.estimator import CodeSuggester
-from qualcode.suggest.features import FAMILIES, UnitFeatures
+from qualcode.suggest.features import ALL_FAMILIES, UnitFeatures
 
 FORMAT = "qualcode-suggest-1"
 
@@ -138,7 +138,7 @@ def _build(row: Any, spec: dict, weights: bytes) -> StoredModel:
     n, v = len(codes), len(vocab)
     feats = spec["features"]
     families = feats["families"]
-    _check(isinstance(families, list) and set(families) <= set(FAMILIES), f"families {families!r}")
+    _check(isinstance(families, list) and set(families) <= set(ALL_FAMILIES), f"families {families!r}")
     ngrams = feats["char_ngrams"]
     _check(isinstance(ngrams, list) and len(ngrams) == 2 and all(isinstance(k, int) and 1 <= k <= 10 for k in ngrams),
            "char_ngrams")

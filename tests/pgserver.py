@@ -42,12 +42,31 @@ def _as_postgres(args: list[str]) -> list[str]:
     return args
 
 
+def _sweep(binaries: Path) -> None:
+    """Stop and delete throwaway clusters whose test session died without cleaning up (killed)."""
+    for root in Path(tempfile.gettempdir()).glob("qualcode-pg-*"):
+        try:
+            owner = int((root / "owner").read_text())
+            os.kill(owner, 0)
+            continue  # its session still runs
+        except ProcessLookupError:
+            pass
+        except (OSError, ValueError):
+            continue  # not ours to judge (no owner file yet, or not readable)
+        if (root / "data").exists():
+            subprocess.run(_as_postgres([str(binaries / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate",
+                                         "stop"]), capture_output=True, timeout=60)
+        shutil.rmtree(root, ignore_errors=True)
+
+
 class Cluster:
     """A throwaway cluster: `start()`, then `url(db)`; `stop()` / `start()` to simulate an outage."""
 
     def __init__(self, binaries: Path) -> None:
         self.bin = binaries
+        _sweep(binaries)
         self.root = Path(tempfile.mkdtemp(prefix="qualcode-pg-"))
+        (self.root / "owner").write_text(str(os.getpid()))
         self.data = self.root / "data"
         self.user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
         if os.geteuid() == 0:

@@ -23,7 +23,7 @@ LAYOUTS = {"auto": "Detect", "turns": "One row per turn", "survey": "One row per
 
 project = state.project()
 st.title("Project")
-st.caption(f"**{markdown_text(project.name)}** · {markdown_text(project.location)}")
+st.caption(f"**{markdown_text(project.name)}** · {markdown_text(team.shown(project.location))}")  # no password
 
 transcripts = project.transcripts()
 cases = project.cases()

@@ -37,9 +37,12 @@ STALL_ENV = "QUALCODE_TEST_STALL_IN_RECODE"
 # starts Python, loads spaCy, the lemmatisers and the rules (about 2 s), and texts and analyses
 # cross process boundaries. Below these many words still to analyse, a run codes in this
 # process and says so in its warnings. Measured with benchmarks/workers_threshold.py
-# (BENCHMARKS.md, "Workers").
-POOL_MIN_WORDS = 1_000_000
-DASK_MIN_WORDS = 1_000_000
+# (BENCHMARKS.md, "Workers"): on 2 cores, --workers 2 was 0.96x one process at 250,000 words,
+# 1.36x at 500,000 and 1.05x at 1,000,000; a local 2-process Dask cluster was slower at every
+# size up to 1,000,000 (0.46-0.81x), so a cluster is offered only for corpora far larger than
+# that (not measured: a real cluster has more cores than this machine).
+POOL_MIN_WORDS = 500_000
+DASK_MIN_WORDS = 5_000_000
 # How many worker pools and cluster runs this process started (what the fallback test counts).
 STARTED = {"pool": 0, "dask": 0}
 

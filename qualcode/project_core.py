@@ -104,12 +104,17 @@ class ProjectCore(_ImportMethods, _EditingMethods, _AnalysisMethods):
             return queries.turns_frame(conn, names)
 
     def transcript_text(self, name: str) -> str:
+        # Texts are kept by (row id, sha256): a stored text never changes (a new version is a new
+        # row), so each is fetched once per open project, not on every workbench action.
         with self.engine.connect() as conn:
-            row = queries.transcript_row(conn, name)
-            if row is None:
+            key = queries.transcript_key(conn, name)
+            if key is None:
                 known = ", ".join(queries.transcripts_frame(conn)["transcript"]) or "(none)"
                 raise ProjectError("E105", name=name, known=known)
-            return row.text
+            texts = self.__dict__.setdefault("_texts", {})
+            if key not in texts:
+                texts[key] = queries.transcript_text_of(conn, key[0])
+            return texts[key]
 
     def cases(self) -> pd.DataFrame:
         """One row per case with its typed attributes."""

@@ -144,6 +144,18 @@ def transcripts_frame(conn: Connection, all_versions: bool = False) -> pd.DataFr
     return pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in query.selected_columns])
 
 
+def transcript_key(conn: Connection, name: str) -> tuple[int, str] | None:
+    """(id, sha256) of the current version of `name`: a transcript row's text never changes, so
+    this names its text for a cache without fetching it (0.2 MB at 20k words)."""
+    row = conn.execute(select(transcripts.c.id, transcripts.c.sha256)
+                       .where(transcripts.c.name == name, transcripts.c.is_current.is_(True))).first()
+    return None if row is None else (row.id, row.sha256)
+
+
+def transcript_text_of(conn: Connection, transcript_id: int) -> str:
+    return conn.execute(select(transcripts.c.text).where(transcripts.c.id == transcript_id)).scalar_one()
+
+
 def transcript_row(conn: Connection, name: str):
     return conn.execute(
         select(transcripts).where(transcripts.c.name == name, transcripts.c.is_current.is_(True))

@@ -54,6 +54,9 @@ def test_pages_show_missing_values_as_a_dash_and_name_things_once(app: AppTest) 
             key = "codebook_choice" if page == "autocode" else "typology_codebook"
             box = app.selectbox(key=key)
             assert box.options == ["migration.yaml"] and box.value == str(CODEBOOK)
+        if page == "codebook":  # the chosen code reads "pull.state_program — …", not "· pull.state_program"
+            box = app.selectbox(key="codebook_code")
+            assert box.options and not any(option.startswith("·") for option in box.options), box.options[:5]
         if page == "typology":
             labels = [e.label for e in app.expander]
             assert not any("— cluster" in label.lower() for label in labels), labels

@@ -171,7 +171,7 @@ with tree_tab:
         if st.session_state.get("codebook_code") not in depth:  # deleted or merged meanwhile
             st.session_state.pop("codebook_code", None)
         code = st.selectbox("Code to edit", list(ordered["code"]), key="codebook_code",
-                            format_func=lambda c: "· " * depth[c] + f"{c} — {names[c]}")
+                            format_func=lambda c: f"{c} — {names[c]}")  # in tree order; no "· " before the id
         row = ordered.set_index("code").loc[code]
         inside = {code, *code_ops.descendants(codes, code)}
         n_codings = int(sum(per_code.get(c, 0) for c in inside))

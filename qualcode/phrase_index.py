@@ -8,8 +8,8 @@ transcripts go by). Per transcript:
 1. every distinct string of the analysis is looked up once (cached across transcripts):
    which pattern words it satisfies, and which patterns it anchors;
 2. the (token, pattern) pairs where a token can anchor a pattern are laid out as arrays;
-3. word by word, every pair's other words are checked at once: the pair (word id,
-   string id) of the token at that place must be one the transcript's strings satisfy
+3. word by word, every pair's other words are checked at once: the pair (string id,
+   word id) of the token at that place must be one the transcript's strings satisfy
    (a sorted array of such pairs, searched with `searchsorted`).
 
 No candidate check runs in Python: the per-transcript Python work is per distinct
@@ -49,6 +49,7 @@ class PhraseIndex:
         for e, words in enumerate(self.entries):
             for j, w in enumerate(words):
                 self.word[e, j] = word_id.setdefault(w, len(word_id))
+        self.n_word_ids = max(1, len(word_id))
         self._words_of_sym: dict[str, list[int]] = defaultdict(list)
         for w, i in word_id.items():
             for sym in w:
@@ -130,8 +131,11 @@ class PhraseIndex:
         counts = np.fromiter(map(len, hits_of), dtype=np.int64, count=n_str)
         if not counts.any():
             return {}
-        n_words = np.fromiter(map(len, words_of), dtype=np.int64, count=n_str)
-        valid = np.sort(np.concatenate(words_of) * n_str + np.repeat(np.arange(n_str), n_words))
+        # (string, word) pairs as string * n_word_ids + word: already sorted, since strings come in
+        # order and each string's word ids are sorted.
+        per_string = np.fromiter(map(len, words_of), dtype=np.int64, count=n_str)
+        nw = self.n_word_ids
+        valid = np.concatenate(words_of) + np.repeat(np.arange(n_str) * nw, per_string)
         flat = np.concatenate(hits_of)
         first = np.zeros(n_str, dtype=np.int64)
         np.cumsum(counts[:-1], out=first[1:])
@@ -160,8 +164,8 @@ class PhraseIndex:
                 continue
             rows = np.flatnonzero(check)
             tok = start[rows] + j
-            w = self.word[e[rows], j] * n_str
-            good = _in_sorted(w + lemma[tok], valid) | _in_sorted(w + lower[tok], valid)
+            w = self.word[e[rows], j]
+            good = _in_sorted(lemma[tok] * nw + w, valid) | _in_sorted(lower[tok] * nw + w, valid)
             if not good.all():
                 keep = np.ones(len(e), dtype=bool)
                 keep[rows[~good]] = False

@@ -241,10 +241,10 @@ class Pipeline:
         if len(kept_idx) == 0:
             return _empty()
 
-        strings = self.tokens.strings
+        strings = tok.strings
         k_form = tok.form[kept_idx]
-        forms_u = np.unique(k_form)
-        k_terminal = self.tokens.terminal.view[k_form]
+        k_lemma = tok.lemma[kept_idx]
+        k_terminal = tok.terminal[kept_idx]
         # A sentence starts at a turn's first token, after a newline (a newline before a token
         # outside the turns moves to the next kept token), and after terminal punctuation
         # unless the next word goes on in lowercase ("т. е. мы").
@@ -259,8 +259,7 @@ class Pipeline:
         sent = np.cumsum(k_new) - 1
 
         # This analysis's strings: the forms it uses and their lemmas, each once.
-        k_lemma = self.tokens.lemma_of.view[k_form]
-        used = np.unique(np.concatenate([forms_u, self.tokens.lemma_of.view[forms_u]]))
+        used = np.unique(np.concatenate([k_form, k_lemma]))
         return Analysis(
             strings=list(map(strings.__getitem__, used.tolist())),
             lower=np.searchsorted(used, k_form).astype(_INT),

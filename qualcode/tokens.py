@@ -20,6 +20,7 @@ Measured in BENCHMARKS.md ("First coding without spaCy's tokenizer on the hot pa
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -71,6 +72,9 @@ class Tokens:
     end: np.ndarray
     after_newline: np.ndarray
     lower_initial: np.ndarray
+    lemma: np.ndarray  # per token: its lemma's string id
+    terminal: np.ndarray  # per token: terminal punctuation (. ! ? …)
+    strings: list[str]  # the table the ids index (kept even if the tokenizer clears its own)
 
 
 class ChunkTokenizer:
@@ -93,6 +97,9 @@ class ChunkTokenizer:
         self.specials = specials
         self.lemma = lemma
         self.slow = 0  # chunks split by spaCy (for the benchmark's report)
+        # The tables are shared by every caller of the process's pipeline (the browser app serves
+        # several sessions from threads): one transcript at a time appends to and reads them.
+        self._lock = threading.Lock()
         self.clear()
 
     def clear(self) -> None:
@@ -158,11 +165,15 @@ class ChunkTokenizer:
             grow.extend(values)
 
     def __call__(self, text: str) -> Tokens:
+        with self._lock:
+            return self._tokens(text)
+
+    def _tokens(self, text: str) -> Tokens:
         parts = _CHUNKS.split(text)
         chunks = parts[1::2]
         if not chunks:
             z = np.zeros(0, dtype=np.int64)
-            return Tokens(z, z, z, z.astype(bool), z.astype(bool))
+            return Tokens(z, z, z, z.astype(bool), z.astype(bool), z, z.astype(bool), self.strings)
         if len(self.chunk_id) > MAX_CHUNKS:
             self.clear()
         new = set(chunks).difference(self.chunk_id)
@@ -186,5 +197,6 @@ class ChunkTokenizer:
         base = chunk_start[occ]
         after_nl = np.zeros(len(occ), dtype=bool)
         after_nl[occ_first] = newline
-        return Tokens(self._form.view[flat], base + self._rel_s.view[flat], base + self._rel_e.view[flat],
-                      after_nl, self._initial.view[flat])
+        form = self._form.view[flat]
+        return Tokens(form, base + self._rel_s.view[flat], base + self._rel_e.view[flat], after_nl,
+                      self._initial.view[flat], self.lemma_of.view[form], self.terminal.view[form], self.strings)

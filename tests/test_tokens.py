@@ -90,3 +90,20 @@ def test_a_string_first_seen_as_a_lemma_gets_its_own_lemma_as_a_form() -> None:
     assert first.lemmas() == ["the", "child", "be", "run", "."]
     later = nlp.analyse_text("A child runs; run, child!")
     assert later.lemmas() == ["a", "child", "run", ";", "run", ",", "child", "!"]
+
+
+def test_threads_sharing_a_pipeline_get_the_tokens_one_thread_gets() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"{s} {i} слово{i}, word{i}'s {i}-{i}" for i in range(40) for s in SENTENCES["en"] + SENTENCES["ru"]]
+    def tokens(nlp: Pipeline, text: str) -> list[tuple]:
+        a = nlp.analyse_text(text)  # the order of a.strings follows the tables; the tokens may not
+        return [(a.strings[lo], a.strings[le], s, b, e) for lo, le, s, b, e in zip(
+            a.lower.tolist(), a.lemma.tolist(), a.sent.tolist(), a.start.tolist(), a.end.tolist(), strict=True)]
+
+    alone = Pipeline("ru")
+    expected = [tokens(alone, t) for t in texts]
+    shared = Pipeline("ru")  # fresh tables, filled by four threads at once
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda t: tokens(shared, t), texts))
+    assert got == expected

@@ -126,7 +126,7 @@ def test_sample_project_types_against_documented_types(sample_copy: Path) -> Non
     result = runner.invoke(cli, ["typology", str(sample_copy), "--codebook", codebook, "--compare",
                                  "documented_type", "--format", "csv"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[0] == "case,rule_type,cluster,cluster_label,silhouette,reason,degree," \
+    assert result.stdout.splitlines()[0] == "case,rule_type,cluster,cluster_label,silhouette,stability,reason,degree," \
         "runner_up,margin,borderline,resources,push_factors,pull_factors,immediate_goals,longterm_goals,evidence"
     assert "rule_type × documented_type" in result.output
     assert "cluster_label × documented_type" in result.output

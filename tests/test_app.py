@@ -168,7 +168,8 @@ def test_typology_page_clusters_reasons_and_bad_k(coded: AppTest) -> None:
     # Each case has a degree of membership; the two cluster spaces are compared side by side.
     assert table["degree"].between(0, 1).all() and "borderline" in table.columns
     structures = frame_with(app, "ari_vs_rule_types").set_index("space")
-    assert set(structures.index) == {"codes", "profiles"} and bool(structures.loc["profiles", "used"])
+    assert set(structures.index) == {"codes", "profiles", "types"} and bool(structures.loc["types", "used"])
+    assert table["stability"].between(0, 1).all()
     app.radio(key="typology_space").set_value("codes")
     app.button[0].click().run()
     assert not app.exception, app.exception

@@ -162,6 +162,22 @@ def test_stability_high_on_separated_data_lower_on_noise(data, fitted) -> None:
         assert random.mean < 0.8 and random.std > 0.05
 
 
+def test_stability_per_case_marks_the_case_between_two_groups(data, fitted) -> None:
+    """Per case: the mean Jaccard index of its cluster-mates in the fit and in each re-fit.
+    On separated groups every case keeps its mates; a case made half of one profile and half
+    of another sits between them, and its place is the least stable of all."""
+    X, _ = data
+    separated = fitted["agglomerative"].stability(X, n_bootstrap=20, random_state=1)
+    assert separated.per_case.shape == (len(X),) and np.nanmin(separated.per_case) >= 0.95
+    between = X.copy()
+    half = [c for c in CODES if X.loc["sur00", c]][:2] + [c for c in CODES if X.loc["dev00", c]][:2]
+    between.loc["sur00"] = 0
+    between.loc["sur00", half] = 1
+    est = ClusterTypology(random_state=0, k=3).fit(between)
+    per_case = pd.Series(est.stability(between, n_bootstrap=40, random_state=1).per_case, index=between.index)
+    assert per_case.between(0, 1).all() and per_case.idxmin() == "sur00" and per_case["sur00"] < 0.9
+
+
 def test_describe_codes_typical_cases_and_quotes(data, fitted) -> None:
     X, truth = data
     est = fitted["agglomerative"]

@@ -392,6 +392,9 @@ class ClusterTypology(ClusterMixin, BaseEstimator):
         rng = check_random_state(self.random_state if random_state is None else random_state)
         n = len(frame)
         scores = []
+        # Per case: how much of its cluster it keeps in each re-fit (the Jaccard index of its
+        # cluster-mates in the fitted and the re-fitted partition), over the resamples it is in.
+        kept, drawn = np.zeros(n), np.zeros(n)
         for _ in range(runs):
             draw = rng.randint(n, size=n)
             if len(np.unique(draw)) <= self.k_:
@@ -403,12 +406,18 @@ class ClusterTypology(ClusterMixin, BaseEstimator):
             # Each distinct case once: duplicates would weight the comparison towards them.
             unique, where = np.unique(draw, return_index=True)
             scores.append(adjusted_rand_score(self.labels_[unique], refit.labels_[where]))
+            fitted, again = self.labels_[unique], refit.labels_[where]
+            before = fitted[:, None] == fitted[None, :]
+            after = again[:, None] == again[None, :]
+            kept[unique] += (before & after).sum(axis=1) / (before | after).sum(axis=1)
+            drawn[unique] += 1
         values = np.array(scores, dtype=float)
         if not len(values):
             raise ValueError("no bootstrap resample had enough distinct cases; use more cases or fewer clusters")
         return Stability(mean=float(values.mean()), std=float(values.std()),
                          low=float(np.percentile(values, 2.5)), high=float(np.percentile(values, 97.5)),
-                         scores=values, k=self.k_)
+                         scores=values, k=self.k_,
+                         per_case=np.where(drawn > 0, kept / np.maximum(drawn, 1), np.nan))
 
     def describe(self, X: pd.DataFrame, quotes: pd.DataFrame | None = None, *, codes: Sequence[str] | None = None,
                  n_typical: int = 3, top_codes: int = 5, per_code: int = 2, min_cases: int = 2) -> ClusterDescription:

@@ -22,7 +22,8 @@ from qualcode.wording import count
 @dataclass
 class Stability:
     """Adjusted Rand index between the fitted clusters and clusters re-fitted on bootstrap
-    resamples (k fixed at the fitted k), compared on the resampled cases."""
+    resamples (k fixed at the fitted k), compared on the resampled cases, and how stable
+    each case's place is (`per_case`)."""
 
     mean: float
     std: float
@@ -30,6 +31,9 @@ class Stability:
     high: float  # 97.5th percentile
     scores: np.ndarray
     k: int
+    # Per fitted case (in `cases_` order): the mean Jaccard index of its cluster-mates in the
+    # fit and in each re-fit whose resample drew it; 1 = always with the same cases, NaN = never drawn.
+    per_case: np.ndarray | None = None
 
 
 @dataclass

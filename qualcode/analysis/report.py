@@ -22,18 +22,19 @@ import pandas as pd
 
 from qualcode.analysis.cluster import ClusterDescription, ClusterNames, ClusterTypology, Stability, name_clusters
 from qualcode.analysis.typology import RuleTypology, rule_typology
-from qualcode.codebook import Codebook, condition_names
+from qualcode.codebook import Codebook, compute, condition_names
 from qualcode.errors import QualcodeError
 
 METHODS = ("rules", "cluster", "both")
-SPACES = ("auto", "codes", "profiles")
+SPACES = ("auto", "codes", "profiles", "types")
 WEAK = 0.25  # mean silhouette below this: no substantial structure (Kaufman & Rousseeuw's rule of thumb)
 COLUMNS = ["case", "rule_type", "cluster", "cluster_label", "silhouette"]
 
 
 @dataclass
 class TypologyReport:
-    """`cases`: one row per case with COLUMNS, then `reason` and the profile scores (rule
+    """`cases`: one row per case with COLUMNS, then `stability` (per case, when clusters were
+    made with bootstraps), `reason` and the profile scores (rule
     columns are empty when only clusters were asked for, and the reverse).
     `features`: the case × feature frame that was clustered. `crosstab`: cluster_label ×
     rule_type; `ari`: their adjusted Rand index (both only for method="both")."""
@@ -102,6 +103,32 @@ def profile_dimensions(book: Codebook) -> list[str]:
     return chosen or [p.id for p in book.profiles]
 
 
+def scored_types(book: Codebook | None) -> list[str]:
+    """The types with a score expression: the axes of the "types" space (needs two or more)."""
+    return [t.id for t in book.types if t.score] if book is not None else []
+
+
+def type_scores(book: Codebook, rule: RuleTypology) -> pd.DataFrame:
+    """Each case's score for every scored type, standardised (z-scores; a constant one dropped).
+
+    A type's score is the codebook's own weighing of the profiles for that type, computed
+    whether or not the type's `when` holds, so a case near a gate or between two types sits
+    between them instead of being pushed to one side. Standardising gives each type the same
+    say in the distance. Why this survives noisy coding better than code sets or raw profiles:
+    a coding moves one score by its weight, and the clusters move only if that crosses the
+    gap between groups, while on code sets it changes a Jaccard distance by a whole code.
+    """
+    frame = rule.cases.set_index("case")
+    profiles = [p.id for p in book.profiles]
+    rows = []
+    for values in frame[profiles].astype(float).to_dict(orient="records"):
+        rows.append([float(compute(t.score, values)) for t in book.types if t.score])
+    scores = pd.DataFrame(rows, index=frame.index, columns=scored_types(book))
+    spread = scores.std(ddof=0)
+    scores = scores.loc[:, spread > 1e-9]
+    return (scores - scores.mean()) / spread[scores.columns]
+
+
 def features(presence: pd.DataFrame, cases: pd.DataFrame, codes: Sequence[str],
              attributes: Sequence[str] = ()) -> pd.DataFrame:
     """The case × feature frame: 0/1 code columns that vary (a code no case or every case
@@ -142,8 +169,13 @@ def typology_report(
 
     `space` is what the cases are clustered on: "codes" (which codes each case has, Jaccard),
     "profiles" (the codebook's profile scores: a few robust dimensions that survive noisy
-    coding better than single codes; Euclidean on range-scaled scores, Ward linkage), or
-    "auto": profiles when the codebook has them, unless codes or attributes are chosen.
+    coding better than single codes; Euclidean on range-scaled scores, Ward linkage),
+    "types" (the codebook's type scores, standardised, Ward linkage; see `type_scores`), or
+    "auto": types when two or more types have scores, else profiles when the codebook has
+    them, unless codes or attributes are chosen. In the types space `k="auto"` is the
+    number of scored types (the typology the codebook proposes, tested against the data's
+    own grouping); the silhouette, the bootstrap stability and `structures` say how well
+    the data supports it.
     `metric` defaults to Jaccard for codes alone and Gower when attributes join them.
     `structures`: also cluster in the other space and compare the two (`compare_structures`);
     it costs one more clustering with up to 20 bootstraps.
@@ -168,8 +200,17 @@ def typology_report(
             raise QualcodeError("E709", key="space", value=space, hint=f"Use one of: {', '.join(SPACES)}.")
         has_profiles = book is not None and bool(book.profiles)
         if space == "auto":
-            space = "profiles" if has_profiles and not codes and not attributes else "codes"
-        if space == "profiles":
+            space = ("codes" if codes or attributes or not has_profiles
+                     else "types" if len(scored_types(book)) >= 2 else "profiles")
+        if space == "types":
+            if not has_profiles or len(scored_types(book)) < 2:
+                raise QualcodeError("E720", reason="clustering on type scores needs a codebook with `profiles` and "
+                                                   "two or more types with a `score`; use --space profiles or codes")
+            frame = type_scores(book, report.rule or rule_typology(book, presence))
+            metric, linkage = metric or "euclidean", "ward" if linkage == "average" else linkage
+            if k == "auto":
+                k = min(len(scored_types(book)), len(frame) - 1)
+        elif space == "profiles":
             if not has_profiles:
                 raise QualcodeError("E720", reason="clustering on profiles needs a codebook with `profiles`; "
                                                    "use --space codes")
@@ -203,7 +244,7 @@ def typology_report(
         else:
             mapping = {c: f"cluster {c}" for c in range(model.k_)}
         report.model, report.features = model, frame
-        if space == "profiles":
+        if space in ("profiles", "types"):
             marks = features(presence, cases, default_codes(book, presence.columns))
             marks = marks.rename(columns=lambda c: f"{c} (code)" if c in frame.columns else c)
             report.description = model.describe(frame.join(marks), quotes, codes=list(marks.columns))
@@ -211,7 +252,9 @@ def typology_report(
             report.description = model.describe(frame, quotes)
         per_case = pd.DataFrame({"case": list(labels.index), "cluster": labels.to_numpy(),
                                  "cluster_label": [mapping[int(c)] for c in labels],
-                                 "silhouette": np.round(model.silhouette_samples_, 4)})
+                                 "silhouette": np.round(model.silhouette_samples_, 4),
+                                 "stability": np.round(report.stability.per_case, 4) if report.stability
+                                 else np.nan})
         out = out.merge(per_case, on="case", how="left")
     else:
         out["cluster"] = pd.NA
@@ -220,7 +263,8 @@ def typology_report(
     if structures and report.model is not None and book is not None and book.profiles and not attributes:
         report.structures = compare_structures(presence, cases, book, report, k=k, random_state=random_state,
                                                n_bootstrap=min(n_bootstrap, 20), codes=codes)
-    first = ["reason", "degree", "runner_up", "margin", "borderline"]
+    # A case's stability (see Stability.per_case) follows its silhouette when clusters were made.
+    first = ["stability", "reason", "degree", "runner_up", "margin", "borderline"]
     rest = [c for c in first if c in out.columns] + [c for c in out.columns if c not in COLUMNS + first]
     report.cases = out[[*COLUMNS, *rest]]
     return report
@@ -235,7 +279,7 @@ def compare_structures(presence: pd.DataFrame, cases: pd.DataFrame, book: Codebo
     stable and close to the rule types is the one to read; a weak silhouette in both says the
     cases form a continuum rather than separate groups."""
     rows = []
-    for space in ("codes", "profiles"):
+    for space in ("codes", "profiles", "types"):
         if space == report.space:
             model, stability, ari = report.model, report.stability, report.ari
         else:

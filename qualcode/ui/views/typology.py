@@ -19,7 +19,8 @@ from qualcode.ui.charts import show
 
 CODEBOOKS = Path(__file__).resolve().parents[3] / "codebooks"
 METHODS = {"both": "Rule types and clusters", "rules": "Rule types only", "cluster": "Clusters only"}
-SPACES = {"profiles": "the codebook's profile scores", "codes": "code sets (the codes chosen below)"}
+SPACES = {"types": "the codebook's type scores", "profiles": "the codebook's profile scores",
+          "codes": "code sets (the codes chosen below)"}
 
 project = state.project()
 st.title("Typology")
@@ -64,8 +65,9 @@ with st.form("typology_options"):
                           help="`auto` picks the k from 2 to 6 with the best silhouette.")
     accepted_only = c.checkbox("Accepted codings only (leave suggestions out)", key="typology_accepted")
     space = st.radio("Cluster on", list(SPACES), format_func=SPACES.get, horizontal=True, key="typology_space",
-                     help="Profile scores are a few robust dimensions (resources, push, pull, goals) that survive "
-                          "noisy coding; code sets compare which codes each case has (Jaccard).")
+                     help="Type scores (standardised, k = the number of types unless set) survive noisy coding "
+                          "best; profile scores are a few dimensions (resources, push, pull, goals); code sets "
+                          "compare which codes each case has (Jaccard).")
     picked = st.multiselect(
         "Cluster on these codes", [*groups, *presence_columns], default=profile_codes or groups,
         key="typology_codes",
@@ -92,8 +94,10 @@ if k_text.strip() != "auto":
 statuses = ("accepted",) if accepted_only else ("accepted", "suggested")
 try:
     with st.spinner("Clustering and bootstrapping…"):
-        if space == "profiles" and not book.profiles:
+        if space != "codes" and not book.profiles:
             space = "codes"
+        elif space == "types" and sum(1 for t in book.types if t.score) < 2:
+            space = "profiles"
         report = project.typology(path, method=method, statuses=statuses,
                                   codes=(picked or None) if space == "codes" else None, space=space,
                                   attributes=attrs if space == "codes" else (), k=k, algorithm=algorithm,
@@ -121,7 +125,8 @@ if report.model is not None:
 if report.weak:
     st.warning(f"Weak structure: the mean silhouette ({report.model.silhouette_:.2f}) is below 0.25, so these "
                "clusters may change with a few codings. Read them as tentative and compare other k.")
-shown = frame.drop(columns=[c for c in ("cluster", "cluster_label", "silhouette") if report.model is None] +
+shown = frame.drop(columns=[c for c in ("cluster", "cluster_label", "silhouette", "stability")
+                            if report.model is None and c in frame.columns] +
                    (["rule_type", "reason"] if report.rule is None else []))
 st.dataframe(shown, hide_index=True, width="stretch", key="typology_table", placeholder="—")
 st.download_button("Download the assignments (CSV)", csv_bytes(shown),
@@ -146,8 +151,10 @@ if report.rule is not None:
 if report.structures is not None and len(report.structures) > 1:
     st.subheader("Which structure the data supports")
     st.dataframe(report.structures, hide_index=True, key="typology_structures", placeholder="—")
-    st.caption("Clusters on code sets and on profile scores side by side: silhouette (within its own space), "
-               "bootstrap stability (mean ARI of re-fits on resamples) and agreement with the rule types (ARI).")
+    st.caption("Clusters on code sets, profile scores and type scores side by side: silhouette (within its own "
+               "space), bootstrap stability (mean ARI of re-fits on resamples) and agreement with the rule types "
+               "(ARI). In the table above, a case's *stability* is how often it keeps its cluster-mates in those "
+               "re-fits (1 = always).")
 
 if report.crosstab is not None:
     st.subheader("Clusters against rule types")

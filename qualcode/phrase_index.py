@@ -122,15 +122,17 @@ class PhraseIndex:
         lemma = lemma.astype(np.int64)
         lower = lower.astype(np.int64)
         # Per distinct string, from the caches (a C-level map; misses are filled in after).
-        words_of = list(map(self._word_cache.get, strings))
+        # Anchors first: a transcript none of whose strings anchors a pattern (common for the
+        # matcher of a few edited rules) needs nothing else.
         hits_of = list(map(self._hit_cache.get, strings))
-        for i in [i for i, w in enumerate(words_of) if w is None]:
-            words_of[i] = self._words(strings[i])
         for i in [i for i, h in enumerate(hits_of) if h is None]:
             hits_of[i] = self._hits(strings[i])
         counts = np.fromiter(map(len, hits_of), dtype=np.int64, count=n_str)
         if not counts.any():
             return {}
+        words_of = list(map(self._word_cache.get, strings))
+        for i in [i for i, w in enumerate(words_of) if w is None]:
+            words_of[i] = self._words(strings[i])
         # (string, word) pairs as string * n_word_ids + word: already sorted, since strings come in
         # order and each string's word ids are sorted.
         per_string = np.fromiter(map(len, words_of), dtype=np.int64, count=n_str)

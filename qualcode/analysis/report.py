@@ -199,6 +199,7 @@ def typology_report(
         if space not in SPACES:
             raise QualcodeError("E709", key="space", value=space, hint=f"Use one of: {', '.join(SPACES)}.")
         has_profiles = book is not None and bool(book.profiles)
+        fit_k: int | str = k
         if space == "auto":
             space = ("codes" if codes or attributes or not has_profiles
                      else "types" if len(scored_types(book)) >= 2 else "profiles")
@@ -209,7 +210,8 @@ def typology_report(
             frame = type_scores(book, report.rule or rule_typology(book, presence))
             metric, linkage = metric or "euclidean", "ward" if linkage == "average" else linkage
             if k == "auto":
-                k = min(len(scored_types(book)), len(frame) - 1)
+                # Not `k` itself: the comparison with the other spaces keeps the caller's k.
+                fit_k = min(len(scored_types(book)), len(frame) - 1)
         elif space == "profiles":
             if not has_profiles:
                 raise QualcodeError("E720", reason="clustering on profiles needs a codebook with `profiles`; "
@@ -227,7 +229,7 @@ def typology_report(
             frame = features(presence, cases, chosen, attributes)
         report.space = space
         model = ClusterTypology(
-            algorithm, metric=metric or ("gower" if attributes else "jaccard"), linkage=linkage, k=k,
+            algorithm, metric=metric or ("gower" if attributes else "jaccard"), linkage=linkage, k=fit_k,
             k_range=k_range, random_state=random_state, n_bootstrap=n_bootstrap,
             max_agglomerative=max_agglomerative,
             # Past a few thousand cases the full silhouette per k costs N²: choose k on a sample.

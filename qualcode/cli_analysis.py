@@ -89,9 +89,11 @@ def _footnoted(frame: pd.DataFrame, column: str) -> tuple[pd.DataFrame, list[str
                    "a parent id takes its children). Default: the codes the codebook's profiles weigh.")
 @click.option("--attributes", multiple=True, metavar="NAME",
               help="Case attributes to cluster on too (then distances are Gower's).")
-@click.option("--space", type=click.Choice(["auto", "profiles", "codes"]), default="auto", show_default=True,
-              help="Cluster on the codebook's profile scores (a few robust dimensions) or on code sets; "
-                   "auto: profiles when the codebook has them and no --codes/--attributes are given.")
+@click.option("--space", type=click.Choice(["auto", "types", "profiles", "codes"]), default="auto",
+              show_default=True,
+              help="Cluster on the codebook's type scores (standardised; k = the number of types unless --k), "
+                   "its profile scores (a few robust dimensions) or on code sets; auto: types when two or "
+                   "more types have scores, else profiles, unless --codes/--attributes are given.")
 @click.option("--algorithm", type=click.Choice(["agglomerative", "kmodes", "kmeans"]), default="agglomerative",
               show_default=True, help="Agglomerative (up to 5,000 cases), or k-modes / k-means for large N.")
 @click.option("--metric", type=click.Choice(["jaccard", "gower", "euclidean"]),
@@ -114,8 +116,8 @@ def typology(project: str, codebook_file: str | None, method: str, k: int | str,
     and the reason), data-driven clusters (with silhouettes, stability, the codes that mark each
     cluster and quotes), or both with their agreement (cross-tab and adjusted Rand index).
 
-    The table has the columns case, rule_type, cluster, cluster_label, silhouette, reason and the
-    profiles; the summary goes to stderr (to stdout with --out)."""
+    The table has the columns case, rule_type, cluster, cluster_label, silhouette, stability, reason
+    and the profiles; the summary goes to stderr (to stdout with --out)."""
     from qualcode.project import Project
 
     statuses = ("accepted",) if accepted_only else ("accepted", "suggested")

@@ -183,6 +183,36 @@ def test_without_types_rules_are_refused_but_clusters_work() -> None:
     assert report.cases["rule_type"].isna().all()
 
 
+def test_type_scores_space_standardises_the_scores_and_needs_scored_types() -> None:
+    """The "types" space clusters on each case's score for every scored type (z-scores) with
+    k = the number of types; without two scored types it is refused (E720) and auto falls back
+    to the profiles."""
+    scored = CODEBOOK.replace('when: "strength >= 2"}', 'when: "strength >= 2", score: "strength"}').replace(
+        'when: "strength <= -2"}', 'when: "strength <= -2", score: "0 - strength"}').replace(
+        'when: "true"}', 'when: "true", score: "1 - abs(strength)"}')
+    book, plain = loads(scored), loads(CODEBOOK)
+    has = {"development": ["res.diploma", "res.savings", "res.trade"], "survival": ["lack.debt", "lack.cash"],
+           "mixed": ["res.diploma", "lack.debt"]}
+    rows, truth = {}, {}
+    for group, codes in has.items():
+        for i in range(4):
+            # One noise code per case (not weighed by the profile): it must not move the scores.
+            present = [*codes, ["topic.weather", "topic.football", "mix.cousin"][i % 3]]
+            rows[f"{group}{i}"] = {c.id: int(c.id in present) for c in book.codes}
+            truth[f"{group}{i}"] = group
+    presence, cases = pd.DataFrame.from_dict(rows, orient="index"), pd.DataFrame({"case": list(rows)})
+    report = typology_report(presence, cases, book=book, method="both", n_bootstrap=10, structures=True)
+    assert report.space == "types" and report.model.k_ == 3
+    assert list(report.features.columns) == ["development", "survival", "mixed"]
+    assert np.allclose(report.features.mean(), 0) and np.allclose(report.features.std(ddof=0), 1)
+    assert adjusted_rand_score(pd.Series(truth).reindex(report.cases["case"]), report.cases["cluster"]) == 1.0
+    assert report.cases["stability"].between(0, 1).all()
+    assert set(report.structures["space"]) == {"codes", "profiles", "types"}
+    with pytest.raises(QualcodeError, match=r"E720.*type scores"):
+        typology_report(presence, cases, book=plain, method="cluster", space="types", n_bootstrap=0)
+    assert typology_report(presence, cases, book=plain, method="cluster", n_bootstrap=0).space == "profiles"
+
+
 def test_sample_project_rule_types_and_clusters_against_the_documented_types(db_sample: Path | str) -> None:
     """The figures the issue tracks, on the bundled (synthetic) sample after `qualcode code`,
     stored on SQLite and on PostgreSQL (tests/conftest.py `db`)."""

@@ -157,7 +157,8 @@ def _typology_summary(report: TypologyReport, cases_frame: pd.DataFrame, compare
     model = report.model
     if model is not None:
         sizes = frame["cluster_label"].value_counts()
-        chosen = "chosen by silhouette" if model.k == "auto" else "fixed"
+        chosen = ("chosen by silhouette" if model.k == "auto"
+                  else "the number of types" if report.k_is_types else "fixed")
         lines.append(f"Clusters on {report.space}: k={model.k_} ({chosen}; {model.method}, {model.metric_}), "
                      "mean silhouette "
                      f"{model.silhouette_:.2f}; features: {len(report.features.columns)} "

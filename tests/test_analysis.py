@@ -131,6 +131,7 @@ def test_sample_project_types_against_documented_types(sample_copy: Path) -> Non
     assert "rule_type × documented_type" in result.output
     assert "cluster_label × documented_type" in result.output
     assert "Adjusted Rand index, clusters vs rule types:" in result.output
+    assert "Clusters on types: k=3 (the number of types;" in result.output
     with Project.open(sample_copy) as p:
         types = set(p.rule_typology(codebook).cases["rule_type"])
     assert types == {"development", "survival", "mixed"}

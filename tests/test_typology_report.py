@@ -202,7 +202,7 @@ def test_type_scores_space_standardises_the_scores_and_needs_scored_types() -> N
             truth[f"{group}{i}"] = group
     presence, cases = pd.DataFrame.from_dict(rows, orient="index"), pd.DataFrame({"case": list(rows)})
     report = typology_report(presence, cases, book=book, method="both", n_bootstrap=10, structures=True)
-    assert report.space == "types" and report.model.k_ == 3
+    assert report.space == "types" and report.model.k_ == 3 and report.k_is_types
     assert list(report.features.columns) == ["development", "survival", "mixed"]
     assert np.allclose(report.features.mean(), 0) and np.allclose(report.features.std(ddof=0), 1)
     assert adjusted_rand_score(pd.Series(truth).reindex(report.cases["case"]), report.cases["cluster"]) == 1.0

@@ -49,6 +49,7 @@ class TypologyReport:
     stability: Stability | None = None
     space: str | None = None
     structures: pd.DataFrame | None = None  # see compare_structures
+    k_is_types: bool = False  # k was "auto" and the types space took the number of types
 
     @property
     def crosstab(self) -> pd.DataFrame | None:
@@ -212,6 +213,7 @@ def typology_report(
             if k == "auto":
                 # Not `k` itself: the comparison with the other spaces keeps the caller's k.
                 fit_k = min(len(scored_types(book)), len(frame) - 1)
+                report.k_is_types = True
         elif space == "profiles":
             if not has_profiles:
                 raise QualcodeError("E720", reason="clustering on profiles needs a codebook with `profiles`; "

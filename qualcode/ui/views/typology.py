@@ -115,7 +115,8 @@ if report.rule is not None:
     st.caption("Rule types: " + " · ".join(markdown_text(f"{t}: {n}") for t, n in counts.items()))
 if report.model is not None:
     model = report.model
-    summary[1].metric("Clusters (k)", model.k_, help="chosen by silhouette" if model.k == "auto" else "fixed")
+    summary[1].metric("Clusters (k)", model.k_, help="chosen by silhouette" if model.k == "auto" else
+                      "the number of types" if report.k_is_types else "fixed")
     summary[2].metric("Mean silhouette", f"{model.silhouette_:.2f}",
                       help="From -1 to 1: how much closer cases are to their own cluster than to the next.")
     if report.stability is not None:

@@ -8,17 +8,7 @@ code name kept as the variable label, 0/1 code columns labelled absent/present.
 Every renamed column is reported, so the user can find `push.unemployment` again
 as `push_unemployment`.
 
-Column naming: case attributes keep their own names; one that clashes with a
-column the table already has (a coding column such as `text`, or a code id in
-the matrix, e.g. the attribute `gender` next to the code `gender`) is written as
-`attr_<name>`. `code_path` is the code's ancestry by *names*, root first, joined
-by " > " ("Push factors > No work at origin"); the dotted id is the `code` column.
-Builders attach variable and value labels in `frame.attrs["labels"]` and
-`frame.attrs["value_labels"]`; `write` uses them for SPSS and Stata.
-
-This module writes (`write`) and is the public face of the table modules: the builders live
-in tables_frames, the xlsx writer in tables_xlsx, SPSS and Stata in tables_labelled, and
-everything they export is importable from here as before.
+Column naming and the labels SPSS and Stata get: see `qualcode.exchange.tables_frames`.
 """
 
 from __future__ import annotations

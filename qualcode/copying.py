@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 
 from qualcode.errors import ProjectError
 from qualcode.store.database import (
+    ALEMBIC_LOCK,
     alembic_config,
     head_revision,
     is_url,
@@ -132,7 +133,7 @@ def copy_project(src: str | Path, dst: str | Path, *, progress: Callable[[str], 
         raise ProjectError("E116", src=shown(src))
     source = open_engine(src, create=False, migrate=False)  # E101/E103/E104/E110-E112 as for opening
     try:
-        with source.connect() as conn:
+        with source.connect() as conn, ALEMBIC_LOCK:
             revision = MigrationContext.configure(conn).get_current_revision() or head_revision()
         target = _empty_destination(dst)
         try:
@@ -140,7 +141,8 @@ def copy_project(src: str | Path, dst: str | Path, *, progress: Callable[[str], 
             cfg = alembic_config()
             with source.connect() as s, target.begin() as d:
                 cfg.attributes["connection"] = d
-                command.upgrade(cfg, revision)  # the source's schema, so every column has its place
+                with ALEMBIC_LOCK:  # alembic's module-level context is shared by threads
+                    command.upgrade(cfg, revision)  # the source's schema, so every column has its place
                 theirs, ours = MetaData(), MetaData()
                 theirs.reflect(s)
                 ours.reflect(d)
@@ -157,7 +159,8 @@ def copy_project(src: str | Path, dst: str | Path, *, progress: Callable[[str], 
                     if got != want:
                         raise ProjectError("E117", src=report.src, dst=report.dst, table=name, got=got, want=want)
                 if revision != head_revision():
-                    command.upgrade(cfg, "head")
+                    with ALEMBIC_LOCK:
+                        command.upgrade(cfg, "head")
                     report.revision = head_revision()
             return report
         finally:

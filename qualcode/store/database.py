@@ -14,6 +14,7 @@ import functools
 import re
 import sqlite3
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -182,6 +183,13 @@ def is_empty(location: str | Path) -> bool:
         engine.dispose()
 
 
+# Alembic keeps its running migration in module-level proxies (alembic.context, alembic.op) and
+# its config in a shared cache: two threads migrating or reading scripts at once (the browser app
+# opens projects from several sessions) fail with KeyError('script'/'config') or a half-made
+# schema. Every alembic call in qualcode holds this lock (re-entrant: open_engine nests them).
+ALEMBIC_LOCK = threading.RLock()
+
+
 def alembic_config() -> Config:
     from alembic.config import Config
 
@@ -193,7 +201,8 @@ def alembic_config() -> Config:
 def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    with ALEMBIC_LOCK:
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
 
@@ -229,7 +238,7 @@ def current_revision(engine: Engine) -> str | None:
         return rows[0] if rows else None
     from alembic.runtime.migration import MigrationContext  # several heads: alembic's own error
 
-    with engine.connect() as conn:
+    with ALEMBIC_LOCK, engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
@@ -237,10 +246,11 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to `revision` in one transaction (SQLite DDL is transactional)."""
     from alembic import command
 
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    with ALEMBIC_LOCK:
+        cfg = alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
 
 
 def check_sqlite_file(path: Path) -> None:
@@ -294,7 +304,8 @@ def open_engine(location: str | Path, *, create: bool, migrate: bool = True) -> 
         if revision != plain_head():  # at the newest schema there is nothing to look up
             from alembic.script import ScriptDirectory
 
-            known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+            with ALEMBIC_LOCK:
+                known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
             if revision not in known:
                 engine.dispose()
                 raise ProjectError("E104", path=location, found=revision, known=head_revision())

@@ -82,12 +82,14 @@ def _table_options(layout: str, speaker_column: str | None, text_column: str | N
 @click.option("--coder", default="taguette", show_default=True, help="Coder of imported highlights (Taguette CSV).")
 @click.option("--preview", is_flag=True, help="Show the turns, speakers, roles and warnings; store nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="Print failures and the summary only.")
+@click.option("--actor", envvar="QUALCODE_ACTOR",
+              help="Who imports, for the audit log (default: $QUALCODE_ACTOR, else os:<login name>).")
 def import_(project: str, paths: tuple[str, ...], attributes: str | None, language: str,
             speaker_map: str | None, encoding: str | None, max_bytes: int, name: str | None,
             new_version: bool, layout: str, speaker_column: str | None, text_column: str | None,
             time_column: str | None, transcript_column: str | None, id_column: str | None,
             answer_columns: str | None, sheet: str | None, update_cases: bool, max_attributes: int,
-            keep_unmatched: bool, coder: str, preview: bool, quiet: bool) -> None:
+            keep_unmatched: bool, coder: str, preview: bool, quiet: bool, actor: str | None = None) -> None:
     """Import transcripts (txt, md, docx, odt, pdf, vtt, srt, csv, xlsx) into PROJECT, and
     projects and codebooks of other QDA tools (REFI-QDA .qdpx, .qde and .qdc).
 
@@ -96,6 +98,7 @@ def import_(project: str, paths: tuple[str, ...], attributes: str | None, langua
     first and joined to the transcripts. A bad file is reported and the rest go on;
     nothing already stored is changed.
     """
+    from qualcode import audit
     from qualcode.ingest import ImportOptions, highlights
     from qualcode.ingest import preview as import_preview
     from qualcode.ingest.speakers import load_speaker_map
@@ -116,7 +119,7 @@ def import_(project: str, paths: tuple[str, ...], attributes: str | None, langua
     exchange = [x for x in paths if Path(x).suffix.lower() in REFI_SUFFIXES]
     marked = [x for x in paths if x not in exchange and highlights.is_highlights_file(x, max_bytes)]
     paths = tuple(x for x in paths if x not in exchange)
-    with Project.open(project) as p:
+    with Project.open(project) as p, audit.acting(actor):  # every audit row of this import names the actor
         for file in exchange:
             _import_refi(p, file)
         paths = tuple(x for x in paths if x not in marked)
@@ -179,13 +182,21 @@ def _import_refi(project: Project, file: str) -> None:
 @OUT
 def transcripts(project: str, all_versions: bool, fmt: str, out: str | None) -> None:
     """List the transcripts in PROJECT: case, language, turns, words, source file."""
-    from qualcode.project import Project
+    # Plain rows, not Project.transcripts()'s DataFrame: pandas would be most of the start-up (issue 17).
+    from qualcode.cli_listing import emit_rows
+    from qualcode.store import queries
+    from qualcode.store.database import open_engine
 
-    with Project.open(project) as p:
-        frame = p.transcripts(all_versions)
+    engine = open_engine(project, create=False)
+    try:
+        with engine.connect() as conn:
+            rows, columns = queries.transcript_rows(conn, all_versions)
+    finally:
+        engine.dispose()
     if fmt == "table":
-        frame = frame.drop(columns=["sha256", "imported_at"])
-    _emit(frame, fmt, out)
+        keep = [i for i, c in enumerate(columns) if c not in ("sha256", "imported_at")]
+        columns, rows = [columns[i] for i in keep], [tuple(r[i] for i in keep) for r in rows]
+    emit_rows(columns, rows, fmt, out)
 
 
 @click.command()
@@ -203,11 +214,22 @@ def turns(project: str, transcript: str | None, fmt: str, out: str | None) -> No
     starts with = + - @ gets a ' in front, so spreadsheets do not run it: use --raw (or
     --format json) to get the text exactly.
     """
-    from qualcode.project import Project
+    from qualcode.cli_listing import emit_rows
+    from qualcode.errors import ProjectError
+    from qualcode.store import queries
+    from qualcode.store.database import open_engine
 
-    with Project.open(project) as p:
-        frame = p.turns(transcript)
-    _emit(frame, fmt, out)
+    engine = open_engine(project, create=False)
+    try:
+        with engine.connect() as conn:
+            if transcript is not None:  # as Project.turns: an unknown name is E105, not an empty list
+                known = {r[0] for r in queries.transcript_rows(conn)[0]}
+                if transcript not in known:
+                    raise ProjectError("E105", name=transcript, known=", ".join(sorted(known)) or "(none)")
+            rows = queries.turn_rows(conn, None if transcript is None else [transcript])
+    finally:
+        engine.dispose()
+    emit_rows(queries.TURN_COLUMNS, rows, fmt, out)
 
 
 @click.command()

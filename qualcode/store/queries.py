@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import Connection, func, insert, select, update
 
-from qualcode.ingest.attributes import canonical, infer_type
-from qualcode.model import ParsedTranscript
 from qualcode.store.schema import (
     attributes,
     case_attributes,
@@ -21,6 +19,11 @@ from qualcode.store.schema import (
     transcripts,
     turns,
 )
+
+if TYPE_CHECKING:  # pandas and qualcode.ingest cost 0.3-0.5 s: `qualcode transcripts` needs neither (issue 17)
+    import pandas as pd
+
+    from qualcode.model import ParsedTranscript
 
 
 def now() -> dt.datetime:
@@ -49,6 +52,8 @@ def ensure_case(conn: Connection, name: str) -> int:
 
 def _attribute(conn: Connection, name: str, values: list[object]) -> tuple[int, str]:
     """The attribute's id and type, creating it or widening its type to fit new values."""
+    from qualcode.ingest.attributes import infer_type
+
     row = conn.execute(select(attributes.c.id, attributes.c.type).where(attributes.c.name == name)).first()
     new_type = infer_type(values)
     if row is None:
@@ -68,6 +73,8 @@ def _attribute(conn: Connection, name: str, values: list[object]) -> tuple[int, 
 
 
 def set_case_attributes(conn: Connection, case_id: int, values: dict[str, object], source: str) -> None:
+    from qualcode.ingest.attributes import canonical
+
     for name, value in values.items():
         attr_id, kind = _attribute(conn, name, [value])
         text, number = canonical(value, kind)
@@ -124,6 +131,14 @@ def log_import(conn: Connection, batch: str, file: str, status: str, message: st
 
 
 def transcripts_frame(conn: Connection, all_versions: bool = False) -> pd.DataFrame:
+    import pandas as pd
+
+    rows, columns = transcript_rows(conn, all_versions)
+    return pd.DataFrame(rows, columns=columns)
+
+
+def transcript_rows(conn: Connection, all_versions: bool = False) -> tuple[list[tuple], list[str]]:
+    """(rows, column names) of `transcripts_frame`, as plain tuples: what `qualcode transcripts` prints."""
     n_turns = (
         select(turns.c.transcript_id, func.count().label("turns"))
         .group_by(turns.c.transcript_id).subquery()
@@ -141,7 +156,7 @@ def transcripts_frame(conn: Connection, all_versions: bool = False) -> pd.DataFr
     )
     if not all_versions:
         query = query.where(transcripts.c.is_current.is_(True))
-    return pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in query.selected_columns])
+    return [tuple(r) for r in conn.execute(query)], [c.name for c in query.selected_columns]
 
 
 def transcript_key(conn: Connection, name: str) -> tuple[int, str] | None:
@@ -166,6 +181,13 @@ TURN_COLUMNS = ["transcript", "turn", "speaker", "role", "start", "end", "timest
 
 
 def turns_frame(conn: Connection, names: Iterable[str] | None = None) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(turn_rows(conn, names), columns=TURN_COLUMNS)
+
+
+def turn_rows(conn: Connection, names: Iterable[str] | None = None) -> list[tuple]:
+    """The rows of `turns_frame` (columns TURN_COLUMNS), as plain tuples: what `qualcode turns` prints."""
     # Each transcript's text is fetched once, not once per turn: joining it into every turn
     # row copied a 100,000-word text thousands of times (15 s for one long interview).
     query = (
@@ -185,11 +207,13 @@ def turns_frame(conn: Connection, names: Iterable[str] | None = None) -> pd.Data
          texts[r.id][r.start_offset:r.end_offset])
         for r in conn.execute(query)
     ]
-    return pd.DataFrame(rows, columns=TURN_COLUMNS)
+    return rows
 
 
 def cases_frame(conn: Connection) -> pd.DataFrame:
     """One row per case, one column per attribute, typed (numbers as floats/ints, dates as dates)."""
+    import pandas as pd
+
     case_rows = conn.execute(select(cases.c.id, cases.c.name).order_by(cases.c.name)).all()
     attrs = conn.execute(select(attributes.c.id, attributes.c.name, attributes.c.type).order_by(attributes.c.id)).all()
     values = conn.execute(select(case_attributes)).all()
@@ -216,6 +240,8 @@ def attribute_types(conn: Connection) -> dict[str, str]:
 
 
 def import_log_frame(conn: Connection) -> pd.DataFrame:
+    import pandas as pd
+
     query = select(import_log.c.batch, import_log.c.created_at, import_log.c.file, import_log.c.status,
                    import_log.c.error_code, import_log.c.message).order_by(import_log.c.id)
     return pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in query.selected_columns])

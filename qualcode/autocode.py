@@ -201,12 +201,14 @@ class Matcher:
     def _raw(self, a: Analysis, text: str, turns: Sequence[TurnSpan], occ) -> list[tuple[Rule, int, int, int, int]]:
         """Every place a rule fires (before negation, unless and speakers), once per rule and span."""
         raw: list[tuple[Rule, int, int, int, int]] = []  # rule, tok_start, tok_end, char start, char end
+        clauses = self._clauses(a)  # its per-token lists: numpy's per-element access costs more
+        starts, ends = clauses.start, clauses.end
         for rule, ids in self.phrase:
             for e in ids:
                 for s, t in occ.get(e, ()):
-                    raw.append((rule, s, t, int(a.start[s]), int(a.end[t - 1])))
+                    raw.append((rule, s, t, starts[s], ends[t - 1]))
         for rule, ids in self.near:
-            raw.extend(self._near(rule, ids, occ, a))
+            raw.extend(self._near(rule, ids, occ, clauses))
         if self.regex:
             low = text.lower()
             for rule, (rx, rx_case) in self.regex:
@@ -257,12 +259,18 @@ class Matcher:
             self._subsets[rule_ids] = Matcher(self.book, self.lang, self.nlp, only=rule_ids)
         return self._subsets[rule_ids]
 
-    def _near(self, rule: Rule, items: list[list[int]], occ, a: Analysis):
+    def _near(self, rule: Rule, items: list[list[int]], occ, clauses: Clauses):
         """All items within `rule.within` tokens of the first item's occurrence, in one turn
         (and in one sentence, unless the rule codes whole turns)."""
-        found = [sorted({o for e in item for o in occ.get(e, ())}) for item in items]
-        if len(found) < 2 or any(not f for f in found):
+        if len(items) < 2:
             return
+        found = []
+        for item in items:  # the rarest item decides first whether there is anything to do
+            f = sorted({o for e in item for o in occ.get(e, ())})
+            if not f:
+                return
+            found.append(f)
+        turn, sentence, starts, ends = clauses.turn, clauses.sent, clauses.start, clauses.end
         same_sentence = rule.unit != "turn"
         for s0, t0 in found[0]:
             span_s, span_t = s0, t0
@@ -270,8 +278,8 @@ class Matcher:
             for others in found[1:]:
                 best = None
                 for s, t in others:
-                    if (a.turn[s] != a.turn[s0] or abs(s - s0) > rule.within or (s, t) == (s0, t0)
-                            or (same_sentence and a.sent[s] != a.sent[s0])):
+                    if (turn[s] != turn[s0] or abs(s - s0) > rule.within or (s, t) == (s0, t0)
+                            or (same_sentence and sentence[s] != sentence[s0])):
                         continue
                     if best is None or abs(s - s0) < abs(best[0] - s0):
                         best = (s, t)
@@ -280,22 +288,25 @@ class Matcher:
                     break
                 span_s, span_t = min(span_s, best[0]), max(span_t, best[1])
             if ok:
-                yield rule, span_s, span_t, int(a.start[span_s]), int(a.end[span_t - 1])
+                yield rule, span_s, span_t, starts[span_s], ends[span_t - 1]
 
     @staticmethod
     def _regex(rule: Rule, rx: re.Pattern, a: Analysis, text: str, turns: Sequence[TurnSpan]):
         if not len(a):
             return
         # Turn by turn: a match may not run into the next turn, and `$` ends a turn.
-        for turn in turns:
-            for m in rx.finditer(text, turn.start, turn.end):
-                if m.end() <= m.start():
-                    continue
-                s = int(np.searchsorted(a.end, m.start(), "right"))
-                t = int(np.searchsorted(a.start, m.end(), "left"))
-                if s >= len(a) or t <= s:
-                    continue
-                yield rule, s, t, m.start(), m.end()
+        spans = [m.span() for turn in turns for m in rx.finditer(text, turn.start, turn.end) if m.end() > m.start()]
+        if not spans:
+            return
+        # The tokens of all of them in two searchsorted calls, not two per match.
+        cs, ce = np.array(spans, dtype=np.int64).T
+        firsts = np.searchsorted(a.end, cs, "right").tolist()
+        lasts = np.searchsorted(a.start, ce, "left").tolist()
+        n = len(a)
+        for (c0, c1), s, t in zip(spans, firsts, lasts, strict=True):
+            if s >= n or t <= s:
+                continue
+            yield rule, s, t, c0, c1
 
     def _tokens(self, a: Analysis, text: str):
         from spacy.matcher import Matcher as SpacyMatcher
@@ -331,8 +342,9 @@ class Matcher:
             if role not in rule.speakers:
                 return f"speaker: {'an' if role[0] in 'aeiou' else 'a'} {role} turn; the rule codes " \
                        f"{', '.join(rule.speakers)} turns"
-        sent = a.sent[s]
         clauses = self._clauses(a)
+        sentence = clauses.sent
+        sent = sentence[s]
         if not rule.questions and (why := clauses.question(s, t)):
             return why
         if rule.negation and (why := self._negated(rule, s, t, a, occ, clauses)):
@@ -345,11 +357,11 @@ class Matcher:
             return why
         for e in self.unless.get(rule.id, ()):
             for us, _ut in occ.get(e, ()):
-                if a.sent[us] == sent:
+                if sentence[us] == sent:
                     words = " ".join(w.describe() for w in self.entries[e].words)
                     return f"unless: '{words}' in the same sentence"
         senses = self.sense.get(rule.id)
-        if senses is not None and not any(a.sent[us] == sent for e in senses for us, _ut in occ.get(e, ())):
+        if senses is not None and not any(sentence[us] == sent for e in senses for us, _ut in occ.get(e, ())):
             return "sense: none of the `sense` words in the same sentence"
         return None
 
@@ -432,8 +444,8 @@ class Matcher:
 
 # Bump when matching changes in a way the rule fingerprint does not show.
 # 2: clause-scoped negation, questions, hypotheticals, reported speech, scope, sense;
-# 3: Russian "не" + verb after the match.
-MATCHER_VERSION = "3"
+# 3: Russian "не" + verb after the match; 4: the clause rules of 6045b1e (dash answers, purpose clauses).
+MATCHER_VERSION = "4"
 
 
 def rule_fingerprint(rule: Rule, negation: Negation, pipeline_version: str) -> str:

@@ -177,11 +177,15 @@ class Clauses:
         self.lemma = a.lemma.tolist()
         self.sent = a.sent.tolist()
         self._word: dict[int, bool] = {}
-        self._sentences: dict[int, tuple[int, int]] = {}
         self._clauses: dict[tuple[int, int], tuple[int, int]] = {}
         self._positions: dict[object, list[int]] = {}
         self._bounds: tuple[list[int], list[int]] | None = None
         self._piped: list[int] | None = None
+        self._sentence_bounds: tuple[list[int], list[int]] | None = None
+        self._turn: list[int] | None = None
+        self._start: list[int] | None = None
+        self._end: list[int] | None = None
+        self._asks: dict[int, bool | None] = {}  # per sentence: see `question`
 
     # --- tokens ---------------------------------------------------------------------------
 
@@ -267,11 +271,37 @@ class Clauses:
         return self._bounds
 
     def sentence(self, j: int) -> tuple[int, int]:
+        """First token and one past the last of j's sentence (`Analysis.sentence_tokens`), for all
+        sentences at once on first use: two searchsorted calls instead of two per match."""
+        if self._sentence_bounds is None:
+            sent = self.a.sent
+            ids = np.arange(int(sent[-1]) + 1 if len(sent) else 0)
+            self._sentence_bounds = (np.searchsorted(sent, ids, "left").tolist(),
+                                     np.searchsorted(sent, ids, "right").tolist())
         sent = self.sent[j]
-        hit = self._sentences.get(sent)
-        if hit is None:
-            hit = self._sentences[sent] = self.a.sentence_tokens(sent)
-        return hit
+        firsts, ends = self._sentence_bounds
+        return firsts[sent], ends[sent]
+
+    @property
+    def turn(self) -> list[int]:
+        """Each token's turn, as a list (per-token access from Python)."""
+        if self._turn is None:
+            self._turn = self.a.turn.tolist()
+        return self._turn
+
+    @property
+    def start(self) -> list[int]:
+        """Each token's first character, as a list."""
+        if self._start is None:
+            self._start = self.a.start.tolist()
+        return self._start
+
+    @property
+    def end(self) -> list[int]:
+        """Each token's end character, as a list."""
+        if self._end is None:
+            self._end = self.a.end.tolist()
+        return self._end
 
     def reach(self, j: int) -> tuple[int, int]:
         """The part of j's sentence these questions look at: at most REACH tokens either side.
@@ -369,10 +399,20 @@ class Clauses:
         """The match is in a question: its sentence ends with "?" and the match is in the clause
         that asks (the last one, or the whole sentence when it opens with a question word)."""
         first, end = self.sentence(s)
-        if not self.form(end - 1).endswith("?"):
+        # Per sentence (many matches share one): None when it does not end with "?", else
+        # whether it opens with a question word.
+        sent = self.sent[s]
+        if sent in self._asks:
+            opener = self._asks[sent]
+        else:
+            opener = None
+            if self.form(end - 1).endswith("?"):
+                opens = next((j for j in range(first, min(end, first + REACH)) if self.is_word(j)), first)
+                opener = self.form(opens) in self.g.question_words
+            self._asks[sent] = opener
+        if opener is None:
             return None
-        opens = next((j for j in range(first, min(end, first + REACH)) if self.is_word(j)), first)
-        asked = self.form(opens) in self.g.question_words
+        asked = opener
         if not asked:
             cs, ce = self.clause(s, t)
             asked = any(self.form(j) in self.g.question_particles for j in range(cs, ce))

@@ -94,11 +94,23 @@ class PhraseIndex:
         return hit
 
     def _hits(self, s: str) -> np.ndarray:
-        """The patterns string `s` can anchor."""
+        """The patterns string `s` can anchor: its anchored symbols looked up directly (the
+        same as its `syms` met with the anchored ones), so a string that anchors nothing never
+        pays for all its symbols (most strings, for the matcher of a re-code's few rules)."""
         hit = self._hit_cache.get(s)
         if hit is None:
-            syms = self.syms(s)
-            ids = {e for sym in syms for e in self._anchored.get(sym, ())} if syms else ()
+            ids: set[int] = set()
+            exact, prefix, lens = self._anchor_exact, self._anchor_prefix, self._anchor_lens
+            for part in s.split("|") if "|" in s else (s,):
+                got = exact.get(part)
+                if got:
+                    ids.update(got)
+                for k in lens:
+                    if k > len(part):
+                        break
+                    got = prefix.get(part[:k])
+                    if got:
+                        ids.update(got)
             hit = self._hit_cache[s] = np.array(sorted(ids), dtype=np.int64) if ids else _EMPTY
         return hit
 
@@ -109,6 +121,9 @@ class PhraseIndex:
             for sym in self.entries[e][k]:
                 anchored[sym].append(e)
         self._anchored = dict(anchored)
+        self._anchor_exact = {sym[1:]: ids for sym, ids in anchored.items() if sym[0] == "="}
+        self._anchor_prefix = {sym[1:]: ids for sym, ids in anchored.items() if sym[0] == "*"}
+        self._anchor_lens = sorted({len(p) for p in self._anchor_prefix})
         self._hit_cache: dict[str, np.ndarray] = {}
 
     # --- finding -------------------------------------------------------------------------------
@@ -130,14 +145,6 @@ class PhraseIndex:
         counts = np.fromiter(map(len, hits_of), dtype=np.int64, count=n_str)
         if not counts.any():
             return {}
-        words_of = list(map(self._word_cache.get, strings))
-        for i in [i for i, w in enumerate(words_of) if w is None]:
-            words_of[i] = self._words(strings[i])
-        # (string, word) pairs as string * n_word_ids + word: already sorted, since strings come in
-        # order and each string's word ids are sorted.
-        per_string = np.fromiter(map(len, words_of), dtype=np.int64, count=n_str)
-        nw = self.n_word_ids
-        valid = np.concatenate(words_of) + np.repeat(np.arange(n_str) * nw, per_string)
         flat = np.concatenate(hits_of)
         first = np.zeros(n_str, dtype=np.int64)
         np.cumsum(counts[:-1], out=first[1:])
@@ -160,6 +167,10 @@ class PhraseIndex:
         t, e, k, start, length = t[ok], e[ok], k[ok], start[ok], length[ok]
         ok = (turn[start] == turn[t]) & (turn[start + length - 1] == turn[t])
         t, e, k, start, length = t[ok], e[ok], k[ok], start[ok], length[ok]
+        if not len(e):
+            return self._found(e, start, n, strings, lemma, lower)
+        valid = self._valid(strings, lemma, lower, start, length, k)
+        nw = self.n_word_ids
         for j in range(self.max_len):
             check = (j < length) & (j != k)
             if not check.any():
@@ -172,6 +183,31 @@ class PhraseIndex:
                 keep = np.ones(len(e), dtype=bool)
                 keep[rows[~good]] = False
                 e, k, start, length = e[keep], k[keep], start[keep], length[keep]
+        return self._found(e, start, n, strings, lemma, lower)
+
+    def _valid(self, strings: list[str], lemma: np.ndarray, lower: np.ndarray, start: np.ndarray,
+               length: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """The sorted (string * n_word_ids + word) pairs the candidates' other tokens can need:
+        only the strings at those tokens are looked up (a cold cache, as in a re-code's
+        matcher, then pays for a few strings, not for every one of the transcript's)."""
+        span = np.arange(self.max_len)
+        at = start[:, None] + span[None, :]
+        need = (span[None, :] < length[:, None]) & (span[None, :] != k[:, None])
+        tok = at[need]
+        sids = np.unique(np.concatenate([lemma[tok], lower[tok]])).tolist()
+        cache = self._word_cache
+        words_of = [cache.get(strings[i]) for i in sids]
+        for n, i in enumerate(sids):
+            if words_of[n] is None:
+                words_of[n] = self._words(strings[i])
+        if not sids:
+            return _EMPTY
+        # Already sorted: string ids come in order and each string's word ids are sorted.
+        per_string = np.fromiter(map(len, words_of), dtype=np.int64, count=len(sids))
+        return np.concatenate(words_of) + np.repeat(np.array(sids, dtype=np.int64) * self.n_word_ids, per_string)
+
+    def _found(self, e: np.ndarray, start: np.ndarray, n: int, strings: list[str], lemma: np.ndarray,
+               lower: np.ndarray) -> dict[int, list[tuple[int, int]]]:
         keys = np.unique(e * (n + 1) + start)
         out: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for ei, si in zip((keys // (n + 1)).tolist(), (keys % (n + 1)).tolist(), strict=True):

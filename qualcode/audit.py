@@ -1,8 +1,9 @@
 """The audit log: who did what to the project, and when.
 
 Each write that changes what coders see (a coding added, changed, reviewed, removed or
-restored; a code added, renamed, moved, merged, deleted or restored; an import; a re-code;
-a memo added, edited, deleted or restored)
+restored; a code added, renamed, moved, merged, deleted or restored; an import (transcripts,
+codings, a QDPX project); a re-code; a learned-suggestion run; case attribute edits; a memo
+added, edited, deleted or restored)
 adds one row to `audit_log` *in its own transaction*: the row exists exactly when the change
 does, so the log never claims what did not happen nor misses what did. It is the answer to
 "who deleted my codings?" (`Project.audit(action="coding.delete")`).
@@ -35,7 +36,7 @@ from qualcode.store.schema import audit_log
 ACTIONS = (
     "coding.add", "coding.change", "coding.review", "coding.delete", "coding.restore",
     "code.add", "code.change", "code.move", "code.merge", "code.delete", "code.restore", "code.load",
-    "import", "import.codings", "recode",
+    "import", "import.codings", "import.qdpx", "recode", "suggest.learn", "case.attributes",
     "member.add", "member.role", "member.remove",  # written by qualcode.team.members
     "memo.add", "memo.edit", "memo.delete", "memo.restore",
 )

@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 
+from qualcode import audit
 from qualcode.errors import QualcodeError
 from qualcode.ingest.attributes import canonical
 from qualcode.store import queries
@@ -38,12 +39,14 @@ def _valid(value: object, kind: str) -> bool:
     return True
 
 
-def set_case_attributes(engine: Engine, frame: pd.DataFrame, *, source: str = "edited in qualcode") -> int:
+def set_case_attributes(engine: Engine, frame: pd.DataFrame, *, source: str = "edited in qualcode",
+                        actor: str | None = None) -> int:
     """Save an edited cases table (a `case` column and attribute columns, as `Project.cases()`).
 
     Every cell is checked against its attribute's type first; if any is bad, E750 lists each
     (case, attribute, value and the fix) and nothing is saved. Otherwise the changed values
-    are written in one transaction, an emptied cell removes the value. Returns how many changed.
+    are written in one transaction, an emptied cell removes the value, with one audit row
+    ("case.attributes", by `actor`) listing each change. Returns how many changed.
     """
     with engine.connect() as conn:
         types = queries.attribute_types(conn)
@@ -53,6 +56,7 @@ def set_case_attributes(engine: Engine, frame: pd.DataFrame, *, source: str = "e
         raise QualcodeError("E722", name="case", known="the table needs a 'case' column")
     problems: list[str] = []
     changes: list[tuple[int, str, object]] = []
+    logged: list[dict[str, object]] = []  # the audit row's detail: each value before and after
     columns = [c for c in frame.columns if c != "case"]
     for column in columns:
         if column not in types:
@@ -75,6 +79,7 @@ def set_case_attributes(engine: Engine, frame: pd.DataFrame, *, source: str = "e
             old = None if is_blank(old) else old
             if canonical(new, kind)[0] != canonical(old, kind)[0]:
                 changes.append((case_ids[case], column, new))
+                logged.append({"case": case, "attribute": column, "before": old, "after": new})
     if problems:
         raise QualcodeError("E750", n=len(problems), details="\n".join(f"  - {p}" for p in problems))
     with engine.begin() as conn:
@@ -85,6 +90,9 @@ def set_case_attributes(engine: Engine, frame: pd.DataFrame, *, source: str = "e
                                                            case_attributes.c.attribute_id == attr_ids[column]))
             else:
                 queries.set_case_attributes(conn, case_id, {column: value}, source)
+        if changes:
+            touched = sorted({str(change["case"]) for change in logged})
+            audit.record(conn, actor, "case.attributes", "case", ", ".join(touched), {"changes": logged})
     return len(changes)
 
 

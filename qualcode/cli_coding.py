@@ -88,8 +88,10 @@ def codebook_test(file: str, lang: str, text: str | None, text_file: str | None,
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes for analysing transcripts (results are the same with any number).")
 @click.option("--scheduler", help="A Dask scheduler address (tcp://host:8786) to code a large corpus on a cluster.")
+@click.option("--actor", envvar="QUALCODE_ACTOR",
+              help="Who re-codes, for the audit log (default: $QUALCODE_ACTOR, else os:<login name>).")
 def code(project: str, codebook_file: str, transcripts: tuple[str, ...], accept: bool, diff: bool,
-         dry_run: bool, workers: int, scheduler: str | None) -> None:
+         dry_run: bool, workers: int, scheduler: str | None, actor: str | None = None) -> None:
     """Auto-code PROJECT with a codebook's rules.
 
     The run replaces the previous rule codings of the transcripts it codes, in one
@@ -107,7 +109,7 @@ def code(project: str, codebook_file: str, transcripts: tuple[str, ...], accept:
 
         try:
             run = p.autocode(book, transcripts=_names(transcripts), accept=accept or None, dry_run=dry_run,
-                             progress=progress, workers=workers, scheduler=scheduler)
+                             progress=progress, workers=workers, scheduler=scheduler, actor=actor)
         finally:
             bar.close()
         texts = {}

@@ -100,12 +100,14 @@ class Project(ProjectCore):
 
         return export_qdpx(self, path, include_suggestions=include_suggestions, statuses=statuses)
 
-    def import_qdpx(self, path: str | Path) -> QdpxImport:
+    def import_qdpx(self, path: str | Path, *, actor: str | None = None) -> QdpxImport:
         """Sources, codes, codings, coders, cases and memos of a REFI-QDA project, in one
-        transaction (a bad file changes nothing); non-text sources are reported as skipped."""
+        transaction (a bad file changes nothing); non-text sources are reported as skipped.
+        The audit log records it ("import.qdpx") as `actor`'s."""
         from qualcode.exchange.refi import import_qdpx
 
-        return import_qdpx(self, path)
+        with audit.acting(actor):
+            return import_qdpx(self, path)
 
     def export_qdc(self, path: str | Path) -> Path:
         """The project's codes as a REFI-QDA codebook (.qdc)."""

@@ -157,15 +157,19 @@ class _AnalysisMethods:
 
     def suggest(self, coder: str | Sequence[str], *, codebook: Codebook | str | Path | None = None,
                 unit: str = "sentence", codes: Sequence[str] | None = None, min_positive: int = 5, seed: int = 0,
-                dry_run: bool = False, progress: Progress | None = None) -> ModelRun:
+                dry_run: bool = False, progress: Progress | None = None, actor: str | None = None) -> ModelRun:
         """Learn from a coder's (or several coders') human decisions and suggest codings for the
         transcripts they did not code (origin `model`); see qualcode.suggest. Replaces the previous
         unreviewed model suggestions in one transaction. `codebook` (default: the one of the last
-        rule run, if its file is there) gives rule hits, negated and dropped ones too, as features."""
+        rule run, if its file is there) gives rule hits, negated and dropped ones too, as features.
+        The audit log records the run ("suggest.learn") as `actor`'s."""
+        from qualcode import audit
         from qualcode.suggest import learn
 
-        return learn.suggest(self.engine, _coders(coder), unit=unit, codes=codes, book=self._suggest_book(codebook),
-                             min_positive=min_positive, seed=seed, dry_run=dry_run, progress=progress)
+        with audit.acting(actor):
+            return learn.suggest(self.engine, _coders(coder), unit=unit, codes=codes,
+                                 book=self._suggest_book(codebook), min_positive=min_positive, seed=seed,
+                                 dry_run=dry_run, progress=progress)
 
     def suggest_next(self, coder: str | Sequence[str], *, n: int = 10, unit: str = "sentence",
                      codebook: Codebook | str | Path | None = None, min_positive: int = 5,

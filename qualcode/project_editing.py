@@ -100,12 +100,14 @@ class _EditingMethods:
 
         return code_ops.review_codings(self.engine, ids, status, reviewer)
 
-    def set_case_attributes(self, frame: pd.DataFrame, *, source: str = "edited in qualcode") -> int:
+    def set_case_attributes(self, frame: pd.DataFrame, *, source: str = "edited in qualcode",
+                            actor: str | None = None) -> int:
         """Save an edited `cases()` table, checked against `attribute_types()`: any bad cell
-        (E750 lists each) and nothing is saved. Returns how many values changed."""
+        (E750 lists each) and nothing is saved. Returns how many values changed; the audit log
+        records them as `actor`'s ("case.attributes")."""
         from qualcode import cases as case_ops
 
-        return case_ops.set_case_attributes(self.engine, frame, source=source)
+        return case_ops.set_case_attributes(self.engine, frame, source=source, actor=actor)
 
     def review_coding(self, coding_id: int, status: str, reviewer: str) -> None:
         """Accept or reject a coding (a rule suggestion, typically); a re-code keeps the decision."""

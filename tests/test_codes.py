@@ -3,6 +3,7 @@ batch review, retrieval and rule hits, on a real SQLite copy of the sample proje
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -208,8 +209,10 @@ def test_set_case_attributes_checks_types_and_saves_nothing_on_a_bad_cell(coded:
     edited.loc[edited["case"] == "KZ01", "gender"] = "male"
     edited.loc[edited["case"] == "KZ02", "age"] = "abc"
     edited.loc[edited["case"] == "KZ03", "year_moved"] = "soon"
+    logged = len(coded.audit())
     with pytest.raises(QualcodeError) as err:
-        coded.set_case_attributes(edited)
+        coded.set_case_attributes(edited, actor="lead")
+    assert len(coded.audit()) == logged  # refused: no audit row either
     message = str(err.value)
     assert err.value.code == "E750" and "2 problem(s)" in message
     assert "case 'KZ02', attribute 'age': 'abc' is not a number" in message
@@ -222,12 +225,18 @@ def test_set_case_attributes_saves_the_changes(coded: Project) -> None:
     edited.loc[edited["case"] == "KZ02", "age"] = "35"
     edited.loc[edited["case"] == "KZ01", "gender"] = "male"
     edited.loc[edited["case"] == "KZ01", "programme"] = ""  # emptied: the value goes
-    assert coded.set_case_attributes(edited) == 3
+    assert coded.set_case_attributes(edited, actor="lead") == 3
+    row = coded.audit(action="case.attributes")
+    assert list(zip(row["actor"], row["target"], strict=True)) == [("lead", "KZ01, KZ02")]
+    changes = json.loads(row["detail"].iloc[0])["changes"]
+    assert {(c["case"], c["attribute"], c["after"]) for c in changes} == {
+        ("KZ02", "age", "35"), ("KZ01", "gender", "male"), ("KZ01", "programme", None)}
     after = coded.cases().set_index("case")
     assert after.loc["KZ02", "age"] == 35 and after.loc["KZ01", "gender"] == "male"
     assert pd.isna(after.loc["KZ01", "programme"])
     assert coded.attribute_types()["age"] == "number"
     assert coded.set_case_attributes(coded.cases()) == 0  # unchanged values are not rewritten
+    assert len(coded.audit(action="case.attributes")) == 1  # and nothing changed is not logged
 
 
 def test_set_case_attributes_refuses_unknown_cases(coded: Project) -> None:

@@ -158,10 +158,15 @@ def test_a_code_below_min_positive_gets_no_model() -> None:
 
 def test_suggest_writes_model_suggestions_where_the_pattern_is(proj: Path) -> None:
     with Project.open(proj) as p:
-        run = p.suggest("ann")
+        run = p.suggest("ann", actor="lead")
         got = suggestions(p)
         texts = {n: p.transcript_text(n) for n in NAMES}
         reasons = pd.read_sql("SELECT * FROM suggestion_reasons", p.engine)
+        logged = p.audit(action="suggest.learn")
+    # The audit log has the model run, by whoever started it, with what it learned from.
+    assert list(zip(logged["actor"], logged["target"], strict=True)) == [("lead", str(run.id))]
+    assert json.loads(logged["detail"].iloc[0])["learned_from"] == ["ann"]
+    assert json.loads(logged["detail"].iloc[0])["added"] == len(got)
     assert run.id is not None and run.model_id is not None
     assert run.transcripts_trained == CODED
     assert run.transcripts_suggested == ["t5", "t6"]

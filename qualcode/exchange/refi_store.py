@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from qualcode import audit
 from qualcode.exchange import refi_guids
 from qualcode.exchange.refi_codes import to_codebook
 from qualcode.exchange.refi_plan import CodingPlan, Plan, QdpxImport, Skipped, when
@@ -45,6 +47,10 @@ def store(project: Project, plan: Plan) -> QdpxImport:
     try:
         with project.engine.begin() as conn:
             _store(conn, plan, result)
+            # in this transaction: the log has the import exactly when it happened (actor from audit.acting)
+            audit.record(conn, None, "import.qdpx", "file", Path(plan.file).name, {
+                "transcripts": result.transcripts, "codes": result.codes, "codings": result.codings,
+                "cases": result.cases, "memos": result.memos, "skipped": len(result.skipped)})
     except SQLAlchemyError as exc:
         reason = f"{type(exc).__name__}: {getattr(exc, 'orig', None) or exc}"
         raise RefiError("E809", file=plan.file, reason=reason) from None

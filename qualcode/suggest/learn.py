@@ -28,6 +28,7 @@ from sklearn.pipeline import Pipeline
 from sqlalchemy import and_, delete, insert, select
 from sqlalchemy.engine import Engine
 
+from qualcode import audit
 from qualcode.codebook import Codebook
 from qualcode.errors import QualcodeError
 from qualcode.store import coding_queries as cq
@@ -290,6 +291,10 @@ def _write(engine: Engine, run: ModelRun, prep: Prepared, pipe: Pipeline, use: n
             "trained_on": run.transcripts_trained, "model": run.model_id, "warnings": run.warnings,
             "overall": {k: v for k, v in run.overall.items() if isinstance(v, int | float | str)},
         })
+        # in this transaction: the log has the model run exactly when its suggestions replaced the last ones
+        audit.record(conn, None, "suggest.learn", "run", run.id, {
+            "learned_from": run.coders, "unit": run.unit, "model": run.model_id, "added": len(rows),
+            "codes": run.counts})
 
 
 def next_turns(engine: Engine, coders: Sequence[str], *, n: int = 10, unit: str = "sentence",

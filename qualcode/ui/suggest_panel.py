@@ -38,7 +38,7 @@ def learn_from_coding(project: Project) -> None:
     left, right = st.columns(2)
     evaluate = left.button("Evaluate (write nothing)", key="learn_evaluate")
     train = right.button("Train and write suggestions", type="primary", key="learn_run")
-    from qualcode.ui import team  # a module of the same package: late, as state does
+    from qualcode.ui import state, team  # modules of the same package: late, as state does
 
     if (evaluate or train) and (evaluate or team.guarded(project, "suggest")):
         bar = st.progress(0.0, text="Learning…")
@@ -48,7 +48,7 @@ def learn_from_coding(project: Project) -> None:
 
         try:
             run = project.suggest(chosen, unit=unit, min_positive=int(min_positive), dry_run=evaluate,
-                                  progress=progress)
+                                  progress=progress, actor=state.coder())
         except QualcodeError as exc:
             bar.empty()
             st.error(markdown_lines(str(exc)))

@@ -214,7 +214,8 @@ edited = st.data_editor(table, hide_index=True, width="stretch", column_config=c
 if st.button("Save attributes", type="primary", key="project_save_attributes") \
         and team.guarded(project, "attributes"):
     try:
-        changed = project.set_case_attributes(edited, source=f"edited by {state.coder() or 'a user'}")
+        changed = project.set_case_attributes(edited, source=f"edited by {state.coder() or 'a user'}",
+                                              actor=state.coder())
     except QualcodeError as exc:
         st.error(markdown_lines(str(exc)))
     else:

@@ -1,0 +1,48 @@
+"""The audit log names the actor of a QDPX import and of command-line imports and re-codes
+(`--actor`, or $QUALCODE_ACTOR), not only the operating-system account (issue 16.3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from qualcode import Project
+from qualcode.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+CODEBOOK = ROOT / "codebooks" / "migration.yaml"
+KZ03 = ROOT / "interviews" / "kz03.txt"
+
+
+def actions(location: Path) -> list[tuple[str, str]]:
+    with Project.open(location) as p:
+        frame = p.audit()
+    return list(zip(frame["actor"], frame["action"], strict=True))[::-1]
+
+
+def test_a_qdpx_import_is_recorded_with_its_actor(tmp_path: Path) -> None:
+    with Project.create(tmp_path / "a.qcdb") as p:
+        p.import_files([KZ03], actor="lead")
+        p.load_codes(CODEBOOK)
+        p.add_coding("kz03", "push.family", 0, 20, coder="aigerim")
+        p.export_qdpx(tmp_path / "a.qdpx")
+    with Project.create(tmp_path / "b.qcdb") as p:
+        result = p.import_qdpx(tmp_path / "a.qdpx", actor="dana")
+        row = p.audit(action="import.qdpx")
+    assert list(zip(row["actor"], row["target"], strict=True)) == [("dana", "a.qdpx")]
+    detail = json.loads(row["detail"].iloc[0])
+    assert detail["transcripts"] == ["kz03"] and detail["codings"] == result.codings == 1
+
+
+def test_cli_import_and_code_take_the_actor(tmp_path: Path) -> None:
+    location = tmp_path / "p.qcdb"
+    Project.create(location).close()
+    runner = CliRunner()
+    result = runner.invoke(cli, ["import", str(location), str(KZ03), "--actor", "lead", "-q"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["code", str(location), "--codebook", str(CODEBOOK)],
+                           env={"QUALCODE_ACTOR": "dana"})
+    assert result.exit_code == 0, result.output
+    assert actions(location) == [("lead", "import"), ("dana", "recode")]

@@ -86,7 +86,10 @@ def codebook_test(file: str, lang: str, text: str | None, text_file: str | None,
 @click.option("--diff", is_flag=True, help="List what this run adds and removes per code, against the last run.")
 @click.option("--dry-run", is_flag=True, help="Change nothing; report what the run would do.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes for analysing transcripts (results are the same with any number).")
+              # 500,000 is qualcode.runs.POOL_MIN_WORDS, written out so that --help need not import it
+              help="Processes for analysing transcripts (results are the same with any number). A pool is "
+                   "used only from 500,000 words to analyse (transcripts without a cached analysis); below "
+                   "that, starting it costs more than it saves and the run stays in this process.")
 @click.option("--scheduler", help="A Dask scheduler address (tcp://host:8786) to code a large corpus on a cluster.")
 @click.option("--actor", envvar="QUALCODE_ACTOR",
               help="Who re-codes, for the audit log (default: $QUALCODE_ACTOR, else os:<login name>).")
@@ -167,16 +170,29 @@ def codings_export(project: str, fmt: str, transcripts: tuple[str, ...], origin:
     `start`/`end` are character offsets into the transcript text and `text` is the
     coded words; `rule` is the rule (or model) that made it.
     """
-    from qualcode.project import Project
-    from qualcode.store.coding_queries import CODING_COLUMNS
+    # Plain rows, not Project.codings()'s DataFrame: pandas would be most of the start-up (issue 17).
+    from sqlalchemy import select
 
-    with Project.open(project) as p:
-        frame = p.codings(_names(transcripts), origin=list(origin) or None, status=list(status) or None,
-                          coder=_names(coders))
-    frame = frame[CODING_COLUMNS]
-    if len(frame):
-        frame = frame.astype({"run": "Int64"})
-    _emit(frame, fmt, out)
+    from qualcode.cli_listing import emit_rows
+    from qualcode.errors import QualcodeError
+    from qualcode.store import coding_queries
+    from qualcode.store.database import open_engine
+    from qualcode.store.schema import coders as coders_table
+
+    engine = open_engine(project, create=False)
+    try:
+        with engine.connect() as conn:
+            rows = coding_queries.coding_rows(conn, _names(transcripts), list(origin) or None, list(status) or None)
+            known = sorted(conn.execute(select(coders_table.c.name)).scalars())
+    finally:
+        engine.dispose()
+    if (wanted := _names(coders)) is not None:  # as Project.codings(coder=...)
+        if unknown := [c for c in wanted if c not in known]:
+            raise QualcodeError("E724", name=", ".join(unknown), known=", ".join(known) or "(none)")
+        at = coding_queries.CODING_FRAME_COLUMNS.index("coder")
+        rows = [r for r in rows if r[at] in wanted]
+    n = len(coding_queries.CODING_COLUMNS)
+    emit_rows(coding_queries.CODING_COLUMNS, [r[:n] for r in rows], fmt, out, whole=("run",))
 
 
 @codings.command(name="import")

@@ -22,7 +22,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import click
 
@@ -67,14 +67,19 @@ def _trimmed(value: float) -> str:
     return text + "0" if text.endswith(".") else text
 
 
-def table(columns: Sequence[str], rows: Rows, width: int = 70) -> str:
-    """The text `cli_common._table` gives for `pd.DataFrame(rows, columns=columns)`."""
+def _kinds(columns: Sequence[str], rows: Rows, whole: Collection[str]) -> list[str]:
+    """Each column's kind; a column named in `whole` holds whole numbers or gaps (pandas' Int64)."""
+    return [_INT if c in whole else _kind([r[i] for r in rows]) for i, c in enumerate(columns)]
+
+
+def table(columns: Sequence[str], rows: Rows, width: int = 70, whole: Collection[str] = ()) -> str:
+    """The text `cli_common._table` gives for `pd.DataFrame(rows, columns=columns)` (with the
+    columns in `whole` made Int64)."""
     if not rows:
         return "(none)\n"
     blocks = []
-    for i, name in enumerate(columns):
+    for i, (name, kind) in enumerate(zip(columns, _kinds(columns, rows, whole), strict=True)):
         values = [r[i] for r in rows]
-        kind = _kind(values)
         if kind == _TEXT:
             cells = ["" if _missing(v) else " ".join(str(v).split()) for v in values]
             cells = [c if len(c) <= width else c[: width - 1] + "…" for c in cells]
@@ -117,9 +122,9 @@ def _date_csv(values: list[object]) -> list[str]:
             for v in values]
 
 
-def csv_text(columns: Sequence[str], rows: Rows, raw: bool = False) -> str:
+def csv_text(columns: Sequence[str], rows: Rows, raw: bool = False, whole: Collection[str] = ()) -> str:
     """The text `safe_csv.to_csv(pd.DataFrame(rows, columns=columns), raw=raw)` gives."""
-    kinds = [_kind([r[i] for r in rows]) for i in range(len(columns))]
+    kinds = _kinds(columns, rows, whole)
     dates = {i: _date_csv([r[i] for r in rows]) for i, k in enumerate(kinds) if k == _DATE}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -143,20 +148,20 @@ def _json_value(value: object, kind: str) -> object:
     return value
 
 
-def json_text(columns: Sequence[str], rows: Rows) -> str:
-    kinds = [_kind([r[i] for r in rows]) for i in range(len(columns))]
+def json_text(columns: Sequence[str], rows: Rows, whole: Collection[str] = ()) -> str:
+    kinds = _kinds(columns, rows, whole)
     records = [{c: _json_value(v, kinds[i]) for i, (c, v) in enumerate(zip(columns, r, strict=True))} for r in rows]
     return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
 
 
-def emit_rows(columns: Sequence[str], rows: Rows, fmt: str, out: str | None) -> None:
+def emit_rows(columns: Sequence[str], rows: Rows, fmt: str, out: str | None, whole: Collection[str] = ()) -> None:
     """`cli_common._emit` for plain rows: print them, or write them to `out` atomically."""
     if fmt == "csv":
-        text = csv_text(columns, rows, raw=_raw())
+        text = csv_text(columns, rows, raw=_raw(), whole=whole)
     elif fmt == "json":
-        text = json_text(columns, rows)
+        text = json_text(columns, rows, whole=whole)
     else:
-        text = table(columns, rows)
+        text = table(columns, rows, whole=whole)
     if out:
         from qualcode import files
 

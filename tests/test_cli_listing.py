@@ -16,6 +16,7 @@ from qualcode.cli import cli
 from qualcode.cli_common import _emit
 from qualcode.exchange import safe_csv
 from qualcode.project import Project
+from qualcode.store.coding_queries import CODING_COLUMNS
 from qualcode.store.queries import TURN_COLUMNS
 
 FORMATS = ["table", "csv", "json"]
@@ -65,6 +66,26 @@ def test_turns_prints_what_the_pandas_path_printed(sample_project_file, fmt: str
     assert _run("turns", str(sample_project_file), "kz03", "--format", fmt) == _pandas_output(one, fmt)
 
 
+def test_codings_prints_what_the_pandas_path_printed(two_coders) -> None:
+    # rule codings (run, no coder) and two coders' imported ones (coder, no run), on both stores
+    for args, kwargs in (((), {}), (("--coder", "daniyar,aigerim", "--origin", "import"),
+                                    {"coder": ["daniyar", "aigerim"], "origin": ["import"]}),
+                         (("--transcripts", "kz03", "--status", "suggested"),
+                          {"transcripts": ["kz03"], "status": ["suggested"]}),
+                         (("--transcripts", "nosuch"), {"transcripts": ["nosuch"]})):
+        with Project.open(two_coders) as p:
+            frame = p.codings(kwargs.pop("transcripts", None), **kwargs)[CODING_COLUMNS]
+        if len(frame):
+            frame = frame.astype({"run": "Int64"})
+        for fmt in FORMATS:
+            assert _run("codings", str(two_coders), *args, "--format", fmt) == _pandas_output(frame, fmt), (args, fmt)
+
+
+def test_codings_of_an_unknown_coder_is_e724(sample_project_file) -> None:
+    result = CliRunner().invoke(cli, ["codings", str(sample_project_file), "--coder", "nobody"])
+    assert result.exit_code == 1 and "E724" in result.output and "nobody" in result.output
+
+
 def test_turns_of_an_unknown_transcript_is_e105(sample_project_file) -> None:
     result = CliRunner().invoke(cli, ["turns", str(sample_project_file), "nosuch"])
     assert result.exit_code == 1 and "No transcript named 'nosuch'" in result.output and "kz01" in result.output
@@ -109,6 +130,17 @@ def test_awkward_values_print_as_pandas_prints_them(fmt: str, raw: bool) -> None
     else:
         got = cli_listing.json_text(columns, rows)
     assert got == expected
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_whole_number_columns_print_as_int64(fmt: str) -> None:
+    # `codings`: run is Int64 (1, not 1.0, beside a gap); confidence a float column (model codings)
+    columns = ["code", "confidence", "run"]
+    rows = [("a", 0.8, 1), ("b", None, None), ("c", 0.123456789, 12)]
+    frame = pd.DataFrame(rows, columns=columns).astype({"run": "Int64"})
+    got = {"table": cli_listing.table, "csv": cli_listing.csv_text, "json": cli_listing.json_text}[fmt](
+        columns, rows, whole=("run",))
+    assert got == _pandas_output(frame, fmt)
 
 
 def test_no_rows_print_as_pandas_prints_them() -> None:

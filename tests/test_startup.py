@@ -52,10 +52,23 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
 @pytest.mark.parametrize("command", ["transcripts", "turns", "codings"])
-def test_listing_a_project_needs_pandas_and_sqlalchemy_only(command: str, project: Path) -> None:
-    # no scipy (analysis), no alembic (the project is at the newest schema), no spaCy (no coding)
-    assert _imported(command, str(project)) <= {"pandas", "numpy", "sqlalchemy"}
+def test_listing_a_project_needs_sqlalchemy_only(command: str, fmt: str, project: Path) -> None:
+    # no pandas/numpy (qualcode.cli_listing formats plain rows), no scipy (analysis), no alembic
+    # (the project is at the newest schema), no spaCy (no coding)
+    assert _imported(command, str(project), "--format", fmt) == {"sqlalchemy"}
+
+
+def test_the_workers_help_names_the_pool_threshold() -> None:
+    # cli_coding writes the number out so that --help need not import qualcode.runs
+    from click.testing import CliRunner
+
+    from qualcode.cli import cli
+    from qualcode.runs import POOL_MIN_WORDS
+
+    help_text = " ".join(CliRunner().invoke(cli, ["code", "--help"]).output.split())
+    assert f"A pool is used only from {POOL_MIN_WORDS:,} words to analyse" in help_text
 
 
 def test_the_newest_migration_read_from_the_files_is_alembics_head() -> None:

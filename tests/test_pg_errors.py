@@ -146,3 +146,31 @@ def test_server_lost_mid_session_stores_nothing_half_and_reconnects(
         assert waits == []
         codings = p.codings()
     assert sorted(zip(codings["id"], codings["start"], strict=True)) == [(first, 0), (second, 20), (third, 30)]
+
+
+def test_the_app_says_the_server_is_away_and_tries_again(
+        cluster: pgserver.Cluster, project_url: str, waits: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mid-session in the browser app: a page says E110/E113 (not a traceback) with a button to
+    try again, and after the server is back the same button brings the page back."""
+    from streamlit.testing.v1 import AppTest
+
+    root = Path(__file__).resolve().parent.parent
+    monkeypatch.setenv("QUALCODE_PROJECT", project_url)
+    monkeypatch.chdir(root)
+    app = AppTest.from_file(str(root / "app.py"), default_timeout=120).run()
+    app.switch_page("qualcode/ui/views/code.py").run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    cluster.stop("immediate")
+    try:
+        app.run()
+        assert not app.exception, app.exception
+        said = " ".join(e.value for e in app.error)
+        assert "E110" in said or "E113" in said, said  # (the text is Markdown-escaped: \[E110\])
+        assert SECRET not in said
+        retry = [b for b in app.button if b.label == "Try again"]
+        assert retry, [b.label for b in app.button]
+    finally:
+        cluster.start()
+    retry[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    assert any(o.startswith("cp1251_ru") for o in app.selectbox[0].options)  # the page is back

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from qualcode.errors import QualcodeError
 from qualcode.retrieval import markdown_lines, markdown_text
 from qualcode.ui.gate import HostRule, hostname
+
+if TYPE_CHECKING:
+    from qualcode.project import Project
 
 VIEWS = Path(__file__).parent / "views"
 
@@ -49,8 +53,24 @@ def run() -> None:
         else:
             project = state.project()
     except QualcodeError as exc:
-        st.error(markdown_lines(str(exc)))
-        st.stop()
+        _stop_with(exc)
+    try:
+        _draw(project)
+    except QualcodeError as exc:  # a page's read found the database away (E110/E113) or another refusal
+        _stop_with(exc)
+
+
+def _stop_with(exc: QualcodeError) -> None:
+    """The numbered message instead of a traceback, and a button that runs the page again: a
+    PostgreSQL server away mid-session (E110 after waiting, E113) is back on a later try."""
+    st.error(markdown_lines(str(exc)))
+    st.button("Try again", key="shell_try_again", type="primary")  # a click reruns the script
+    st.stop()
+
+
+def _draw(project: Project) -> None:
+    from qualcode.ui import team
+
     # User text is text (issue 18.7): names and paths are escaped wherever Streamlit reads Markdown.
     st.sidebar.markdown(f"**Project:** {markdown_text(project.name)}")
     st.sidebar.caption(markdown_text(team.shown(project.location)))

@@ -10,6 +10,7 @@ import click
 
 from qualcode.cli_common import RAW, _raw
 from qualcode.errors import QualcodeError
+from qualcode.wording import count
 
 
 @click.command()
@@ -52,8 +53,7 @@ def export(project: str, what: str, fmt: str | None, out: str, kind: str, codebo
                 raise click.UsageError("--include-suggestions and --accepted-only contradict each other.")
             result = p.export_qdpx(out, include_suggestions=include_suggestions)
             shown = "accepted and suggested" if include_suggestions else "accepted"
-            click.echo(f"Wrote {out}: {result.sources} sources, {result.codes} codes, {result.codings} {shown} "
-                       f"codings, {result.users} coders, {result.cases} cases, {result.notes} memos.")
+            click.echo(f"Wrote {out}: {result.summary(shown)}")
             if result.left_out():
                 hint = "" if include_suggestions or not result.withheld.get("suggested") else \
                     " (--include-suggestions puts the suggestions in)"
@@ -64,11 +64,11 @@ def export(project: str, what: str, fmt: str | None, out: str, kind: str, codebo
             if what != "codebook":
                 raise click.UsageError("--format qdc is a codebook: use --what codebook.")
             p.export_qdc(out)
-            click.echo(f"Wrote {out}: {len(p.codes())} codes.")
+            click.echo(f"Wrote {out}: {count(len(p.codes()), 'code')}.")
             return
         frames = tables.tables_for(p, what, fmt=fmt, kind=kind, statuses=statuses, codebook=codebook_file)
     result = tables.write(frames, out, fmt, bom=bom, raw=_raw())
-    click.echo(f"Wrote {out} ({result.format}): " + ", ".join(f"{name} {rows} rows" for name, rows in
+    click.echo(f"Wrote {out} ({result.format}): " + ", ".join(f"{name} {count(rows, 'row')}" for name, rows in
                                                               result.rows.items()) + ".")
     for table, renamed in result.renamed.items():
         if renamed:

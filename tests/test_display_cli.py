@@ -45,3 +45,18 @@ def test_counts_are_plural_correct(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "(1 turn, 8 words" in result.output and "(1 transcript, 1 turn)" in result.output
     assert "1 turns" not in result.output and "1 transcripts" not in result.output
+
+
+def test_export_summaries_count_in_the_right_number(tmp_path: Path) -> None:
+    """A one-transcript project: the QDPX and xlsx summaries say "1 source", "1 case", "1 row"."""
+    one = tmp_path / "one.txt"
+    one.write_text("Respondent: I came north in 2019 for work.\n", encoding="utf-8")
+    project = str(tmp_path / "p.qcdb")
+    assert CliRunner().invoke(cli, ["init", project]).exit_code == 0
+    assert CliRunner().invoke(cli, ["import", project, str(one)]).exit_code == 0
+    qdpx = CliRunner().invoke(cli, ["export", project, "--what", "project", "--out", str(tmp_path / "p.qdpx")])
+    assert qdpx.exit_code == 0, qdpx.output
+    assert "1 source, 0 codes, 0 accepted codings, 0 coders, 1 case, 0 memos." in qdpx.stdout, qdpx.stdout
+    matrix = CliRunner().invoke(cli, ["export", project, "--what", "matrix", "--out", str(tmp_path / "m.csv")])
+    assert matrix.exit_code == 0, matrix.output
+    assert "matrix 1 row." in matrix.stdout and "1 rows" not in matrix.stdout, matrix.stdout

@@ -51,7 +51,7 @@ def test_segments_in_every_table_format_read_back_the_same(coded: Path, tmp_path
     for fmt in ("csv", "xlsx", "parquet", "sav", "dta"):
         out = tmp_path / f"segments.{fmt}"
         result = run("export", str(coded), "--what", "segments", "--out", str(out))
-        assert f"segments {len(codings)} rows" in result.output
+        assert f"segments {len(codings):,} rows" in result.output
         if fmt == "csv":
             back = pd.read_csv(out)
         elif fmt == "xlsx":
@@ -156,11 +156,11 @@ def test_qdpx_export_says_what_other_tools_get(coded: Path, tmp_path: Path) -> N
         counts = p.codings()["status"].value_counts().to_dict()
     result = CliRunner().invoke(cli, ["export", str(coded), "--what", "project", "--out", str(tmp_path / "a.qdpx")])
     assert result.exit_code == 0, result.output
-    assert f"{counts.get('accepted', 0)} accepted codings" in result.output
+    assert f"{counts.get('accepted', 0):,} accepted codings" in result.output
     assert f"will not see {counts['suggested']} suggested coding(s)" in result.output
     assert "--include-suggestions puts the suggestions in" in result.output
     result = run("export", str(coded), "--what", "project", "--out", str(tmp_path / "b.qdpx"), "--include-suggestions")
-    assert f"{counts.get('accepted', 0) + counts['suggested']} accepted and suggested codings" in result.output
+    assert f"{counts.get('accepted', 0) + counts['suggested']:,} accepted and suggested codings" in result.output
     with zipfile.ZipFile(tmp_path / "b.qdpx") as z:
         assert z.read("project.qde").count(b"<PlainTextSelection") == counts.get("accepted", 0) + counts["suggested"]
 

@@ -67,6 +67,7 @@ from qualcode.store.schema import (
     transcripts,
     turns,
 )
+from qualcode.wording import count
 
 if TYPE_CHECKING:
     from qualcode.project_core import ProjectCore as Project  # the layer below qualcode.project
@@ -139,6 +140,12 @@ class QdpxExport:
         """What other tools will not see, in words ('' when nothing was left out)."""
         parts = [f"{n} {s} coding(s)" for s, n in self.withheld.items() if n]
         return " and ".join(parts)
+
+    def summary(self, shown: str) -> str:
+        """What was written, each count in the right number ("1 source", not "1 sources")."""
+        return (f"{count(self.sources, 'source')}, {count(self.codes, 'code')}, "
+                f"{count(self.codings, f'{shown} coding')}, {count(self.users, 'coder')}, "
+                f"{count(self.cases, 'case')}, {count(self.notes, 'memo')}.")
 
 
 def _excerpt(text: str, size: int = 80) -> str:

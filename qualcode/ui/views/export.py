@@ -10,6 +10,7 @@ from qualcode.errors import QualcodeError
 from qualcode.exchange import tables
 from qualcode.retrieval import markdown_lines, markdown_text
 from qualcode.ui import state
+from qualcode.wording import count
 
 WHAT = {"segments": "Coded segments (one row per coding)", "matrix": "Case × code matrix with attributes",
         "typology": "Typology assignments", "codebook": "Codebook", "project": "The whole project"}
@@ -50,17 +51,16 @@ def build(target: Path) -> list[str]:
     if fmt == "qdpx":
         result = project.export_qdpx(target, include_suggestions=include_suggestions)
         shown = "accepted and suggested" if include_suggestions else "accepted"
-        notes = [f"{result.sources} sources, {result.codes} codes, {result.codings} {shown} codings, "
-                 f"{result.cases} cases, {result.notes} memos."]
+        notes = [result.summary(shown)]
         if result.left_out():
             notes.append(f"Other tools will not see {result.left_out()}; qualcode reads them back from the file.")
         return notes
     if fmt == "qdc":
         project.export_qdc(target)
-        return [f"{len(project.codes())} codes."]
+        return [f"{count(len(project.codes()), 'code')}."]
     frames = tables.tables_for(project, what, fmt=fmt, kind=kind, statuses=statuses)
     result = tables.write(frames, target, fmt, bom=bom)
-    notes = [", ".join(f"{t}: {n} rows" for t, n in result.rows.items())]
+    notes = [", ".join(f"{t}: {count(n, 'row')}" for t, n in result.rows.items())]
     notes += [f"{t}: {len(r)} column(s) renamed for {fmt} (original names kept as labels)"
               for t, r in result.renamed.items() if r]
     # A table left out is a warning with its reason (E858), never a quiet line among the notes.

@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/startup.py [--before PATH] [--repeat 7]
 
 Rows, each a new Python process, so every import is paid as a user pays it:
-- `python -c "import click"`: the floor for a click command line;
+- `python -c "import click"`: the floor for a click command line; `import click, sqlalchemy` the
+  floor for the listing commands, and `import pandas, sqlalchemy` what they paid with pandas;
 - `qualcode --help`, and `qualcode transcripts|turns|codings` on the sample project (its 24
   interviews, auto-coded with the shipped codebook, so `codings` lists ~1,400 rows);
 - `load_codebook` of the shipped codebook, timed inside the process around the call only:
@@ -108,6 +109,9 @@ def main() -> None:
             subprocess.run([py, "-c", LOAD, str(codebook)], env=envs[label], cwd=work, check=True,
                            stdout=subprocess.DEVNULL)  # fills the never-matches cache where there is one
         rows = {"python -c 'import click'": lambda label: [py, "-c", "import click"],
+                # the floor of the listing commands, which need SQLAlchemy Core and no pandas (cli_listing)
+                "python -c 'import click, sqlalchemy'": lambda label: [py, "-c", "import click, sqlalchemy"],
+                "python -c 'import pandas, sqlalchemy'": lambda label: [py, "-c", "import pandas, sqlalchemy"],
                 "qualcode --help": lambda label: [py, "-m", "qualcode", "--help"]}
         for command in ("transcripts", "turns", "codings"):
             rows[f"qualcode {command} SAMPLE"] = lambda label, c=command: [py, "-m", "qualcode", c,

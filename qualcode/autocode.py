@@ -184,31 +184,65 @@ class Matcher:
             if rule.sense:
                 self.sense[rule.id] = [add(p) for p in rule.sense if self.nlp.pattern(p)]
         self._after_neg = [add(p) for p in self.book.negation[self.lang].after_phrases if self.nlp.pattern(p)]
-        self._index = PhraseIndex([entry.syms for entry in self.entries],
-                                  [_anchor(entry.words, self.lang) for entry in self.entries],
-                                  learn=self.only is None)
+        # A matcher of a few rules (a re-code's changed ones) looks for their patterns first, and
+        # for the context patterns (`unless`, `sense`, negation phrases after a match: "нет" and
+        # "не быть" are in every Russian transcript) only where one of its rules fired.
+        found = {e for _rule, ids in self.phrase for e in ids} | {
+            e for _rule, items in self.near for item in items for e in item}
+        if self.only is None:
+            self._parts = [(self._subindex(range(len(self.entries)), learn=True), None)]
+            self._context = None
+        else:
+            rule_ids = sorted(found)
+            context_ids = sorted(set(range(len(self.entries))) - found)
+            self._parts = [(self._subindex(rule_ids, learn=False), rule_ids)]
+            self._context = (self._subindex(context_ids, learn=False), context_ids) if context_ids else None
         self._cues = {c.lower() for c in self.negation.cues}
         self._spacy_matcher = None
 
     # --- matching ---------------------------------------------------------------------------
 
+    def _subindex(self, ids: Sequence[int], learn: bool) -> PhraseIndex:
+        return PhraseIndex([self.entries[e].syms for e in ids],
+                           [_anchor(self.entries[e].words, self.lang) for e in ids], learn=learn)
+
+    @staticmethod
+    def _find(part: tuple[PhraseIndex, list[int] | None], a: Analysis) -> dict[int, list[tuple[int, int]]]:
+        index, ids = part
+        found = index.find(a.strings, a.lemma, a.lower, a.turn)
+        return found if ids is None else {ids[e]: spans for e, spans in found.items()}
+
     def occurrences(self, a: Analysis) -> dict[int, list[tuple[int, int]]]:
         """Every entry's occurrences in an analysis as (first token, one past last token),
         within one turn (`qualcode.phrase_index`)."""
+        return self._with_context(a, self._rule_occurrences(a))
+
+    def _rule_occurrences(self, a: Analysis) -> dict[int, list[tuple[int, int]]]:
+        """The occurrences `_raw` needs (all entries' but a few-rule matcher's context ones)."""
         self._compile()
-        return self._index.find(a.strings, a.lemma, a.lower, a.turn)
+        occ: dict[int, list[tuple[int, int]]] = {}
+        for part in self._parts:
+            occ.update(self._find(part, a))
+        return occ
+
+    def _with_context(self, a: Analysis, occ: dict[int, list[tuple[int, int]]]) -> dict[int, list[tuple[int, int]]]:
+        """`occ` with the context patterns' occurrences, where they were left out."""
+        if self._context is not None:
+            occ = {**occ, **self._find(self._context, a)}
+        return occ
 
     def _raw(self, a: Analysis, text: str, turns: Sequence[TurnSpan], occ) -> list[tuple[Rule, int, int, int, int]]:
         """Every place a rule fires (before negation, unless and speakers), once per rule and span."""
         raw: list[tuple[Rule, int, int, int, int]] = []  # rule, tok_start, tok_end, char start, char end
-        clauses = self._clauses(a)  # its per-token lists: numpy's per-element access costs more
-        starts, ends = clauses.start, clauses.end
-        for rule, ids in self.phrase:
-            for e in ids:
-                for s, t in occ.get(e, ()):
-                    raw.append((rule, s, t, starts[s], ends[t - 1]))
-        for rule, ids in self.near:
-            raw.extend(self._near(rule, ids, occ, clauses))
+        if occ:  # without occurrences no phrase or `near` rule fires (most transcripts, in a re-code)
+            clauses = self._clauses(a)  # its per-token lists: numpy's per-element access costs more
+            starts, ends = clauses.start, clauses.end
+            for rule, ids in self.phrase:
+                for e in ids:
+                    for s, t in occ.get(e, ()):
+                        raw.append((rule, s, t, starts[s], ends[t - 1]))
+            for rule, ids in self.near:
+                raw.extend(self._near(rule, ids, occ, clauses))
         if self.regex:
             low = text.lower()
             for rule, (rx, rx_case) in self.regex:
@@ -232,10 +266,12 @@ class Matcher:
 
     def matches(self, a: Analysis, text: str, turns: Sequence[TurnSpan], explain: bool = False) -> list[Match]:
         """All rule matches in one transcript; with `explain`, dropped ones too (with the reason)."""
-        occ = self.occurrences(a)
+        occ = self._rule_occurrences(a)
+        raw = self._raw(a, text, turns, occ)
+        occ = self._with_context(a, occ) if raw else occ
         role_of = {t.idx: t.role for t in turns}
         out: list[Match] = []
-        for rule, s, t, cs, ce in self._raw(a, text, turns, occ):
+        for rule, s, t, cs, ce in raw:
             reason = self._drop_reason(rule, s, t, a, occ, role_of)
             if reason is None or explain:
                 out.append(Match(rule.id, rule.code, s, t, cs, ce, reason))
@@ -246,9 +282,11 @@ class Matcher:
         """Per rule fingerprint, the matches that survive negation and `unless` (speakers are
         checked later, since a turn's role can change without its text changing). This is
         what the project caches per transcript, so a re-code only matches the rules that changed."""
-        occ = self.occurrences(a)
+        occ = self._rule_occurrences(a)
+        raw = self._raw(a, text, turns, occ)
+        occ = self._with_context(a, occ) if raw else occ
         out: dict[str, list[tuple]] = {self.fingerprints[r.id]: [] for r in self.rules}
-        for rule, s, t, cs, ce in self._raw(a, text, turns, occ):
+        for rule, s, t, cs, ce in raw:
             if self._drop_reason(rule, s, t, a, occ, None) is None:
                 out[self.fingerprints[rule.id]].append((s, t, cs, ce))
         return out
@@ -464,7 +502,8 @@ def dump_matches(matches: dict[str, list]) -> bytes:
 
 
 def load_matches(data: bytes | None) -> dict[str, list] | None:
-    return {fp: [tuple(m) for m in ms] for fp, ms in json.loads(zlib.decompress(data)).items()} if data else None
+    # Each match stays a 4-item list (unpacked like the tuples `rule_matches` makes).
+    return json.loads(zlib.decompress(data)) if data else None
 
 
 _CASE_AWARE = re.compile(r"\\[pPN]\{|\(\?[a-zA-Z]*-|\(\?[a-zA-Z]+:")

@@ -735,6 +735,7 @@ def test_qualcoder_style_project_imports_without_doubling(tmp_path: Path, projec
     assert ("transcript", None, "Her mother's view, not hers.") in memo_rows  # an annotation on kz01
     assert ("project", "Project description", "Pilot of the Kazakhstan internal migration study.") in memo_rows
     assert result.skipped == []
+    assert result.memos == len(memo_rows) == 5  # the summary counts the project description too
     # Exported again: integers as integers, dates as dates, valid.
     root = qde_of(tmp_path / "again.qdpx")
     assert_valid(project_schema, root)

@@ -148,6 +148,7 @@ class _Reader(CodingReader, NoteReader):
         description = child_text(root, "Description")
         if description and description.strip() and not self.meta:
             self.plan.notes.append(NotePlan("Project description", description.strip(), None, None, None))
+            self.result.memos += 1  # stored as a project memo like any other, so counted in the summary
         self._notes()
         for tag, what in (("Links", "link"), ("Sets", "set"), ("Graphs", "graph")):
             el = child(root, tag)

@@ -21,6 +21,7 @@ import contextvars
 import datetime as dt
 import getpass
 import json
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -51,8 +52,9 @@ _current: contextvars.ContextVar[str | None] = contextvars.ContextVar("qualcode_
 
 def actor_name(actor: str | None = None) -> str:
     """The name recorded for `actor`: as given (stripped), else the one set by `acting`, else
-    the operating-system account ("os:NAME")."""
-    name = (actor or "").strip() or (_current.get() or "").strip()
+    $QUALCODE_ACTOR (a script or shell says who runs every command), else the operating-system
+    account ("os:NAME")."""
+    name = (actor or "").strip() or (_current.get() or "").strip() or os.environ.get("QUALCODE_ACTOR", "").strip()
     if name:
         return name[:320]
     try:

@@ -46,3 +46,17 @@ def test_cli_import_and_code_take_the_actor(tmp_path: Path) -> None:
                            env={"QUALCODE_ACTOR": "dana"})
     assert result.exit_code == 0, result.output
     assert actions(location) == [("lead", "import"), ("dana", "recode")]
+
+
+def test_qualcode_actor_names_every_command_without_an_actor(tmp_path: Path, monkeypatch) -> None:
+    location = tmp_path / "p.qcdb"
+    Project.create(location).close()
+    monkeypatch.setenv("QUALCODE_ACTOR", " dana ")
+    result = CliRunner().invoke(cli, ["memo", "add", str(location), "--target", "project", "--text", "first pass"])
+    with Project.open(location) as p:
+        p.add_code("push.debts", "Debts")  # the API without actor=
+        assert p.audit()["actor"].tolist() == ["dana", "dana"], result.output
+    monkeypatch.delenv("QUALCODE_ACTOR")
+    with Project.open(location) as p:
+        p.add_code("push.loans", "Loans")
+        assert p.audit()["actor"].iloc[0].startswith("os:")

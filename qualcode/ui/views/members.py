@@ -59,7 +59,7 @@ def change(kind: str) -> None:
 
 rows = members.listing(project.engine)
 st.dataframe(pd.DataFrame(rows, columns=["subject", "display_name", "role", "added_at", "added_by"]),
-             hide_index=True, width="stretch", key="members_table")
+             hide_index=True, width="stretch", key="members_table", placeholder="—")
 
 st.subheader("Add a member")
 with st.form("members_add", clear_on_submit=False, border=False):

@@ -17,6 +17,7 @@ from qualcode.cli_common import (
     _progress_bar,
     _table,
 )
+from qualcode.wording import count
 
 
 @click.group()
@@ -124,7 +125,7 @@ def code(project: str, codebook_file: str, transcripts: tuple[str, ...], accept:
     for warning in run.warnings:
         click.echo(f"warning: {warning}", err=True)
     head = "Dry run (nothing changed): would code" if dry_run else f"Run {run.id}: coded"
-    click.echo(f"{head} {len(run.transcripts)} transcripts ({run.words} words; {run.analysed} analysed, "
+    click.echo(f"{head} {count(len(run.transcripts), 'transcript')} ({run.words} words; {run.analysed} analysed, "
                f"{run.cached} from the analysis cache) with '{book.name}' version {book.version}: "
                f"{run.total} codings, status {run.coding_status}"
                + (f"; {run.carried_over} reviewer decisions carried over" if run.carried_over else "")
@@ -241,8 +242,9 @@ def rules_evaluate(project: str, coder: str | None, examples: int, fmt: str, out
     if fmt != "table":
         _emit(frame, fmt, out)
         return
-    click.echo(f"Rules vs {'coder ' + repr(coder) if coder else 'human codings'}: {len(result.transcripts)} "
-               f"transcripts, {result.turns} turns. Every turn of these transcripts counts: a turn the human "
+    click.echo(f"Rules vs {'coder ' + repr(coder) if coder else 'human codings'}: "
+               f"{count(len(result.transcripts), 'transcript')}, {count(result.turns, 'turn')}. "
+               "Every turn of these transcripts counts: a turn the human "
                "did not code is a 'no', so compare with coders who coded whole transcripts.")
     for col in ("precision", "recall", "f1", "kappa"):
         frame[col] = frame[col].map(lambda v: "" if pd.isna(v) else f"{v:.2f}")

@@ -427,7 +427,7 @@ def test_evaluate_coder_option_filters_and_default_uses_every_human(evaluated: P
     assert everyone.examples["job"]["fn"][0]["turn"] == 5
     assert everyone.examples["move"]["fn"][0]["turn"] == 11
     out = qualcode("rules", "evaluate", evaluated, "--coder", "bob")
-    assert "Rules vs coder 'bob': 1 transcripts, 12 turns." in out
+    assert "Rules vs coder 'bob': 1 transcript, 12 turns." in out
     assert "job false positive in eval turn 1: rule job/en/1" in out
     assert "job false negative in eval turn 5" in out
 

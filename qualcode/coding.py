@@ -26,7 +26,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from qualcode import audit
 from qualcode.errors import ProjectError, QualcodeError
 from qualcode.store.coding_queries import code_ids, ensure_coder
-from qualcode.store.queries import now, transcript_row, transcripts_frame
+from qualcode.store.queries import now, transcript_key, transcript_row, transcript_text_of, transcripts_frame
 from qualcode.store.schema import coders, codes, codings, reviews, runs, transcripts, turns
 
 if TYPE_CHECKING:
@@ -85,6 +85,21 @@ def _transcript(conn: Connection, name: str):
     return row
 
 
+@dataclass(frozen=True)
+class _Stored:
+    id: int
+    text: str
+
+
+def _cached_transcript(conn: Connection, name: str, texts: dict) -> _Stored:
+    key = transcript_key(conn, name)
+    if key is None:
+        _transcript(conn, name)  # raises E105, naming the known transcripts
+    if key not in texts:
+        texts[key] = transcript_text_of(conn, key[0])
+    return _Stored(key[0], texts[key])
+
+
 def _code_id(conn: Connection, code: str) -> int:
     ids = code_ids(conn)
     if code not in ids:
@@ -95,12 +110,16 @@ def _code_id(conn: Connection, code: str) -> int:
 
 
 def add(conn: Connection, transcript: str, code: str, start: int, end: int, *, coder: str,
-        memo: str | None = None, status: str = "accepted") -> int:
-    """Store one manual coding of transcript[start:end] (code points); return its id."""
+        memo: str | None = None, status: str = "accepted", texts: dict | None = None) -> int:
+    """Store one manual coding of transcript[start:end] (code points); return its id.
+
+    `texts` is an open project's cache of stored texts by (id, sha256) (`Project.transcript_text`):
+    with it the text is not fetched again on every workbench action (0.2 MB at 20k words, which
+    costs a PostgreSQL client about a millisecond each time)."""
     name = coder_name(coder)
     if status not in STATUSES:
         raise QualcodeError("E709", key="status", value=status, hint="A coding made by hand is accepted or suggested.")
-    row = _transcript(conn, transcript)
+    row = _transcript(conn, transcript) if texts is None else _cached_transcript(conn, transcript, texts)
     for value in (start, end):
         if not isinstance(value, int) or isinstance(value, bool):
             raise QualcodeError("E731", start=start, end=end, name=transcript, length=len(row.text),
@@ -264,19 +283,22 @@ def transcript_codings(conn: Connection, transcript: str) -> list[dict[str, Any]
     """The codings of one transcript as the workbench shows them (no text, no turn: fast)."""
     # Only the id: the whole row brings the transcript's text along (0.2 MB at 20k words), which
     # costs a PostgreSQL server's client several ms on each confirmed action (benchmarks/pg_latency.py).
-    tid = conn.execute(select(transcripts.c.id).where(transcripts.c.name == transcript,
-                                                      transcripts.c.is_current.is_(True))).scalar()
-    if tid is None:
-        _transcript(conn, transcript)  # raises E105, naming the known transcripts
+    # One round trip: the transcript is found by name in the same query (an empty answer is
+    # checked afterwards, so an unknown name still gets E105).
+    current = (select(transcripts.c.id).where(transcripts.c.name == transcript, transcripts.c.is_current.is_(True))
+               .scalar_subquery())
     query = (select(codings.c.id, codes.c.path.label("code"), codings.c.start_offset.label("start"),
                     codings.c.end_offset.label("end"), codings.c.status, codings.c.origin,
                     coders.c.name.label("coder"), codings.c.rule_id, codings.c.model_id, codings.c.memo,
                     codings.c.confidence)
              .select_from(codings.join(codes).outerjoin(coders, coders.c.id == codings.c.coder_id))
-             .where(codings.c.transcript_id == tid)
+             .where(codings.c.transcript_id == current)
              .order_by(codings.c.start_offset, codings.c.end_offset, codings.c.id))
+    rows = conn.execute(query).mappings().all()
+    if not rows and transcript_key(conn, transcript) is None:
+        _transcript(conn, transcript)  # raises E105, naming the known transcripts
     out = []
-    for r in conn.execute(query).mappings():
+    for r in rows:
         item = dict(r)
         rule, model = item.pop("rule_id"), item.pop("model_id")
         item["rule"] = rule or model

@@ -130,7 +130,8 @@ class _EditingMethods:
         from qualcode import coding
 
         with self.engine.begin() as conn:
-            return coding.add(conn, transcript, code, start, end, coder=coder, memo=memo, status=status)
+            return coding.add(conn, transcript, code, start, end, coder=coder, memo=memo, status=status,
+                              texts=self.__dict__.setdefault("_texts", {}))
 
     def update_coding(self, coding_id: int, *, code: str | None = None, memo: str | None = None,
                       coder: str) -> dict:

@@ -132,6 +132,26 @@ def test_add_coding_refuses_bad_input_with_numbered_errors(small: Project, args,
     assert small.codings(origin="manual").empty
 
 
+def test_confirmed_codings_by_name_and_the_cached_text(small: Project) -> None:
+    """The workbench's confirm path finds the transcript by name in one query (an unknown name is
+    still E105), and a coding added with the project's cached text (no re-fetch) is stored on the
+    right span and listed."""
+    from qualcode.coding import transcript_codings
+
+    with small.engine.connect() as conn:
+        with pytest.raises(QualcodeError) as err:
+            transcript_codings(conn, "nope")
+        assert err.value.code == "E105" and "xss_ru" in str(err.value)
+    text = small.transcript_text("xss_ru")
+    start, end = span(text, "Переехали")
+    new_id = small.add_coding("xss_ru", "move", start, end, coder="aigerim")
+    with small.engine.connect() as conn:
+        listed = {c["id"]: c for c in transcript_codings(conn, "xss_ru")}
+    assert (listed[new_id]["start"], listed[new_id]["end"], listed[new_id]["code"]) == (start, end, "move")
+    row = small.codings(origin="manual").set_index("id").loc[new_id]
+    assert row["text"] == "Переехали"
+
+
 def test_update_delete_restore_and_whose_coding_it_is(small: Project) -> None:
     text = small.transcript_text("xss_ru")
     coding_id = small.add_coding("xss_ru", "move", *span(text, "брат позвал"), coder="aigerim")

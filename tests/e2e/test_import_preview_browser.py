@@ -56,6 +56,9 @@ def test_preview_correct_a_role_and_import_in_chromium(browser, serve_app, tmp_p
         option.click(timeout=15_000)
         page.keyboard.press("Escape")
         page.wait_for_timeout(1500)
+        # The edit reaches the server as a rerun: on a busy machine it can still be running, so
+        # wait until the script run is over before importing (else the old role is imported).
+        page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=60_000)
         page.get_by_role("button", name="Import").click()
         page.get_by_text("imported: 1", exact=False).wait_for(timeout=60_000)
         page.screenshot(path=str(tmp_path / "preview.png"), full_page=True)

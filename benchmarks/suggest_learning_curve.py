@@ -15,6 +15,10 @@ spread of the per-split kappa.
 
 `--heldout` trains on every set above and reports one line on a set nobody tuned against.
 
+`--sets gold,gold2,gold4,gold5` chooses the hand-coded sets (never the yardstick gold3, which only
+`--heldout` may name). `--within 2,4,6` adds a within-set curve: train on k interviews of ONE set
+and score on the rest of that set (one coder, as a real user works), pooled over sets and splits.
+
 Speed and memory (`--no-speed` skips them): training on about 200 k words (100 interviews'
 worth) and suggesting for about 1 M words, from units already read from cached analyses
 (the units of the sets above, repeated: the vocabulary does not grow as with new text).
@@ -70,6 +74,11 @@ def quotas(langs: dict[str, str], k: int) -> dict[str, int]:
     for lang in sorted(raw, key=lambda g: (-(raw[g] - out[g]), g))[: k - sum(out.values())]:
         out[lang] += 1
     return out
+
+
+def set_members(sets: list[Path]) -> dict[str, list[str]]:
+    """Each set's interviews (transcript names are the file names without extension)."""
+    return {s.name: sorted(f.stem for f in s.glob("*.txt")) for s in sets}
 
 
 def split(langs: dict[str, str], k: int, rng: random.Random) -> list[str]:
@@ -165,6 +174,36 @@ def curve(prep: learn.Prepared, sizes: list[int], splits: int, variants: dict[st
                   f"| {pools['suggestion'].cell()} | {diff:+.3f} |", flush=True)
 
 
+def within(prep: learn.Prepared, members: dict[str, list[str]], sizes: list[int], splits: int,
+           variants: dict[str, dict]) -> None:
+    """Train on k interviews of one set, score on the rest of that set; pooled over sets and splits."""
+    coded = set(prep.dec.coded)
+    groups = {s: [t for t in ts if t in coded] for s, ts in members.items()}
+    groups = {s: ts for s, ts in groups.items() if len(ts) >= 2}
+    print(f"\n## Within one set ({', '.join(f'{s} {len(ts)}' for s, ts in groups.items())}; train on k of a set, "
+          f"score on the rest of it; {splits} splits per set and size)\n")
+    print("| training interviews (of one set) | model | rules kappa | rules F1 | model kappa | model F1 "
+          "| suggestion kappa | suggestion F1 | suggestion − rules (kappa) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for k in sizes:
+        for label, variant in variants.items():
+            pools = {s: Pool() for s in ("rules", "model", "suggestion")}
+            for _name, ts in sorted(groups.items()):
+                if k >= len(ts):
+                    continue
+                langs = {t: prep.corpus.languages[t] for t in ts}
+                for i in range(splits):
+                    train = split(langs, k, random.Random(1000 * k + i))
+                    test = [t for t in ts if t not in set(train)]
+                    for name, (h, p) in evaluate(prep, train, seed=i, test=test, variant=variant).items():
+                        pools[name].add(h, p)
+            if not pools["rules"].kappas:
+                continue
+            diff = pools["suggestion"].kappa - pools["rules"].kappa
+            print(f"| {k} | {label} | {pools['rules'].cell()} | {pools['model'].cell()} "
+                  f"| {pools['suggestion'].cell()} | {diff:+.3f} |", flush=True)
+
+
 def ablation(prep: learn.Prepared, k: int, splits: int) -> None:
     langs = {t: prep.corpus.languages[t] for t in prep.dec.coded}
     print(f"\n## Ablation at {k} training interviews ({splits} splits): each feature family left out\n")
@@ -227,10 +266,20 @@ def main() -> None:
     parser.add_argument("--no-ablation", action="store_true")
     parser.add_argument("--compare", action="store_true",
                         help="learning curve of the shipped and the pooled model side by side")
+    parser.add_argument("--sets", default=",".join(SETS),
+                        help="hand-coded sets of tests/data to learn from and score on (comma-separated)")
+    parser.add_argument("--within", default="", help="sizes of a within-set curve, e.g. 2,4,6 (empty: none)")
+    parser.add_argument("--no-curve", action="store_true", help="skip the pooled curve (e.g. with --within)")
     parser.add_argument("--heldout", type=Path, help="a set nobody tuned against: one line, at the end")
     parser.add_argument("--heldout-only", action="store_true", help="with --heldout: skip the curve, ablation, speed")
     args = parser.parse_args()
-    sets = [ROOT / "tests" / "data" / s for s in SETS if (ROOT / "tests" / "data" / s / "gold.csv").exists()]
+    names = [s.strip() for s in args.sets.split(",") if s.strip()]
+    if "gold3" in names:
+        parser.error("gold3 is the untouched yardstick: only --heldout tests/data/gold3 --heldout-only may use it")
+    sets = [ROOT / "tests" / "data" / s for s in names if (ROOT / "tests" / "data" / s / "gold.csv").exists()]
+    missing = sorted(set(names) - {s.name for s in sets})
+    if missing:
+        print(f"(skipped, no gold.csv: {', '.join(missing)})")
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         project = build(Path(tmp), sets + ([args.heldout] if args.heldout else []))
@@ -248,7 +297,10 @@ def main() -> None:
               f"{len(prep.code_list)} codes, unit sentence; setup {time.perf_counter() - t0:.0f} s")
         if not args.heldout_only:
             variants = VARIANTS if args.compare else {"shipped": {}}
-            curve(tuning, [int(k) for k in args.sizes.split(",")], args.splits, variants)
+            if not args.no_curve:
+                curve(tuning, [int(k) for k in args.sizes.split(",")], args.splits, variants)
+            if args.within:
+                within(tuning, set_members(sets), [int(k) for k in args.within.split(",")], args.splits, variants)
             if not args.no_ablation:
                 ablation(tuning, args.ablation_size, args.splits)
             if not args.no_speed:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import zlib
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -153,6 +153,9 @@ class Matcher:
         self._subsets: dict[frozenset[str], Matcher] = {}
         self._compiled = False
         self._clause_of: Clauses | None = None
+        # Compiled matchers are shared between runs of a process (`compile_rules`), and the app
+        # runs in threads: the index learns anchors and the clause helper is per analysis.
+        self.lock = threading.RLock()
 
     def _compile(self) -> None:
         """Build the pattern index on first use: a re-code whose rules all come from the
@@ -215,7 +218,8 @@ class Matcher:
     def occurrences(self, a: Analysis) -> dict[int, list[tuple[int, int]]]:
         """Every entry's occurrences in an analysis as (first token, one past last token),
         within one turn (`qualcode.phrase_index`)."""
-        return self._with_context(a, self._rule_occurrences(a))
+        with self.lock:
+            return self._with_context(a, self._rule_occurrences(a))
 
     def _rule_occurrences(self, a: Analysis) -> dict[int, list[tuple[int, int]]]:
         """The occurrences `_raw` needs (all entries' but a few-rule matcher's context ones)."""
@@ -266,6 +270,10 @@ class Matcher:
 
     def matches(self, a: Analysis, text: str, turns: Sequence[TurnSpan], explain: bool = False) -> list[Match]:
         """All rule matches in one transcript; with `explain`, dropped ones too (with the reason)."""
+        with self.lock:
+            return self._matches(a, text, turns, explain)
+
+    def _matches(self, a: Analysis, text: str, turns: Sequence[TurnSpan], explain: bool) -> list[Match]:
         occ = self._rule_occurrences(a)
         raw = self._raw(a, text, turns, occ)
         occ = self._with_context(a, occ) if raw else occ
@@ -282,6 +290,10 @@ class Matcher:
         """Per rule fingerprint, the matches that survive negation and `unless` (speakers are
         checked later, since a turn's role can change without its text changing). This is
         what the project caches per transcript, so a re-code only matches the rules that changed."""
+        with self.lock:
+            return self._rule_matches(a, text, turns)
+
+    def _rule_matches(self, a: Analysis, text: str, turns: Sequence[TurnSpan]) -> dict[str, list[tuple]]:
         occ = self._rule_occurrences(a)
         raw = self._raw(a, text, turns, occ)
         occ = self._with_context(a, occ) if raw else occ
@@ -293,9 +305,12 @@ class Matcher:
 
     def subset(self, rule_ids: frozenset[str]) -> Matcher:
         """A matcher for some of these rules only (kept, so each subset compiles once)."""
-        if rule_ids not in self._subsets:
-            self._subsets[rule_ids] = Matcher(self.book, self.lang, self.nlp, only=rule_ids)
-        return self._subsets[rule_ids]
+        with self.lock:
+            if rule_ids not in self._subsets:
+                if len(self._subsets) >= 16:  # a shared matcher meets many edits in a long session
+                    self._subsets.pop(next(iter(self._subsets)))
+                self._subsets[rule_ids] = Matcher(self.book, self.lang, self.nlp, only=rule_ids)
+            return self._subsets[rule_ids]
 
     def _near(self, rule: Rule, items: list[list[int]], occ, clauses: Clauses):
         """All items within `rule.within` tokens of the first item's occurrence, in one turn
@@ -482,8 +497,9 @@ class Matcher:
 
 # Bump when matching changes in a way the rule fingerprint does not show.
 # 2: clause-scoped negation, questions, hypotheticals, reported speech, scope, sense;
-# 3: Russian "не" + verb after the match; 4: the clause rules of 6045b1e (dash answers, purpose clauses).
-MATCHER_VERSION = "4"
+# 3: Russian "не" + verb after the match; 4: the clause rules of 6045b1e (dash answers, purpose clauses);
+# 5: the rule-match cache in binary (`qualcode.match_cache`), not JSON.
+MATCHER_VERSION = "5"
 
 
 def rule_fingerprint(rule: Rule, negation: Negation, pipeline_version: str) -> str:
@@ -495,15 +511,6 @@ def rule_fingerprint(rule: Rule, negation: Negation, pipeline_version: str) -> s
             sorted(negation.cues), negation.scope, negation.before, negation.after, list(negation.after_phrases),
             negation.after_window]
     return hashlib.sha1(json.dumps(spec, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def dump_matches(matches: dict[str, list]) -> bytes:
-    return zlib.compress(json.dumps(matches, sort_keys=True).encode(), 1)
-
-
-def load_matches(data: bytes | None) -> dict[str, list] | None:
-    # Each match stays a 4-item list (unpacked like the tuples `rule_matches` makes).
-    return json.loads(zlib.decompress(data)) if data else None
 
 
 _CASE_AWARE = re.compile(r"\\[pPN]\{|\(\?[a-zA-Z]*-|\(\?[a-zA-Z]+:")
@@ -526,10 +533,30 @@ def lowercase_rule(rule: Rule) -> tuple[safe_regex.BoundedPattern, safe_regex.Bo
     return safe_regex.BoundedPattern(lowercase_pattern(rule.regex), rule.id, flags=0), as_written
 
 
+# Compiled matchers kept between runs of this process, by everything that decides what they do:
+# the language's rules and negation as they are now (a codebook object can be changed after it
+# was loaded, so not its file's hash), the pipeline version and the regex time bound. A re-code in
+# the same process (the app, a script, the benchmark) then reuses the pattern index with its warm
+# per-string caches and learned anchors instead of building them again.
+_COMPILED: dict[tuple[str, str, str, float], Matcher] = {}
+_MAX_COMPILED = 8
+
+
 def compile_rules(book: Codebook, langs: Sequence[str] | None = None) -> dict[str, Matcher]:
     """A Matcher per language that has rules (or per language asked for)."""
     langs = list(langs) if langs is not None else [lang for lang in book.languages if any(book.rules(lang))]
-    return {lang: Matcher(book, lang, pipeline(lang)) for lang in langs}
+    out = {}
+    for lang in langs:
+        nlp = pipeline(lang)
+        rules = hashlib.sha1(repr((list(book.rules(lang)), book.negation.get(lang))).encode()).hexdigest()
+        key = (rules, lang, nlp.version, safe_regex.TIMEOUT_SECONDS)
+        matcher = _COMPILED.get(key)
+        if matcher is None or matcher.nlp is not nlp:
+            if len(_COMPILED) >= _MAX_COMPILED:
+                _COMPILED.pop(next(iter(_COMPILED)))
+            matcher = _COMPILED[key] = Matcher(book, lang, nlp)
+        out[lang] = matcher
+    return out
 
 
 @lru_cache(maxsize=200_000)

@@ -15,16 +15,19 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from qualcode import audit
-from qualcode.autocode import MATCHER_VERSION, Matcher, Proposed, TurnSpan, compile_rules, dump_matches, load_matches
+from qualcode.autocode import MATCHER_VERSION, Matcher, Proposed, TurnSpan, compile_rules
 from qualcode.codebook import Codebook
 from qualcode.errors import QualcodeError
+from qualcode.match_cache import MEMO, dump_matches, load_matches
 from qualcode.model import Run
 from qualcode.nlp import Analysis, analysis_key
 from qualcode.store import coding_queries as cq
 from qualcode.store import queries
+from qualcode.store.schema import nlp_cache
 
 Progress = Callable[[int, int, str], None]
 
@@ -90,28 +93,43 @@ def autocode(
             names = ", ".join(r.name for r in rows if r.language == lang)
             run.warnings.append(str(QualcodeError("E616", lang=lang, names=names)))
 
-    # 1. Analyses: from the cache where the text and turns are unchanged.
+    # 1. Analyses: from the cache where the text and turns are unchanged. What the project holds
+    # is listed first (keys and sizes only); its bytes are read only where this process has no
+    # copy (`match_cache.MEMO`) or the run goes to workers.
     keys = {r.id: analysis_key(r.text, [(t.idx, t.start_offset, t.end_offset) for t in spans[r.id]]) for r in rows}
+    todo = [r for r in rows if r.language in matchers]
     with engine.connect() as conn:
+        have: dict[str, int] = {}
+        have_matches: dict[str, int] = {}
+        for lang, m in matchers.items():
+            lang_keys = [keys[r.id] for r in todo if r.language == lang]
+            have.update(_stored_sizes(conn, "analysis", lang_keys, m.nlp.version))
+            have_matches.update(_stored_sizes(conn, "matches", lang_keys, _match_version(m)))
+            if len(m.nlp.cache) < 10:  # a warm pipeline skips reading the lemma cache (megabytes)
+                lemmas = cq.cached(conn, "lemmas", [lang], m.nlp.version)
+                if lang in lemmas:
+                    m.nlp.load_cache(lemmas[lang])
+        fresh_words = sum(r.word_count for r in todo if keys[r.id] not in have)
+        where, why = plan(fresh_words, workers, scheduler, len(todo))
         stored: dict[str, bytes] = {}
         stored_matches: dict[str, bytes] = {}
         for lang, m in matchers.items():
-            lang_keys = [keys[r.id] for r in rows if r.language == lang]
-            stored.update(cq.cached(conn, "analysis", lang_keys, m.nlp.version))
-            stored_matches.update(cq.cached(conn, "matches", lang_keys, _match_version(m)))
-            lemmas = cq.cached(conn, "lemmas", [lang], m.nlp.version)
-            if lang in lemmas and len(m.nlp.cache) < 10:
-                m.nlp.load_cache(lemmas[lang])
+            version, mversion = m.nlp.version, _match_version(m)
+            lang_keys = [keys[r.id] for r in todo if r.language == lang and keys[r.id] in have]
+            if where == "process":
+                need = [k for k in lang_keys if MEMO.analysis(version, k) is None]
+                need_matches = [k for k in lang_keys if k in have_matches and MEMO.matches.get((mversion, k)) is None]
+            else:
+                need, need_matches = lang_keys, [k for k in lang_keys if k in have_matches]
+            stored.update(cq.cached(conn, "analysis", need, version))
+            stored_matches.update(cq.cached(conn, "matches", need_matches, mversion))
     t_setup = time.perf_counter()
 
     proposed: dict[int, list[Proposed]] = {}
     new_analyses: dict[str, dict[str, bytes]] = defaultdict(dict)
     new_matches: dict[str, dict[str, bytes]] = defaultdict(dict)
-    todo = [r for r in rows if r.language in matchers]
     items = [(r.id, r.language, r.text, [(t.idx, t.role, t.start_offset, t.end_offset) for t in spans[r.id]],
               keys[r.id], stored.get(keys[r.id]), stored_matches.get(keys[r.id])) for r in todo]
-    fresh_words = sum(r.word_count for r in todo if keys[r.id] not in stored)
-    where, why = plan(fresh_words, workers, scheduler, len(items))
     if why:
         run.warnings.append(why)
     if where == "dask":
@@ -119,7 +137,7 @@ def autocode(
     elif where == "pool":
         results = _in_pool(book, items, workers or 1, progress)
     else:
-        results = _in_process(matchers, items, progress)
+        results = _in_process(matchers, items, progress, have, have_matches)
     for (tid, lang, _text, _spans, key, _blob, _mblob), (codings, blob, mblob) in zip(items, results, strict=True):
         proposed[tid] = codings
         if blob is not None:
@@ -263,12 +281,56 @@ def code_one(matcher: Matcher, text: str, spans: list[tuple[int, str, int, int]]
     return codings, new_blob, (dump_matches(matches) if matches is not None else None)
 
 
-def _in_process(matchers: dict[str, Matcher], items, progress: Progress | None):
+def _in_process(matchers: dict[str, Matcher], items, progress: Progress | None, have: dict[str, int],
+                have_matches: dict[str, int]):
+    """Code in this process, with this process's copy of analyses and rule matches (`MEMO`).
+
+    A copy is used whatever the project holds (both are content-addressed); where the project
+    lacks it (deleted, a dry run's, another version's), its bytes are written as new."""
     out = []
-    for n, (_tid, lang, text, spans, _key, blob, match_blob) in enumerate(items, start=1):
-        out.append(code_one(matchers[lang], text, spans, blob, match_blob))
+    for n, (_tid, lang, text, spans, key, blob, match_blob) in enumerate(items, start=1):
+        matcher = matchers[lang]
+        version, mversion = matcher.nlp.version, _match_version(matcher)
+        analysis = MEMO.analysis(version, key)
+        new_blob = None
+        if analysis is None and blob is not None:
+            analysis = Analysis.from_bytes(blob)
+        elif analysis is None:
+            analysis = matcher.nlp.analyse(text, [(i, s, e) for i, _r, s, e in spans])
+        if key not in have:
+            new_blob = analysis.to_bytes()
+        kept = MEMO.matches.get((mversion, key))
+        if kept is not None:
+            cached, size = kept
+        elif new_blob is None and match_blob is not None:  # a new analysis: earlier matches may not fit it
+            cached, size = load_matches(match_blob), len(match_blob)
+        else:
+            cached, size = None, None
+        turns = [TurnSpan(i, r, s, e) for i, r, s, e in spans]
+        codings, fresh = matcher.propose(analysis, text, turns, cached)
+        new_mblob = None
+        if fresh is not None:
+            new_mblob = dump_matches(fresh)
+        elif cached is not None and have_matches.get(key) != size:
+            fresh, new_mblob = cached, dump_matches(cached)  # this process's copy, not in the project
+        else:
+            fresh = cached
+        if new_mblob is not None:
+            size = len(new_mblob)
+        MEMO.keep(version, key, analysis, mversion, (fresh, size) if fresh is not None else None)
+        out.append((codings, new_blob, new_mblob))
         if progress:
             progress(n, len(items), "")
+    return out
+
+
+def _stored_sizes(conn, kind: str, keys: list[str], version: str) -> dict[str, int]:
+    """The cache rows the project holds for these keys, with the size of each (not its bytes)."""
+    out: dict[str, int] = {}
+    for i in range(0, len(keys), 900):  # SQLite limits the number of bound parameters
+        query = select(nlp_cache.c.key, func.length(nlp_cache.c.data)).where(
+            nlp_cache.c.kind == kind, nlp_cache.c.pipeline_version == version, nlp_cache.c.key.in_(keys[i:i + 900]))
+        out.update({k: n for k, n in conn.execute(query)})
     return out
 
 

@@ -1,17 +1,13 @@
 """Language pipelines: tokens, lemmas and sentences, analysed once and cached.
 
-One pipeline per language, built on `spacy.blank` (no trained model can be
-installed here). Tokens are spaCy's (the blank pipeline's tokenizer rules) without spaCy on the hot path:
-`qualcode.tokens` splits each distinct whitespace chunk once (plain words and "word," by
-regex, anything else by spaCy's tokenizer) and lays a transcript's tokens out with numpy. Lemmas:
-
-- English: the lowercase lookup lemmas of spacy-lookups-data.
-- Russian: pymorphy3's most probable lemma, looked up once per
-  word form and kept in a form -> lemma cache (pymorphy3 takes about 50 µs a word;
-  a dict lookup about 2 µs). `ё` is folded to `е` in forms and lemmas.
-- Kazakh: spaCy 3.8 has no Kazakh language class; the Kyrgyz one (also Turkic
-  Cyrillic) tokenizes it. There is no Kazakh lemmatiser here, so the lemma is the
-  lowercase form and Kazakh rules use prefix patterns.
+One pipeline per language, with spaCy's blank pipelines' tokenizer rules (no trained model can
+be installed here) and no spaCy on the hot path: `qualcode.tokens` splits each distinct
+whitespace chunk once (plain words and "word," by regex, anything else by spaCy's rules as
+`qualcode.spacy_rules` applies them) and lays a transcript's tokens out with numpy. Lemmas
+(`qualcode.lemmas`): English lookup lemmas of spacy-lookups-data; Russian pymorphy3 lemmas
+(`ё` folded to `е`); Kazakh (spaCy's Kyrgyz rules tokenize it) the lowercase form. spaCy itself
+is imported only for token-pattern rules (its Matcher) or when the shipped rules are of
+another spaCy version than the installed one.
 
 `Pipeline.analyse` turns a transcript into an `Analysis`: numpy arrays with each
 token's offsets, lowercase form, lemma, sentence and turn, and the strings they
@@ -23,44 +19,38 @@ from __future__ import annotations
 
 import hashlib
 import json
-import zlib
+import struct
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as package_version
 
 import numpy as np
 
+from qualcode import spacy_rules
+from qualcode.lemmas import EN_NOUNS, Lemmatiser, dist_version, fold  # noqa: F401  (EN_NOUNS, fold: re-exported)
 from qualcode.tokens import ChunkTokenizer
 
-# Bump when anything that changes tokens, lemmas or sentences changes: cached analyses
-# and lemma caches of another version are then ignored, never reused.
-NLP_VERSION = "3"  # 3: tokens from qualcode.tokens (the same boundaries as spaCy's)
+# Bump when anything that changes tokens, lemmas, sentences or the stored form changes: cached
+# analyses and lemma caches of another version are then ignored, never reused.
+# 3: tokens from qualcode.tokens (the same boundaries as spaCy's); 4: analyses stored as
+# narrow arrays without zlib, lemma caches as appended segments.
+NLP_VERSION = "4"
 
-SPACY_LANG = {"en": "en", "ru": "ru", "kk": "ky"}
-
-# The English lookup table lemmatises these nouns as verbs ("training" -> "train", "housing"
-# -> "house"), which makes rules about education or housing fire on trains and houses.
-EN_NOUNS = {w: w for w in ("training", "housing", "building", "buildings", "meeting", "wedding", "funding",
-                           "evening", "morning", "clothing", "savings", "earnings", "belongings", "feelings",
-                           "beginning", "spending", "schooling", "lodging", "parking", "painting", "shopping")}
-EN_NOUNS.update({"buildings": "building", "feelings": "feeling", "trainings": "training",
-                 "meetings": "meeting", "weddings": "wedding", "evenings": "evening", "mornings": "morning"})
+SPACY_LANG = spacy_rules.SPACY_LANG
 _INT = np.int32
+_MAGIC = b"QA4\x00"
+# Per stored array: the narrowest of these that holds its values (codes in the header).
+_NARROW = ((b"B", np.uint8), (b"H", np.uint16), (b"i", np.int32))
 
 
-def _dist_version(name: str) -> str:
-    try:
-        return package_version(name)
-    except PackageNotFoundError:
-        return "none"
-
-
-def fold(text: str, lang: str) -> str:
-    """The matching form of a word: lowercase; Russian `ё` as `е`."""
-    text = text.lower()
-    return text.replace("ё", "е") if lang == "ru" else text
+def _narrow(a: np.ndarray) -> tuple[bytes, bytes]:
+    lo, hi = (int(a.min()), int(a.max())) if len(a) else (0, 0)
+    for code, dtype in _NARROW:
+        info = np.iinfo(dtype)
+        if info.min <= lo and hi <= info.max:
+            return code, a.astype(dtype).tobytes()
+    raise ValueError(f"analysis values out of the int32 range: {lo}..{hi}")
 
 
 @dataclass
@@ -109,26 +99,32 @@ class Analysis:
         return int(np.searchsorted(self.sent, sent, "left")), int(np.searchsorted(self.sent, sent, "right"))
 
     def to_bytes(self) -> bytes:
-        head = json.dumps({"n": len(self.start), "s": len(self.strings)}).encode()
-        arrays = b"".join(a.astype(_INT).tobytes() for a in
-                          (self.lower, self.lemma, self.start, self.end, self.sent, self.turn))
+        """Stored form: a header, then each array in the narrowest integer type that holds it
+        (token starts as differences from the previous start), then the strings. No zlib:
+        compressing cost more than the analysis itself (BENCHMARKS.md, issue 17 analysis)."""
+        start = self.start.astype(np.int64)
+        arrays = (self.lower, self.lemma, np.diff(start, prepend=0), self.end - self.start, self.sent, self.turn)
+        codes, blobs = zip(*map(_narrow, arrays), strict=True)
         body = "\n".join(self.strings).encode("utf-8")
-        return zlib.compress(len(head).to_bytes(4, "little") + head + arrays + body, 1)
+        head = struct.pack("<4sII6s", _MAGIC, len(self.start), len(self.strings), b"".join(codes))
+        return head + b"".join(blobs) + body
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Analysis:
-        raw = zlib.decompress(data)
-        n_head = int.from_bytes(raw[:4], "little")
-        head = json.loads(raw[4:4 + n_head])
-        n = head["n"]
-        pos = 4 + n_head
+        if data[:4] != _MAGIC:  # caches are keyed by pipeline version: another form never gets here
+            raise ValueError(f"not an analysis stored by qualcode-nlp-{NLP_VERSION}")
+        _magic, n, n_strings, codes = struct.unpack_from("<4sII6s", data)
+        pos = struct.calcsize("<4sII6s")
+        dtypes = dict(_NARROW)
         arrays = []
-        for _ in range(6):
-            arrays.append(np.frombuffer(raw, dtype=_INT, count=n, offset=pos))
-            pos += 4 * n
-        strings = raw[pos:].decode("utf-8").split("\n") if head["s"] else []
-        return cls(strings, *arrays)
-
+        for code in codes:
+            dtype = np.dtype(dtypes[bytes([code])])
+            arrays.append(np.frombuffer(data, dtype=dtype, count=n, offset=pos).astype(_INT))
+            pos += dtype.itemsize * n
+        lower, lemma, step, length, sent, turn = arrays
+        start = np.cumsum(step, dtype=_INT)
+        strings = data[pos:].decode("utf-8").split("\n") if n_strings else []
+        return cls(strings, lower, lemma, start, start + length, sent, turn)
 
 def analysis_key(text: str, spans: Sequence[tuple[int, int, int]]) -> str:
     """The cache key of a transcript's analysis: its text and its turn spans."""
@@ -153,71 +149,56 @@ class Pipeline:
     """Tokenizer, lemmatiser and sentence splitter for one language (en, ru or kk)."""
 
     def __init__(self, lang: str) -> None:
-        import spacy  # imported here: loading spaCy takes a second, and not every command needs it
-
         if lang not in SPACY_LANG:
             raise ValueError(f"no pipeline for language {lang!r}; use one of {', '.join(SPACY_LANG)}")
         self.lang = lang
-        self.nlp = spacy.blank(SPACY_LANG[lang])
-        if lang == "kk":
-            # The Kyrgyz suffix rules do not split a full stop after the Kazakh letters
-            # қ ғ ұ ү ө ә і ң һ ("жоқ." stayed one token, hiding negation and sentence ends).
-            from spacy.util import compile_suffix_regex
-
-            suffixes = [*self.nlp.Defaults.suffixes, r"(?<=[қғұүөәіңһҚҒҰҮӨӘІҢҺ])[.,!?;:…]"]
-            self.nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
-        self.tokens = ChunkTokenizer(self._split_chunk, lambda t: fold(t, lang), set(self.nlp.tokenizer.rules),
-                                     self.lemma)
-        self.cache: dict[str, str] = {}
+        self._nlp_lock = threading.Lock()
+        # spaCy's tokenizer rules as data (None: shipped for another spaCy version; then spaCy's
+        # own tokenizer splits the chunks that are not plain words).
+        self._splitter = spacy_rules.load(lang)
+        specials = set(self._splitter.rules) if self._splitter is not None else set(self.nlp.tokenizer.rules)
+        self.lemmatiser = Lemmatiser(lang)
+        self.tokens = ChunkTokenizer(self._split_chunk, lambda t: fold(t, lang), specials, self.lemmatiser.many)
         self._patterns: dict[str, list[PatternWord]] = {}
-        self.new_forms = 0
-        self._lookup = None
-        self._morph = None
-        if lang == "en":
-            from spacy.lookups import load_lookups
+        self.version = (f"qualcode-nlp-{NLP_VERSION}/{lang}/spacy-{spacy_rules.spacy_version()}/"
+                        f"{self.lemmatiser.name}")
 
-            self._lookup = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
-            lemmatiser = f"spacy-lookups-data-{_dist_version('spacy-lookups-data')}"
-        elif lang == "ru":
-            import pymorphy3
-
-            self._morph = pymorphy3.MorphAnalyzer(lang="ru")
-            lemmatiser = f"pymorphy3-{_dist_version('pymorphy3')}+{_dist_version('pymorphy3-dicts-ru')}"
-        else:
-            lemmatiser = "lowercase"
-        self.version = f"qualcode-nlp-{NLP_VERSION}/{lang}/spacy-{spacy.__version__}/{lemmatiser}"
+    @cached_property
+    def nlp(self):
+        """spaCy's blank pipeline for the language: built only when asked for (token-pattern rules
+        need its Vocab; tests compare tokens with its tokenizer), since it costs about 0.7 s."""
+        with self._nlp_lock:
+            return spacy_rules.spacy_language(self.lang)
 
     def _split_chunk(self, chunk: str) -> list[tuple[int, int]]:
+        if self._splitter is not None:
+            return self._splitter(chunk)
         return [(t.idx, t.idx + len(t.text)) for t in self.nlp.tokenizer(chunk) if not t.is_space]
 
     # --- lemmas ----------------------------------------------------------------------------
 
+    @property
+    def cache(self) -> dict[str, str]:
+        """form -> lemma, persisted per project (runs.autocode)."""
+        return self.lemmatiser.cache
+
+    @property
+    def new_forms(self) -> int:
+        return self.lemmatiser.new_forms
+
+    @new_forms.setter
+    def new_forms(self, n: int) -> None:
+        self.lemmatiser.new_forms = n
+
     def lemma(self, form: str) -> str:
         """The lemma of a folded (lowercase) word form, through the cache."""
-        hit = self.cache.get(form)
-        if hit is not None:
-            return hit
-        if self._lookup is not None:
-            lemma = EN_NOUNS.get(form) or self._lookup.get(form, form)
-            lemma = lemma.lower() if isinstance(lemma, str) else form
-        elif self._morph is not None and _has_cyrillic(form):
-            # Keep every lemma whose parse is about as likely as the best one: pymorphy3
-            # cannot tell "нашли" (найти) from "нашли" (наслать) without context, and a
-            # rule for "найти работу" must still see it. Alternatives are joined by "|".
-            parses = self._morph.parse(form)
-            top = parses[0].score
-            lemma = "|".join(dict.fromkeys(fold(p.normal_form, "ru") for p in parses if p.score >= top * 0.5))
-        else:
-            lemma = form
-        self.cache[form] = lemma
-        self.new_forms += 1
-        return lemma
+        return self.lemmatiser(form)
 
     def load_cache(self, data: bytes) -> None:
-        self.cache.update(json.loads(zlib.decompress(data)))
+        self.lemmatiser.load_cache(data)
 
     def dump_cache(self) -> bytes:
-        return zlib.compress(json.dumps(self.cache, ensure_ascii=False, sort_keys=True).encode(), 1)
+        return self.lemmatiser.dump_cache()
 
     # --- analysis --------------------------------------------------------------------------
 
@@ -259,7 +240,9 @@ class Pipeline:
         sent = np.cumsum(k_new) - 1
 
         # This analysis's strings: the forms it uses and their lemmas, each once.
-        used = np.unique(np.concatenate([k_form, k_lemma]))
+        used = np.concatenate([k_form, k_lemma])
+        used.sort()  # a sort of a few thousand ids is cheaper than np.unique's hash table
+        used = used[np.r_[True, used[1:] != used[:-1]]]
         return Analysis(
             strings=list(map(strings.__getitem__, used.tolist())),
             lower=np.searchsorted(used, k_form).astype(_INT),
@@ -296,17 +279,11 @@ class Pipeline:
                 form = fold(chunk, self.lang)
                 words.append(PatternWord(keys=frozenset({form, *self.lemma(form).split("|")})))
                 continue
-            for tok in self.nlp.make_doc(chunk):
-                if tok.is_space:
-                    continue
-                form = fold(tok.text, self.lang)
+            for s, e in self._split_chunk(chunk):  # split as a chunk of text is
+                form = fold(chunk[s:e], self.lang)
                 words.append(PatternWord(keys=frozenset({form, *self.lemma(form).split("|")})))
         return words
 
-
-
-def _has_cyrillic(text: str) -> bool:
-    return any("\u0400" <= ch <= "\u04ff" for ch in text)
 
 
 def _empty() -> Analysis:

@@ -26,9 +26,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# A chunk is a maximal run of non-whitespace; spaCy splits at the same place
-# (its `isspace()` transitions), and `\s` here is the same Unicode whitespace.
-_CHUNKS = re.compile(r"(\S+)")
+# A chunk is a maximal run of non-whitespace: spaCy splits at the same place (its `isspace()`
+# transitions), and so does `str.split()`. Chunk offsets come from a code-point array:
+# `_SPACE[c]` says whether code point c (capped at U+3001) is whitespace; there is none above U+3000.
+_SPACE = np.zeros(0x3002, dtype=bool)
+_SPACE[[i for i in range(0x3001) if chr(i).isspace()]] = True
 _WORD = re.compile(r"[^\W\d_]+")
 # A word and one mark: spaCy splits these in every pipeline here (checked on the corpora of
 # benchmarks/; a test compares them). A full stop only after two or more letters ending in a
@@ -39,6 +41,19 @@ _WORD_MARK = re.compile(r"[^\W\d_]+[,;:!?]|[^\W\d_]+[a-zа-яё]\.")
 TERMINAL = re.compile(r"^[.!?…]+$")
 # Kept across transcripts; cleared when it grows past this many distinct chunks.
 MAX_CHUNKS = 500_000
+
+
+class _Ids(dict):
+    """string -> id; a missing string gets the next id and is remembered as new."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.new: list[str] = []
+
+    def __missing__(self, key: str) -> int:
+        i = self[key] = len(self)
+        self.new.append(key)
+        return i
 
 
 class _Grow:
@@ -81,9 +96,10 @@ class ChunkTokenizer:
     """Splits text as `split_chunk` (a spaCy tokenizer) would, one distinct chunk at a time.
 
     `split_chunk(chunk)` returns the (start, end) offsets of the chunk's tokens; it is called
-    only for chunks that are not plain words. `fold` turns a token into its matching form
-    (lowercase; Russian ё as е). `specials`: the tokenizer's special cases ("Dont" is "Do" +
-    "nt"), which never take the plain-word path. `lemma(form)` gives a form's lemma string.
+    only for chunks that are not plain words. `fold` turns text into its matching form
+    (lowercase; Russian ё as е) character by character, so many forms are folded at once as one
+    newline-joined string. `specials`: the tokenizer's special cases ("Dont" is "Do" + "nt"),
+    which never take the plain-word path. `lemmas(forms)` gives the forms' lemma strings.
 
     Forms and lemmas are interned in `strings` (ids in `string_id`); `lemma_of[f]` is the
     string id of form id f's lemma. All of it is kept across transcripts, and cleared
@@ -91,24 +107,23 @@ class ChunkTokenizer:
     """
 
     def __init__(self, split_chunk: Callable[[str], list[tuple[int, int]]], fold: Callable[[str], str],
-                 specials: set[str], lemma: Callable[[str], str]) -> None:
+                 specials: set[str], lemmas: Callable[[list[str]], list[str]]) -> None:
         self.split_chunk = split_chunk
         self.fold = fold
         self.specials = specials
-        self.lemma = lemma
-        self.slow = 0  # chunks split by spaCy (for the benchmark's report)
+        self.lemmas = lemmas
+        self.slow = 0  # chunks split by the affix rules (for the benchmark's report)
         # The tables are shared by every caller of the process's pipeline (the browser app serves
         # several sessions from threads): one transcript at a time appends to and reads them.
         self._lock = threading.Lock()
         self.clear()
 
     def clear(self) -> None:
-        self.chunk_id: dict[str, int] = {}
+        self.chunk_id = _Ids()
         self.strings: list[str] = []
-        self.string_id: dict[str, int] = {}
-        self.lemma_of = _Grow(np.int64)  # string id -> its lemma's string id (forms only)
+        self.string_id = _Ids()
+        self.lemma_of = _Grow(np.int64)  # string id -> its lemma's string id (-1: not a form yet)
         self.terminal = _Grow(bool)  # string id -> whether it is terminal punctuation (. ! ? …)
-        self._new_terminal: list[bool] = []
         self._n_tok = _Grow(np.int64)  # per chunk: how many tokens
         self._first = _Grow(np.int64)  # per chunk: where its tokens start in the flat tables
         self._rel_s = _Grow(np.int64)  # flat, per token of a distinct chunk: offsets in the chunk
@@ -116,52 +131,56 @@ class ChunkTokenizer:
         self._form = _Grow(np.int64)
         self._initial = _Grow(bool)
 
-    def _intern(self, s: str, lemmas: list[int]) -> int:
-        i = self.string_id.get(s)
-        if i is None:
-            i = self.string_id[s] = len(self.strings)
-            self.strings.append(s)
-            lemmas.append(-1)
-            self._new_terminal.append(bool(TERMINAL.match(s)))
-        return i
+    def _intern(self, strings: list[str]) -> list[int]:
+        """Ids of strings, new ones appended to the tables (lemma unknown, terminal or not)."""
+        ids = list(map(self.string_id.__getitem__, strings))
+        new = self.string_id.new
+        if new:
+            self.strings.extend(new)
+            self.lemma_of.extend([-1] * len(new))
+            self.terminal.extend([bool(TERMINAL.match(x)) for x in new])
+            self.string_id.new = []
+        return ids
 
     def _add(self, chunks: list[str]) -> None:
         """Split new chunks and append them to the tables (a batch: numpy appends cost per call)."""
-        n_tok, first, rel_s, rel_e, form_ids, initial, lemmas = [], [], [], [], [], [], []
-        base, at = len(self.strings), self._rel_s.n
+        n_tok, rel_s, rel_e, pieces = [], [], [], []
+        specials, word, word_mark = self.specials, _WORD.fullmatch, _WORD_MARK.fullmatch
         for chunk in chunks:
-            if chunk in self.specials:
-                spans = self.split_chunk(chunk)
-                self.slow += 1
-            elif _WORD.fullmatch(chunk):
-                spans = [(0, len(chunk))]
-            elif _WORD_MARK.fullmatch(chunk) and chunk[:-1] not in self.specials:
-                spans = [(0, len(chunk) - 1), (len(chunk) - 1, len(chunk))]
-            else:
-                spans = self.split_chunk(chunk)
-                self.slow += 1
+            if chunk not in specials:
+                if word(chunk):
+                    n_tok.append(1)
+                    rel_s.append(0)
+                    rel_e.append(len(chunk))
+                    pieces.append(chunk)
+                    continue
+                if word_mark(chunk) and chunk[:-1] not in specials:
+                    n = len(chunk)
+                    n_tok.append(2)
+                    rel_s += (0, n - 1)
+                    rel_e += (n - 1, n)
+                    pieces += (chunk[:-1], chunk[-1])
+                    continue
+            spans = self.split_chunk(chunk)
+            self.slow += 1
+            n_tok.append(len(spans))
             for s, e in spans:
-                form = self.fold(chunk[s:e])
-                f = self._intern(form, lemmas)
-                # A string seen so far only as a lemma gets its own lemma when it comes as a form.
-                if f >= base:
-                    if lemmas[f - base] < 0:
-                        lemmas[f - base] = self._intern(self.lemma(form), lemmas)
-                elif self.lemma_of.data[f] < 0:
-                    self.lemma_of.data[f] = self._intern(self.lemma(form), lemmas)
-                form_ids.append(f)
                 rel_s.append(s)
                 rel_e.append(e)
-                initial.append(chunk[s].islower())
-            self.chunk_id[chunk] = len(self.chunk_id)
-            first.append(at)
-            n_tok.append(len(spans))
-            at += len(spans)
-        self.lemma_of.extend(lemmas)
-        self.terminal.extend(self._new_terminal)
-        self._new_terminal = []
+                pieces.append(chunk[s:e])
+        forms = self.fold("\n".join(pieces)).split("\n") if pieces else []
+        form_ids = self._intern(forms)
+        # Lemmas of the forms that have none yet (new strings, or strings seen only as lemmas).
+        lemma_of = self.lemma_of.data
+        need = sorted({f for f in form_ids if lemma_of[f] < 0})
+        if need:
+            lemma_ids = self._intern(self.lemmas([self.strings[f] for f in need]))
+            self.lemma_of.data[need] = lemma_ids
+        at = self._rel_s.n
+        first = np.cumsum([at, *n_tok[:-1]]).tolist() if n_tok else []
         for grow, values in ((self._n_tok, n_tok), (self._first, first), (self._rel_s, rel_s),
-                             (self._rel_e, rel_e), (self._form, form_ids), (self._initial, initial)):
+                             (self._rel_e, rel_e), (self._form, form_ids),
+                             (self._initial, [p[0].islower() for p in pieces])):
             grow.extend(values)
 
     def __call__(self, text: str) -> Tokens:
@@ -169,23 +188,31 @@ class ChunkTokenizer:
             return self._tokens(text)
 
     def _tokens(self, text: str) -> Tokens:
-        parts = _CHUNKS.split(text)
-        chunks = parts[1::2]
+        chunks = text.split()
         if not chunks:
             z = np.zeros(0, dtype=np.int64)
             return Tokens(z, z, z, z.astype(bool), z.astype(bool), z, z.astype(bool), self.strings)
         if len(self.chunk_id) > MAX_CHUNKS:
             self.clear()
-        new = set(chunks).difference(self.chunk_id)
-        if new:
-            self._add(sorted(new))  # sorted: string ids do not depend on set order
-        lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
-        offsets = np.cumsum(lengths)
-        chunk_start = offsets[0::2][:len(chunks)]  # each chunk starts where the space before it ends
-        newline = np.fromiter(map(str.__contains__, parts[0::2][:len(chunks)], ["\n"] * len(chunks)),
-                              dtype=bool, count=len(chunks))
-        newline[0] = False
+        # One dict pass: known chunks give their id, new ones get the next ids (in order of
+        # first appearance, so ids never depend on set order) and are split below.
         cid = np.fromiter(map(self.chunk_id.__getitem__, chunks), dtype=np.int64, count=len(chunks))
+        if self.chunk_id.new:
+            new, self.chunk_id.new = self.chunk_id.new, []
+            try:
+                self._add(new)
+            except BaseException:
+                self.clear()  # the new chunks have ids but no rows: start the tables afresh
+                raise
+        # Chunk starts: a non-space code point after a space (or at 0); newlines between chunks.
+        cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        space = _SPACE[np.minimum(cp, len(_SPACE) - 1)]
+        is_start = ~space
+        is_start[1:] &= space[:-1]
+        chunk_start = np.flatnonzero(is_start)
+        nl = np.cumsum(cp == 10)[chunk_start]
+        newline = np.zeros(len(chunks), dtype=bool)
+        newline[1:] = nl[1:] != nl[:-1]
 
         # Lay the tokens of every chunk occurrence out: occurrence k of chunk c gets the
         # tokens first[c] .. first[c] + n_tok[c] of the flat per-distinct-chunk tables.

@@ -21,6 +21,7 @@ import hashlib
 import json
 import re
 import threading
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -249,14 +250,15 @@ class Matcher:
                 raw.extend(self._near(rule, ids, occ, clauses))
         if self.regex:
             low = text.lower()
+            whole = separated(text, turns)
             for rule, (rx, rx_case) in self.regex:
                 # Lowercased text and pattern: the same spans as IGNORECASE, 1.6-2.2x faster
                 # (benchmarks/regex_lowercase.py); the rare text whose length lower() changes
                 # keeps the original pattern.
                 if len(low) == len(text):
-                    raw.extend(self._regex(rule, rx, a, low, turns))
+                    raw.extend(self._regex(rule, rx, a, low, turns, whole))
                 else:
-                    raw.extend(self._regex(rule, rx_case, a, text, turns))
+                    raw.extend(self._regex(rule, rx_case, a, text, turns, whole))
         if self.tokens:
             raw.extend(self._tokens(a, text))
         seen: set[tuple[str, int, int]] = set()  # several patterns of a rule may find the same words
@@ -344,11 +346,16 @@ class Matcher:
                 yield rule, span_s, span_t, starts[span_s], ends[span_t - 1]
 
     @staticmethod
-    def _regex(rule: Rule, rx: re.Pattern, a: Analysis, text: str, turns: Sequence[TurnSpan]):
+    def _regex(rule: Rule, rx: re.Pattern, a: Analysis, text: str, turns: Sequence[TurnSpan],
+               whole: bool = False):
         if not len(a):
             return
-        # Turn by turn: a match may not run into the next turn, and `$` ends a turn.
-        spans = [m.span() for turn in turns for m in rx.finditer(text, turn.start, turn.end) if m.end() > m.start()]
+        # Turn by turn: a match may not run into the next turn, and `$` ends a turn. With `whole`
+        # (`regex_spans`), one scan of the transcript gives the same spans.
+        if whole and rule.regex and not _END_AWARE.search(rx.pattern):
+            spans = regex_spans(rx, text, turns)
+        else:
+            spans = [m.span() for turn in turns for m in rx.finditer(text, turn.start, turn.end) if m.end() > m.start()]
         if not spans:
             return
         # The tokens of all of them in two searchsorted calls, not two per match.
@@ -511,6 +518,55 @@ def rule_fingerprint(rule: Rule, negation: Negation, pipeline_version: str) -> s
             sorted(negation.cues), negation.scope, negation.before, negation.after, list(negation.after_phrases),
             negation.after_window]
     return hashlib.sha1(json.dumps(spec, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+# What a regex sees at the end of the text it scans: `$`, `\Z`, lookahead. A pattern with none of
+# these finds the same spans in one scan of a transcript as turn by turn (`regex_spans`).
+_END_AWARE = re.compile(r"\$|\\[ZzK]|\(\?[=!]|\(\?<[=!]|\(\?[a-zA-Z]*r")
+
+
+def separated(text: str, turns: Sequence[TurnSpan]) -> bool:
+    """Whether the turns come in order, without overlap, each followed by whitespace (or the end
+    of the text): then `\b` at a turn's end means the same in the transcript as in the turn."""
+    end = -1
+    n = len(text)
+    for t in turns:
+        if t.start < end or t.end < t.start or (t.end < n and not text[t.end].isspace()):
+            return False
+        end = t.end
+    return True
+
+
+def regex_spans(rx, text: str, turns: Sequence[TurnSpan]) -> list[tuple[int, int]]:
+    """The non-empty matches of `rx` within turns, as a scan turn by turn finds them, with one scan
+    of the whole text: a match inside one turn is what that turn's own scan finds (the `regex`
+    package looks behind `pos`, as the whole text does, and the pattern cannot see past a turn's
+    end); a turn that a match runs into or out of is scanned again on its own.
+
+    Needs `separated(text, turns)` and a pattern without `_END_AWARE` constructs."""
+    starts = [t.start for t in turns]
+    inside: dict[int, list[tuple[int, int]]] = {}
+    dirty: set[int] = set()
+    for m in rx.finditer(text, 0, len(text)):
+        s, e = m.span()
+        i = bisect_right(starts, s) - 1  # the last turn starting at or before the match
+        if i >= 0 and e <= turns[i].end and s <= turns[i].end:
+            if e > s:
+                inside.setdefault(i, []).append((s, e))
+            continue
+        # Out of every turn (a speaker label) or across turns: each turn it touches, again alone.
+        j = max(i, 0)
+        while j < len(turns) and turns[j].start <= e:
+            if turns[j].end >= s:
+                dirty.add(j)
+            j += 1
+    out: list[tuple[int, int]] = []
+    for i, turn in enumerate(turns):
+        if i in dirty:
+            out.extend(m.span() for m in rx.finditer(text, turn.start, turn.end) if m.end() > m.start())
+        else:
+            out.extend(inside.get(i, ()))
+    return out
 
 
 _CASE_AWARE = re.compile(r"\\[pPN]\{|\(\?[a-zA-Z]*-|\(\?[a-zA-Z]+:")

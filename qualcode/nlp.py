@@ -153,6 +153,7 @@ class Pipeline:
             raise ValueError(f"no pipeline for language {lang!r}; use one of {', '.join(SPACY_LANG)}")
         self.lang = lang
         self._nlp_lock = threading.Lock()
+        self._local = threading.local()
         # spaCy's tokenizer rules as data (None: shipped for another spaCy version; then spaCy's
         # own tokenizer splits the chunks that are not plain words).
         self._splitter = spacy_rules.load(lang)
@@ -243,15 +244,25 @@ class Pipeline:
         used = np.concatenate([k_form, k_lemma])
         used.sort()  # a sort of a few thousand ids is cheaper than np.unique's hash table
         used = used[np.r_[True, used[1:] != used[:-1]]]
+        local = self._scratch(len(strings))  # global string id -> its index in `used`
+        local[used] = np.arange(len(used), dtype=_INT)
         return Analysis(
             strings=list(map(strings.__getitem__, used.tolist())),
-            lower=np.searchsorted(used, k_form).astype(_INT),
-            lemma=np.searchsorted(used, k_lemma).astype(_INT),
+            lower=local[k_form],
+            lemma=local[k_lemma],
             start=start[kept_idx].astype(_INT),
             end=end[kept_idx].astype(_INT),
             sent=sent.astype(_INT),
             turn=k_turn.astype(_INT),
         )
+
+    def _scratch(self, n: int) -> np.ndarray:
+        """An int32 array of at least n entries, one per thread (analyses run in threads of the
+        app): only the entries an analysis sets are read back, so it is never cleared."""
+        have = getattr(self._local, "scratch", None)
+        if have is None or len(have) < n:
+            have = self._local.scratch = np.empty(max(n, 2 * len(have) if have is not None else 1024), dtype=_INT)
+        return have
 
     def analyse_text(self, text: str) -> Analysis:
         """A single piece of text as one turn (index 0), e.g. for trying rules."""

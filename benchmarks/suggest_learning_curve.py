@@ -126,13 +126,14 @@ def evaluate(prep: learn.Prepared, train: list[str], families=FAMILIES, seed: in
     test = test if test is not None else [t for t in prep.dec.coded if t not in set(train)]
     te = np.isin(names, test)
     variant = variant or {}
-    pipe = learn.make_pipeline(families=variant.get("families", families), seed=seed,
-                               pooled=variant.get("pooled", learn.POOLED),
+    pooled = variant.get("pooled", learn.POOLED)
+    pipe = learn.make_pipeline(families=variant.get("families", families), seed=seed, pooled=pooled,
                                turn_rules=variant.get("turn_rules", learn.POOLED))
     if "lexical_weight" in variant:
         pipe.named_steps["model"].set_params(lexical_weight=variant["lexical_weight"])
-    pipe.fit([corpus.units[i] for i in np.flatnonzero(tr)], Y[tr], model__groups=names[tr],
-             model__codes=prep.code_list)
+    # The codebook's example and include texts join the training units as weak examples, as in the tool.
+    units, Y_fit, groups, weak = prep.training(np.flatnonzero(tr), variant.get("codebook_texts", True) and not pooled)
+    pipe.fit(units, Y_fit, model__groups=groups, model__codes=prep.code_list, model__weak=weak)
     model = pipe.named_steps["model"]
     ids, keys = turn_ids(corpus)
     use = choose(model, Y[tr], R[tr], ids[tr])
@@ -152,6 +153,9 @@ VARIANTS = {"per code (default)": {}, "per code + question context": {"families"
             "per code + turn rules": {"turn_rules": True},
             "pooled + turn rules": {"pooled": True, "turn_rules": True},
             "pooled + turn rules, no words": {"pooled": True, "turn_rules": True, "lexical_weight": 0.0}}
+# --compare-texts: the model without and with the codebook texts as weak examples (issue 13, 2026-12-07).
+TEXT_VARIANTS = {"without codebook texts (before)": {"codebook_texts": False},
+                 "with codebook texts (shipped)": {}}
 
 
 def curve(prep: learn.Prepared, sizes: list[int], splits: int, variants: dict[str, dict]) -> None:
@@ -234,12 +238,17 @@ def speed(prep: learn.Prepared) -> None:
     # Each copy is its own "transcript" for the folds, as 100 interviews would be.
     groups = np.concatenate([[f"{corpus.units[i].transcript}#{r}" for i in labelled] for r in range(rep_train)])
     n_words = sum(len(u.lemmas) for u in units)
+    # The codebook texts once, after the repeated units, as the tool adds them.
+    weak = np.r_[np.zeros(len(units), dtype=bool), np.ones(len(prep.weak.units), dtype=bool)]
+    units = units + prep.weak.units
+    Yt = np.vstack([Yt, prep.weak.Y.reshape(-1, Yt.shape[1])])
+    groups = np.r_[groups, [u.transcript for u in prep.weak.units]]
     t_read = time.perf_counter()
     pipe = learn.make_pipeline()
-    pipe.fit(units, Yt, model__groups=groups, model__codes=prep.code_list)
+    pipe.fit(units, Yt, model__groups=groups, model__codes=prep.code_list, model__weak=weak)
     t_fit = time.perf_counter() - t_read
     turns = np.concatenate([turn_ids(corpus)[0][labelled] + r * len(corpus.units) for r in range(rep_train)])
-    use = choose(pipe.named_steps["model"], Yt, np.tile(prep.R[labelled], (rep_train, 1)), turns)
+    use = choose(pipe.named_steps["model"], Yt[~weak], np.tile(prep.R[labelled], (rep_train, 1)), turns)
     all_words = sum(len(u.lemmas) for u in corpus.units)
     rep = max(1, round(1_000_000 / all_words))
     big = learn.corpus_mod.Corpus(corpus.unit, corpus.units * rep)
@@ -270,6 +279,8 @@ def main() -> None:
                         help="hand-coded sets of tests/data to learn from and score on (comma-separated)")
     parser.add_argument("--within", default="", help="sizes of a within-set curve, e.g. 2,4,6 (empty: none)")
     parser.add_argument("--no-curve", action="store_true", help="skip the pooled curve (e.g. with --within)")
+    parser.add_argument("--compare-texts", action="store_true",
+                        help="the model without and with the codebook texts as weak examples, side by side")
     parser.add_argument("--heldout", type=Path, help="a set nobody tuned against: one line, at the end")
     parser.add_argument("--heldout-only", action="store_true", help="with --heldout: skip the curve, ablation, speed")
     args = parser.parse_args()
@@ -288,7 +299,7 @@ def main() -> None:
         heldout = sorted(t for t in prep.dec.coded if args.heldout and
                          (args.heldout / f"{t}.txt").exists()) if args.heldout else []
         # The held-out set's labels exist in the project, but the curve and ablation never see them.
-        tuning = learn.Prepared(prep.dec, prep.corpus, prep.code_list, prep.Y.copy(), prep.R)
+        tuning = learn.Prepared(prep.dec, prep.corpus, prep.code_list, prep.Y.copy(), prep.R, prep.weak)
         if heldout:
             tuning.Y[tuning.corpus.of(set(heldout))] = -1
             tuning.dec = learn.Decisions(prep.dec.coders, [h for h in prep.dec.human if h[0] not in heldout],
@@ -296,7 +307,7 @@ def main() -> None:
         print(f"# Learned suggestions: {', '.join(s.name for s in sets)}; {len(tuning.dec.coded)} interviews, "
               f"{len(prep.code_list)} codes, unit sentence; setup {time.perf_counter() - t0:.0f} s")
         if not args.heldout_only:
-            variants = VARIANTS if args.compare else {"shipped": {}}
+            variants = VARIANTS if args.compare else TEXT_VARIANTS if args.compare_texts else {"shipped": {}}
             if not args.no_curve:
                 curve(tuning, [int(k) for k in args.sizes.split(",")], args.splits, variants)
             if args.within:

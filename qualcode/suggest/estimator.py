@@ -21,6 +21,12 @@ Per code, with at least `min_positive` positive units (else: no model, and the r
    coders are judged by, and it also counts the agreement on what is not coded.
 4. The final model is fitted on all known cells of the code.
 
+Weak examples (`fit(..., weak=mask)`): rows that are positive examples from outside the
+coding, the codebook's own example and include texts (qualcode.suggest.codebook_texts). They
+join every fit of their code at `weak_weight` of a coded unit, count towards `min_positive`
+(with at least `min_coded` coded units: calibration and thresholds need some), and are never
+scored: out-of-fold scores, calibration and thresholds come from the coder's units alone.
+
 The fitted state is plain arrays (`coef_`, `intercept_`, `calibration_`, `threshold_`),
 which is what qualcode.suggest.storage writes.
 """
@@ -82,11 +88,13 @@ class CodeSuggester(ClassifierMixin, BaseEstimator):
         (qualcode.suggest.estimator_pooled); `fit` then needs `feature_names` and `codes`.
     lexical_min, lexical_weight : pooled only: codes with at least `lexical_min` positive units
         get their own word features, at `lexical_weight` of a shared feature.
+    weak_weight : the sample weight of a weak example (see the module docstring).
+    min_coded : with weak examples, the fewest coded positive units a code needs for a model.
     """
 
     def __init__(self, C: float = 1.0, class_weight: str | None = "balanced", min_positive: int = 5,
                  cv: int = 3, random_state: int = 0, pooled: bool = False, lexical_min: int = 10,
-                 lexical_weight: float = 0.5) -> None:
+                 lexical_weight: float = 0.5, weak_weight: float = 0.5, min_coded: int = 2) -> None:
         self.C = C
         self.class_weight = class_weight
         self.min_positive = min_positive
@@ -95,6 +103,8 @@ class CodeSuggester(ClassifierMixin, BaseEstimator):
         self.pooled = pooled
         self.lexical_min = lexical_min
         self.lexical_weight = lexical_weight
+        self.weak_weight = weak_weight
+        self.min_coded = min_coded
 
     def _lr(self) -> LogisticRegression:
         # L-BFGS: on 13 k sentences x 40 k features it took 0.16-0.48 s a fit against liblinear's
@@ -111,14 +121,18 @@ class CodeSuggester(ClassifierMixin, BaseEstimator):
         return list(splitter.split(np.zeros(len(y)), y))
 
     def fit(self, X: sp.spmatrix, Y: np.ndarray, groups: np.ndarray | None = None,
-            feature_names: Sequence[str] | None = None, codes: Sequence[str] | None = None) -> CodeSuggester:
+            feature_names: Sequence[str] | None = None, codes: Sequence[str] | None = None,
+            weak: np.ndarray | None = None) -> CodeSuggester:
+        """Fit on units × features `X` and labels `Y` (see the module docstring); `weak`: a boolean
+        mask of the rows that are weak examples (positive where Y is 1, unknown elsewhere)."""
         # One BLAS thread: these problems are small, and OpenBLAS threads spinning on a busy
         # machine made each fit 30-70x slower (measured: 0.05 s against 2-3 s).
         with threadpool_limits(limits=1, user_api="blas"):
-            return self._fit(X, Y, groups, feature_names, codes)
+            return self._fit(X, Y, groups, feature_names, codes, weak)
 
     def _fit(self, X: sp.spmatrix, Y: np.ndarray, groups: np.ndarray | None,
-             feature_names: Sequence[str] | None = None, codes: Sequence[str] | None = None) -> CodeSuggester:
+             feature_names: Sequence[str] | None = None, codes: Sequence[str] | None = None,
+             weak: np.ndarray | None = None) -> CodeSuggester:
         X = sp.csr_matrix(X)
         Y = np.asarray(Y)
         if Y.ndim == 1:
@@ -126,6 +140,11 @@ class CodeSuggester(ClassifierMixin, BaseEstimator):
         if Y.shape[0] != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
         groups = np.asarray(groups) if groups is not None else None
+        weak = np.zeros(X.shape[0], dtype=bool) if weak is None else np.asarray(weak, dtype=bool)
+        if weak.shape != (X.shape[0],):
+            raise ValueError(f"weak has shape {weak.shape}, not ({X.shape[0]},)")
+        if weak.any() and self.pooled:
+            raise ValueError("the pooled model takes no weak examples")
         n_codes, n_feat = Y.shape[1], X.shape[1]
         self.n_features_in_ = n_feat
         self.coef_ = np.zeros((n_codes, n_feat), dtype=np.float32)
@@ -136,9 +155,11 @@ class CodeSuggester(ClassifierMixin, BaseEstimator):
         self.n_positive_ = np.zeros(n_codes, dtype=int)
         self.n_known_ = np.zeros(n_codes, dtype=int)
         self.train_kappa_ = np.full(n_codes, np.nan)  # out-of-fold kappa at the chosen threshold
-        # Calibrated out-of-fold probabilities of the training units (NaN: unknown or unscored), so a
-        # caller can judge the model at another level, e.g. turns (qualcode.suggest.evaluation.choose).
-        self.oof_ = np.full((X.shape[0], n_codes), np.nan)
+        # Calibrated out-of-fold probabilities of the training units that are not weak examples, in
+        # order (NaN: unknown or unscored), so a caller can judge the model at another level, e.g.
+        # turns (qualcode.suggest.evaluation.choose).
+        coded_rows = np.flatnonzero(~weak)
+        self.oof_ = np.full((len(coded_rows), n_codes), np.nan)
         self.classes_ = np.arange(n_codes)
         if self.pooled:
             from qualcode.suggest.estimator_pooled import fit_pooled  # it imports this module
@@ -146,10 +167,12 @@ class CodeSuggester(ClassifierMixin, BaseEstimator):
             fit_pooled(self, X, Y, groups, feature_names, codes)
             return self
         for j in range(n_codes):
-            known = Y[:, j] >= 0
+            known = (Y[:, j] >= 0) & ~weak
             y = (Y[known, j] > 0).astype(int)
+            extra = X[weak & (Y[:, j] > 0)]
             self.n_positive_[j], self.n_known_[j] = int(y.sum()), int(known.sum())
-            if y.sum() < self.min_positive or y.sum() == len(y):
+            if (y.sum() + extra.shape[0] < self.min_positive or y.sum() < min(self.min_coded, self.min_positive)
+                    or y.sum() == len(y)):
                 continue
             Xj = X[known]
             gj = groups[known] if groups is not None else None
@@ -157,7 +180,7 @@ class CodeSuggester(ClassifierMixin, BaseEstimator):
             for train, test in self._splits(y, gj):
                 if y[train].min() == y[train].max():
                     continue  # a fold with one class only: its units get no out-of-fold score
-                oof[test] = self._lr().fit(Xj[train], y[train]).decision_function(Xj[test])
+                oof[test] = self._fit_rows(Xj[train], y[train], extra).decision_function(Xj[test])
             scored = ~np.isnan(oof)
             if y[scored].sum() == 0 or y[scored].sum() == scored.sum():
                 a, b = 1.0, 0.0
@@ -165,15 +188,23 @@ class CodeSuggester(ClassifierMixin, BaseEstimator):
                 platt = LogisticRegression(C=1e4, solver="lbfgs").fit(oof[scored].reshape(-1, 1), y[scored])
                 a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
             self.threshold_[j], self.train_kappa_[j] = best_threshold(y[scored], sigmoid(a * oof[scored] + b))
-            rows = np.flatnonzero(known)
+            rows = np.searchsorted(coded_rows, np.flatnonzero(known))
             self.oof_[rows[scored], j] = sigmoid(a * oof[scored] + b)
-            final = self._lr().fit(Xj, y)
+            final = self._fit_rows(Xj, y, extra)
             self.coef_[j] = final.coef_[0].astype(np.float32)
             self.intercept_[j] = float(final.intercept_[0])
             self.calibration_[j] = (a, b)
             self.has_model_[j] = True
         self.classes_ = np.arange(n_codes)
         return self
+
+    def _fit_rows(self, X: sp.csr_matrix, y: np.ndarray, extra: sp.csr_matrix) -> LogisticRegression:
+        """A logistic regression on coded units `X`, `y` and the code's weak positive examples `extra`."""
+        if not extra.shape[0]:
+            return self._lr().fit(X, y)
+        weights = np.r_[np.ones(len(y)), np.full(extra.shape[0], self.weak_weight)]
+        return self._lr().fit(sp.vstack([X, extra], format="csr"), np.r_[y, np.ones(extra.shape[0], dtype=int)],
+                              sample_weight=weights)
 
     def decision_function(self, X: sp.spmatrix) -> np.ndarray:
         X = sp.csr_matrix(X, dtype=np.float32)

@@ -156,8 +156,12 @@ def table(code_list: Sequence[str], H: np.ndarray, preds: dict[str, np.ndarray],
 
 def cross_validate(corpus: Corpus, Y: np.ndarray, R: np.ndarray, code_list: Sequence[str], coded: Sequence[str],
                    make_pipeline: Callable[[], object], min_positive: int, n_splits: int = 5,
-                   progress: Progress | None = None) -> CrossValidation:
-    """Out-of-fold predictions for the coded transcripts, and the per-code table."""
+                   progress: Progress | None = None,
+                   training: Callable[[np.ndarray], tuple[list, np.ndarray, np.ndarray, np.ndarray]] | None = None,
+                   ) -> CrossValidation:
+    """Out-of-fold predictions for the coded transcripts, and the per-code table. `training(rows)`
+    gives what to fit on for the training units `rows` (units, labels, groups, weak-example mask:
+    qualcode.suggest.learn.Prepared.training); without it, those units alone."""
     names = np.array([u.transcript for u in corpus.units])
     turns, _keys = turn_ids(corpus)
     coded = sorted(coded)
@@ -172,8 +176,13 @@ def cross_validate(corpus: Corpus, Y: np.ndarray, R: np.ndarray, code_list: Sequ
         test = np.isin(names, [coded[i] for i in test_t])
         train = labelled & ~test
         pipe = make_pipeline()
-        units = [corpus.units[i] for i in np.flatnonzero(train)]
-        pipe.fit(units, Y[train], model__groups=names[train], model__codes=list(code_list))
+        rows = np.flatnonzero(train)
+        if training is None:
+            units, Y_fit, groups, weak = ([corpus.units[i] for i in rows], Y[rows], names[rows],
+                                          np.zeros(len(rows), dtype=bool))
+        else:
+            units, Y_fit, groups, weak = training(rows)
+        pipe.fit(units, Y_fit, model__groups=groups, model__codes=list(code_list), model__weak=weak)
         model = pipe.named_steps["model"]
         test_units = [corpus.units[i] for i in np.flatnonzero(test)]
         p = pipe.predict_proba(test_units)

@@ -154,14 +154,19 @@ def _build(row: Any, spec: dict, weights: bytes) -> StoredModel:
     # Models stored before the pooled variant have no pooled parameters: they were per code.
     if isinstance(params, dict) and "pooled" not in params:
         params = {**params, "pooled": False, "lexical_min": 10, "lexical_weight": 0.5}
+    # Nor those stored before the codebook texts (weak examples): they had none.
+    if isinstance(params, dict) and "weak_weight" not in params:
+        params = {**params, "weak_weight": 0.5, "min_coded": 2}
     _check(isinstance(params, dict) and set(params) == set(CodeSuggester().get_params()), "estimator parameters")
     _check(isinstance(params["C"], int | float) and params["C"] > 0, "C")
     _check(params["class_weight"] in (None, "balanced"), "class_weight")
-    for key in ("min_positive", "cv", "random_state", "lexical_min"):
+    for key in ("min_positive", "cv", "random_state", "lexical_min", "min_coded"):
         _check(isinstance(params[key], int) and not isinstance(params[key], bool), key)
     _check(isinstance(params["pooled"], bool), "pooled")
     lw = params["lexical_weight"]
     _check(isinstance(lw, int | float) and not isinstance(lw, bool) and 0 <= lw <= 10, "lexical_weight")
+    ww = params["weak_weight"]
+    _check(isinstance(ww, int | float) and not isinstance(ww, bool) and 0 <= ww <= 10, "weak_weight")
     est = CodeSuggester(**params)
     has = spec["has_model"]
     _check(isinstance(has, list) and len(has) == n and all(isinstance(b, bool) for b in has), "has_model")

@@ -28,8 +28,11 @@ SAMPLE_CODEBOOK = str(ROOT / "codebooks" / "migration.yaml")
 SAMPLE_RIGHT = 19  # of 24 sample cases whose rule type is the documented type
 # Clusters on the raw profiles (Ward, k by silhouette) of 24 cases were fragile: one wrong coding
 # dropped ("Savings — no." in KZ21) moved them from 0.60 to 0.35. The default space is now the
-# standardised type scores with k = the number of types: 0.66 measured (BENCHMARKS.md).
-SAMPLE_CLUSTER_ARI = 0.55
+# standardised type scores with k = the number of types. With the scores fitted on four tuning
+# sets it measured 0.66, a lucky in-sample figure: the sample's leave-one-set-out ARI (scores
+# fitted without the sample) was 0.38-0.48. Refitted on six tuning sets (gold5, gold6 added):
+# 0.34 measured, leave-one-set-out 0.35 (BENCHMARKS.md, benchmarks/typology_weights.py).
+SAMPLE_CLUSTER_ARI = 0.34
 # One coding of a profile code dropped may move the sample's cluster ARI by at most this
 # (measured: 0 on the drops below; on the raw profiles up to 0.28).
 MAX_SHIFT_ONE_DROP = 0.15

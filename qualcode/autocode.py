@@ -213,7 +213,7 @@ class Matcher:
     @staticmethod
     def _find(part: tuple[PhraseIndex, list[int] | None], a: Analysis) -> dict[int, list[tuple[int, int]]]:
         index, ids = part
-        found = index.find(a.strings, a.lemma, a.lower, a.turn)
+        found = index.find(a.strings, a.lemma, a.lower, a.turn, a.index)
         return found if ids is None else {ids[e]: spans for e, spans in found.items()}
 
     def occurrences(self, a: Analysis) -> dict[int, list[tuple[int, int]]]:
@@ -505,8 +505,9 @@ class Matcher:
 # Bump when matching changes in a way the rule fingerprint does not show.
 # 2: clause-scoped negation, questions, hypotheticals, reported speech, scope, sense;
 # 3: Russian "не" + verb after the match; 4: the clause rules of 6045b1e (dash answers, purpose clauses);
-# 5: the rule-match cache in binary (`qualcode.match_cache`), not JSON.
-MATCHER_VERSION = "5"
+# 5: the rule-match cache in binary (`qualcode.match_cache`), not JSON;
+# 6: a match between quotation marks is reported speech (`Clauses.quoted`).
+MATCHER_VERSION = "6"
 
 
 def rule_fingerprint(rule: Rule, negation: Negation, pipeline_version: str) -> str:

@@ -154,6 +154,15 @@ DASHES = frozenset({"—", "–", "-", "--"})
 PURPOSE = frozenset({("so", "that"), ("order", "to")})
 ANSWER_NO = frozenset({"нет", "no", "never", "никогда", "nope"})
 
+# Quotation marks: what stands between them in a turn is someone's quoted words ("My husband says:
+# 'Sit at home'", «После испытательного оформлю») or a name («С дипломом — в село»), not the
+# respondent's own account. « „ open, » ” close; " and “ open or close (“ closes „…“ in Russian).
+QUOTE_OPEN = frozenset({"«", "„"})
+QUOTE_CLOSE = frozenset({"»", "”"})
+QUOTE_EITHER = frozenset({'"', "“"})
+# A quote longer than this (in tokens) is taken for a stray mark, not a quotation.
+QUOTE_REACH = 150
+
 
 def grammar(lang: str) -> Grammar | None:
     """The language's grammar, or None (Kazakh: clauses fall back to punctuation only)."""
@@ -186,6 +195,7 @@ class Clauses:
         self._start: list[int] | None = None
         self._end: list[int] | None = None
         self._asks: dict[int, bool | None] = {}  # per sentence: see `question`
+        self._quoted: tuple[list[int], list[int]] | None = None  # see `quoted`
 
     # --- tokens ---------------------------------------------------------------------------
 
@@ -456,9 +466,43 @@ class Clauses:
                         return f"hypothetical: '{f} {self.form(j + 1)}'"
         return None
 
+    def quoted_spans(self) -> tuple[list[int], list[int]]:
+        """The token ranges [start, end) between a pair of quotation marks in one turn, sorted,
+        found once per analysis from the (rare) quote tokens. An unclosed mark, or a pair more
+        than QUOTE_REACH tokens apart, is a stray mark and quotes nothing."""
+        if self._quoted is None:
+            starts: list[int] = []
+            ends: list[int] = []
+            marks = self.positions("quotes", QUOTE_OPEN | QUOTE_CLOSE | QUOTE_EITHER)
+            turn = self.turn
+            opened: int | None = None
+            for j in marks:
+                f = self.form(j)
+                if opened is not None and turn[opened] != turn[j]:
+                    opened = None  # a quote does not run into the next turn
+                if opened is None:
+                    if f in QUOTE_OPEN or f in QUOTE_EITHER:
+                        opened = j
+                elif f in QUOTE_CLOSE or f in QUOTE_EITHER:
+                    if j - opened <= QUOTE_REACH:
+                        starts.append(opened + 1)
+                        ends.append(j)
+                    opened = None
+            self._quoted = (starts, ends)
+        return self._quoted
+
+    def quoted(self, s: int) -> bool:
+        """Whether token s stands between quotation marks in its turn."""
+        starts, ends = self.quoted_spans()
+        i = bisect_right(starts, s) - 1
+        return i >= 0 and s < ends[i]
+
     def reported(self, s: int, t: int) -> str | None:
-        """In others' reported words: "people say…", "they expect me to say…", "говорят, что…"."""
+        """In others' reported words: "people say…", "they expect me to say…", "говорят, что…",
+        or quoted between quotation marks ("He said: 'you stay alone'", «…оформлю»)."""
         g = self.g
+        if self.quoted(s):
+            return "reported: between quotation marks (quoted words or a name)"
         first, end = self.reach(s)
         markers = self._positions.get("reported")
         if markers is None:

@@ -213,7 +213,7 @@ class Matcher:
     @staticmethod
     def _find(part: tuple[PhraseIndex, list[int] | None], a: Analysis) -> dict[int, list[tuple[int, int]]]:
         index, ids = part
-        found = index.find(a.strings, a.lemma, a.lower, a.turn, a.index)
+        found = index.find(a.strings, a.lemma, a.lower, a.turn)
         return found if ids is None else {ids[e]: spans for e, spans in found.items()}
 
     def occurrences(self, a: Analysis) -> dict[int, list[tuple[int, int]]]:

@@ -2,19 +2,23 @@
 
 spaCy's tokenizer cuts text at whitespace into chunks and splits each chunk on its own
 (prefixes, suffixes, infixes, special cases such as "don't" -> "do" + "n't"): a chunk's
-tokens never depend on its neighbours. So a transcript is split into chunks with one
-regex call, and each *distinct* chunk is split once:
+tokens never depend on its neighbours. So a transcript is cut into chunks with `str.split()`
+(the same whitespace), their offsets come from one pass over a code-point array, their ids from
+one dict pass, and each *distinct* chunk is split once:
 
 - a chunk of letters only that is no special case ("migration", "работу") is one token;
 - a word and one mark ("work,", "нет.") is the word and the mark (see `_WORD_MARK`);
-- any other chunk ("don't", "что-то", "(yes)", "10,000") goes to spaCy's tokenizer.
+- any other chunk ("don't", "что-то", "(yes)", "10,000") by spaCy's rules (`split_chunk`:
+  `qualcode.spacy_rules`, spaCy's own tokenizer only if those are of another spaCy version).
 
 The splits of distinct chunks are kept across transcripts (a corpus repeats its words), and
 the tokens of every chunk occurrence are laid out with numpy, so the per-token cost is a
-few array operations rather than a Python call. Boundaries are spaCy's by construction; a
-test compares them with `nlp.make_doc` on English, Russian and Kazakh text.
+few array operations rather than a Python call. Boundaries are spaCy's by construction; tests
+compare them with `nlp.make_doc` on English, Russian and Kazakh text (tests/test_tokens.py) and
+with the analyses of the code before (tests/test_analysis_v4.py).
 
-Measured in BENCHMARKS.md ("First coding without spaCy's tokenizer on the hot path").
+Measured in BENCHMARKS.md (issue 17: "First coding without spaCy's tokenizer on the hot path",
+"The analysis half").
 """
 
 from __future__ import annotations

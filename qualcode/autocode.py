@@ -32,7 +32,7 @@ from qualcode import safe_regex
 from qualcode.clauses import ALTERNATIVE, Clauses, grammar
 from qualcode.codebook import Codebook, Negation, Rule
 from qualcode.nlp import Analysis, PatternWord, Pipeline, pipeline
-from qualcode.phrase_index import PhraseIndex
+from qualcode.phrase_index import PhraseIndex, string_table
 
 
 @dataclass(frozen=True)
@@ -213,7 +213,7 @@ class Matcher:
     @staticmethod
     def _find(part: tuple[PhraseIndex, list[int] | None], a: Analysis) -> dict[int, list[tuple[int, int]]]:
         index, ids = part
-        found = index.find(a.strings, a.lemma, a.lower, a.turn)
+        found = index.find(a.strings, a.lemma, a.lower, a.turn, lambda: string_table(a))
         return found if ids is None else {ids[e]: spans for e, spans in found.items()}
 
     def occurrences(self, a: Analysis) -> dict[int, list[tuple[int, int]]]:

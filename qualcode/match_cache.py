@@ -33,13 +33,15 @@ _EMPTY: list = []
 def dump_matches(matches: dict[str, list]) -> bytes:
     """Per rule fingerprint, its matches (first token, end token, first char, end char) as bytes."""
     fps = sorted(matches)
-    if any(len(fp) != _FP or not fp.isascii() for fp in fps):  # never so today; kept readable if it changes
-        return zlib.compress(json.dumps(matches, sort_keys=True).encode(), 1)
-    counts = np.fromiter((len(matches[fp]) for fp in fps), dtype=np.int32, count=len(fps))
-    rows = [m for fp in fps for m in matches[fp]]
+    joined = "".join(fps)
+    if not joined.isascii() or not all(map(_FP.__eq__, map(len, fps))):
+        return zlib.compress(json.dumps(matches, sort_keys=True).encode(), 1)  # never so today
+    lists = [matches[fp] for fp in fps]
+    counts = np.fromiter(map(len, lists), dtype=np.int32, count=len(fps))
+    rows = [m for ms in lists if ms for m in ms]
     data = np.array(rows, dtype=np.int32).reshape(-1, 4) if rows else np.zeros((0, 4), dtype=np.int32)
-    return b"".join((MAGIC, len(fps).to_bytes(4, "little"), "".join(fps).encode("ascii"),
-                     counts.tobytes(), data.tobytes()))
+    return b"".join((MAGIC, len(fps).to_bytes(4, "little"), joined.encode("ascii"), counts.tobytes(),
+                     data.tobytes()))
 
 
 def load_matches(data: bytes | None) -> dict[str, list] | None:

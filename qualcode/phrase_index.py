@@ -20,7 +20,7 @@ never what is found: a pattern's occurrences are the same whichever word anchors
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -35,6 +35,28 @@ def _in_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)
     at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
     return sorted_set[at] == values
+
+
+class StringTable:
+    """The distinct strings of one analysis, for looking strings up by what they are or begin with."""
+
+    def __init__(self, strings: list[str], index: dict[str, int]) -> None:
+        self.strings = strings
+        self.index = index
+        self.piped = [i for i, s in enumerate(strings) if "|" in s]  # several equally likely lemmas
+
+    def starting_with(self, prefixes: tuple[str, ...]) -> list[int]:
+        """The ids of the strings that start with one of `prefixes`."""
+        return [i for i, s in enumerate(self.strings) if s.startswith(prefixes)] if prefixes else []
+
+
+def string_table(analysis) -> StringTable:
+    """An analysis's `StringTable`, made once and kept on it (analyses are kept across runs of a
+    process by `qualcode.match_cache`)."""
+    table = analysis.__dict__.get("_string_table")
+    if table is None:
+        table = analysis.__dict__["_string_table"] = StringTable(analysis.strings, analysis.index)
+    return table
 
 
 class PhraseIndex:
@@ -124,13 +146,17 @@ class PhraseIndex:
         self._anchor_exact = {sym[1:]: ids for sym, ids in anchored.items() if sym[0] == "="}
         self._anchor_prefix = {sym[1:]: ids for sym, ids in anchored.items() if sym[0] == "*"}
         self._anchor_lens = sorted({len(p) for p in self._anchor_prefix})
+        self._anchor_prefix_tuple = tuple(self._anchor_prefix)
         self._hit_cache: dict[str, np.ndarray] = {}
 
     # --- finding -------------------------------------------------------------------------------
 
     def find(self, strings: list[str], lemma: np.ndarray, lower: np.ndarray,
-             turn: np.ndarray) -> dict[int, list[tuple[int, int]]]:
-        """Every pattern's occurrences as sorted (first token, one past the last token), within turns."""
+             turn: np.ndarray, table: Callable[[], StringTable] | None = None) -> dict[int, list[tuple[int, int]]]:
+        """Every pattern's occurrences as sorted (first token, one past the last token), within turns.
+
+        `table` (gives the same strings' `StringTable`) lets an index of few anchors (a re-code's edited
+        rules) look its anchors up in the transcript instead of every string in its cache."""
         n, n_str = len(lemma), len(strings)
         if not n or not self.entries:
             return {}
@@ -139,9 +165,14 @@ class PhraseIndex:
         # Per distinct string, from the caches (a C-level map; misses are filled in after).
         # Anchors first: a transcript none of whose strings anchors a pattern (common for the
         # matcher of a few edited rules) needs nothing else.
-        hits_of = list(map(self._hit_cache.get, strings))
-        for i in [i for i, h in enumerate(hits_of) if h is None]:
-            hits_of[i] = self._hits(strings[i])
+        table_of = table
+        table = table_of() if table_of is not None and 8 * len(self._anchor_exact) < n_str else None
+        if table is not None and len(table.index) == n_str:
+            hits_of = self._few_anchor_hits(strings, table)
+        else:
+            hits_of = list(map(self._hit_cache.get, strings))
+            for i in [i for i, h in enumerate(hits_of) if h is None]:
+                hits_of[i] = self._hits(strings[i])
         counts = np.fromiter(map(len, hits_of), dtype=np.int64, count=n_str)
         if not counts.any():
             return {}
@@ -184,6 +215,21 @@ class PhraseIndex:
                 keep[rows[~good]] = False
                 e, k, start, length = e[keep], k[keep], start[keep], length[keep]
         return self._found(e, start, n, strings, lemma, lower)
+
+    def _few_anchor_hits(self, strings: list[str], table: StringTable) -> list[np.ndarray]:
+        """`_hits` of every string, where only a few strings can anchor anything: those equal to an
+        anchored word, starting with an anchored prefix, or with several lemmas ("a|b"); every
+        other string's hits are empty (`_hits` looks up exactly these)."""
+        hits_of = [_EMPTY] * len(strings)
+        index = table.index
+        candidates = {index[k] for k in self._anchor_exact if k in index}
+        candidates.update(table.piped)
+        candidates.update(table.starting_with(self._anchor_prefix_tuple))
+        cache = self._hit_cache
+        for i in candidates:
+            hit = cache.get(strings[i])
+            hits_of[i] = hit if hit is not None else self._hits(strings[i])
+        return hits_of
 
     def _valid(self, strings: list[str], lemma: np.ndarray, lower: np.ndarray, start: np.ndarray,
                length: np.ndarray, k: np.ndarray) -> np.ndarray:

@@ -27,7 +27,7 @@ from qualcode.model import Run
 from qualcode.nlp import Analysis, analysis_key
 from qualcode.store import coding_queries as cq
 from qualcode.store import queries
-from qualcode.store.schema import nlp_cache
+from qualcode.store.schema import codes, nlp_cache
 
 Progress = Callable[[int, int, str], None]
 
@@ -170,7 +170,7 @@ def autocode(
             run.timings = _timings(t0, t_setup, t_match, time.perf_counter())
             return run
 
-        code_ids = cq.sync_codes(conn, book)
+        code_ids = _unchanged_codes(conn, book) or cq.sync_codes(conn, book)
         run.id = cq.insert_run(conn, kind="rule", codebook_name=book.name, codebook_version=book.version,
                                codebook_sha256=book.sha256,
                                pipeline_version=";".join(f"{k}={v}" for k, v in run.pipeline_versions.items()),
@@ -322,6 +322,22 @@ def _in_process(matchers: dict[str, Matcher], items, progress: Progress | None, 
         if progress:
             progress(n, len(items), "")
     return out
+
+
+def _unchanged_codes(conn, book: Codebook) -> dict[str, int] | None:
+    """The codes' ids when the project already holds every code of the codebook exactly as
+    `sync_codes` would write it (a re-code of an unchanged tree: one read, not an update per code)."""
+    rows = {r.path: r for r in conn.execute(select(codes.c.id, codes.c.path, codes.c.name, codes.c.description,
+                                                   codes.c.color, codes.c.memo, codes.c.sort_order,
+                                                   codes.c.parent_id))}
+    for order, code in enumerate(book.codes):
+        r = rows.get(code.id)
+        parent = rows.get(code.parent) if code.parent else None
+        if r is None or (code.parent and parent is None) or (r.name, r.description, r.color, r.memo, r.sort_order,
+                                                              r.parent_id) != (
+                code.name, code.description, code.color, code.memo, order, parent.id if parent else None):
+            return None
+    return {path: r.id for path, r in rows.items()}
 
 
 def _stored_sizes(conn, kind: str, keys: list[str], version: str) -> dict[str, int]:

@@ -120,3 +120,39 @@ def test_a_dry_runs_copy_is_still_written_by_the_real_run(tmp_path: Path) -> Non
 def _leave_a_fresh_process() -> None:
     yield
     fresh_process()
+
+
+def test_an_index_of_few_anchors_finds_the_same_from_the_anchors_side(tmp_path: Path) -> None:
+    """A re-code's few edited rules look their anchors up in each transcript's strings
+    (`phrase_index.StringTable`) instead of every string in their index's cache: the same occurrences."""
+    from qualcode.phrase_index import string_table
+
+    book = load_codebook(CODEBOOK)
+    p = interviews(tmp_path, "p.qcdb")
+    texts = {n: p.transcript_text(n) for n in p.transcripts()["transcript"]}
+    langs = dict(zip(p.transcripts()["transcript"], p.transcripts()["language"], strict=True))
+    turns = p.turns()
+    p.close()
+    fresh_process()
+    compared = found = 0
+    for lang in ("en", "ru"):
+        matcher = autocode.compile_rules(book, [lang])[lang]
+        phrase_rules = sorted(r.id for r in book.rules(lang) if r.kind in ("phrase", "near"))
+        analyses = {}
+        for name, text in texts.items():
+            if langs[name] == lang:
+                rows = turns[turns["transcript"] == name]
+                analyses[name] = matcher.nlp.analyse(text, list(zip(rows["turn"], rows["start"], rows["end"],
+                                                                    strict=True)))
+        for k in range(0, len(phrase_rules), 7):  # groups of rules with exact words, prefixes, several lemmas
+            sub = matcher.subset(frozenset(phrase_rules[k:k + 7]))
+            sub._compile()
+            index = sub._parts[0][0]
+            for name, a in analyses.items():
+                if not 8 * len(index._anchor_exact) < len(a.strings):
+                    continue
+                fast = index.find(a.strings, a.lemma, a.lower, a.turn, lambda a=a: string_table(a))
+                assert fast == index.find(a.strings, a.lemma, a.lower, a.turn), (name, phrase_rules[k:k + 7])
+                compared += 1
+                found += sum(map(len, fast.values()))
+    assert compared > 50 and found > 50

@@ -109,6 +109,9 @@ def prune(sets: list[TuningSet], hits: dict[str, dict[Key, set[str]]]) -> None:
                   and all(v > 0 for n, v in per.items() if n != held.name)}
         after = held.score(without(hits[held.name], chosen))["kappa"]
         print(f"  held out {held.name}: {len(chosen)} rules removed, kappa {base[held.name]:.3f} -> {after:.3f}")
+        for r in sorted(chosen):
+            if held.name in delta[r]:
+                print(f"      {r}: {delta[r][held.name]:+.4f} on {held.name}")
     keep = [r for r, per in delta.items() if len([v for v in per.values() if v > 0]) >= 2
             and all(v >= 0 for v in per.values())]
     print(f"\ncandidates (raise >= 2 sets, lower none): {len(keep)}")

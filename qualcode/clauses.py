@@ -497,6 +497,14 @@ class Clauses:
         i = bisect_right(starts, s) - 1
         return i >= 0 and s < ends[i]
 
+    def quoted_many(self, s: np.ndarray) -> np.ndarray:
+        """`quoted` for an array of tokens at once (a pre-filter of matches can ask it)."""
+        starts, ends = self.quoted_spans()
+        if not starts:
+            return np.zeros(len(s), dtype=bool)
+        i = np.searchsorted(np.asarray(starts), s, "right") - 1
+        return (i >= 0) & (s < np.asarray(ends)[np.maximum(i, 0)])
+
     def reported(self, s: int, t: int) -> str | None:
         """In others' reported words: "people say…", "they expect me to say…", "говорят, что…",
         or quoted between quotation marks ("He said: 'you stay alone'", «…оформлю»)."""

@@ -5,10 +5,12 @@ must code and one that must not, and the limits of a quotation (its turn, a stra
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import yaml
 
 from qualcode.autocode import Matcher, TurnSpan, explain
+from qualcode.clauses import Clauses
 from qualcode.codebook import Codebook, loads
 from qualcode.nlp import pipeline
 
@@ -72,3 +74,12 @@ def test_a_quote_does_not_run_into_the_next_turn() -> None:
     turns = [TurnSpan(0, "interviewer", 0, cut), TurnSpan(1, "respondent", cut + 1, len(text))]
     found = Matcher(b, "en", pipeline("en")).matches(a, text, turns, explain=True)
     assert [(text[m.start:m.end], m.dropped) for m in found] == [("no money", None)]
+
+
+def test_quoted_many_answers_as_quoted_does() -> None:
+    text = 'I said "we had no money" and then «денег нет» again, "unclosed here.'
+    a = pipeline("en").analyse_text(text)
+    c = Clauses(a, "en")
+    every = np.arange(len(a))
+    assert c.quoted_many(every).tolist() == [c.quoted(int(j)) for j in every]
+    assert any(c.quoted_many(every)) and not all(c.quoted_many(every))

@@ -28,7 +28,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from qualcode import safe_regex
+from qualcode import match_filter, safe_regex
 from qualcode.clauses import ALTERNATIVE, Clauses, grammar
 from qualcode.codebook import Codebook, Negation, Rule
 from qualcode.nlp import Analysis, PatternWord, Pipeline, pipeline
@@ -202,6 +202,7 @@ class Matcher:
             self._parts = [(self._subindex(rule_ids, learn=False), rule_ids)]
             self._context = (self._subindex(context_ids, learn=False), context_ids) if context_ids else None
         self._cues = {c.lower() for c in self.negation.cues}
+        self._bits = {r.id: match_filter.rule_bits(self, r) for r in self.rules}
         self._spacy_matcher = None
 
     # --- matching ---------------------------------------------------------------------------
@@ -300,8 +301,10 @@ class Matcher:
         raw = self._raw(a, text, turns, occ)
         occ = self._with_context(a, occ) if raw else occ
         out: dict[str, list[tuple]] = {self.fingerprints[r.id]: [] for r in self.rules}
-        for rule, s, t, cs, ce in raw:
-            if self._drop_reason(rule, s, t, a, occ, None) is None:
+        # Only the matches some clause check could drop are checked (`qualcode.match_filter`).
+        checks = match_filter.to_check(self, a, self._clauses(a), occ, raw, self._bits) if raw else []
+        for (rule, s, t, cs, ce), check in zip(raw, checks, strict=True):
+            if not check or self._drop_reason(rule, s, t, a, occ, None) is None:
                 out[self.fingerprints[rule.id]].append((s, t, cs, ce))
         return out
 

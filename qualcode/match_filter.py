@@ -1,0 +1,119 @@
+"""Which rule matches of a transcript need their clause checks at all, decided for all at once.
+
+`Matcher._drop_reason` asks `qualcode.clauses`, match by match, whether a match is asked,
+negated, hypothetical, reported or about someone else (about 20-50 µs each in Python). Each of
+those questions first looks for a marker word near the match and answers "no" when there is
+none: "?" ending the sentence, a negation cue in reach, "if"/"бы" in reach, a speech verb
+before the match, a person named before it. This module computes those first looks for every
+match of a transcript with numpy (positions found once per analysis, counted in windows with
+`searchsorted`), so `_drop_reason` runs only where some check could fire. The checks
+themselves, and their answers, are unchanged: a match skipped here is one for which every
+check it would run returns None at its first look (`tests/test_match_filter.py` compares
+the codings with and without this filter).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from qualcode.clauses import _NE, REACH, Clauses, grammar
+
+if TYPE_CHECKING:
+    from qualcode.autocode import Matcher
+    from qualcode.codebook import Rule
+    from qualcode.nlp import Analysis
+
+# What a rule asks of its matches (bits), computed once per rule.
+ASKED, NEGATION, NEGATION_ALWAYS, HYPOTHETICAL, REPORTED, SELF, UNLESS, SENSE = (1 << i for i in range(8))
+
+
+def rule_bits(matcher: Matcher, rule: Rule) -> int:
+    bits = 0
+    if not rule.questions:
+        bits |= ASKED
+    if rule.negation:
+        clause_scope = matcher.negation.scope == "clause" and grammar(matcher.lang) is not None
+        bits |= NEGATION if clause_scope else NEGATION_ALWAYS
+    if not rule.hypotheticals:
+        bits |= HYPOTHETICAL
+    if not rule.reported:
+        bits |= REPORTED
+    if rule.scope == "self":
+        bits |= SELF
+    if matcher.unless.get(rule.id):
+        bits |= UNLESS
+    if matcher.sense.get(rule.id) is not None:
+        bits |= SENSE
+    return bits
+
+
+def _any_in(positions: list[int] | np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Per window [lo, hi): is any of the sorted positions in it?"""
+    if not len(positions):
+        return np.zeros(len(lo), dtype=bool)
+    p = np.asarray(positions, dtype=np.int64)
+    return np.searchsorted(p, np.maximum(lo, hi), "left") > np.searchsorted(p, lo, "left")
+
+
+def to_check(matcher: Matcher, a: Analysis, clauses: Clauses, occ: dict[int, list[tuple[int, int]]],
+             raw: list[tuple], bits_of: dict[str, int]) -> list[bool]:
+    """Per raw match (rule, first token, end token, ...): whether `_drop_reason` must be asked."""
+    n = len(raw)
+    if not n:
+        return []
+    s = np.fromiter((r[1] for r in raw), dtype=np.int64, count=n)
+    t = np.fromiter((r[2] for r in raw), dtype=np.int64, count=n)
+    bits = np.fromiter((bits_of[r[0].id] for r in raw), dtype=np.int64, count=n)
+    check = (bits & (NEGATION_ALWAYS | UNLESS | SENSE)) != 0
+
+    # The sentence of each match, and the part of it the checks look at (`Clauses.reach`).
+    sent = a.sent
+    n_sent = int(sent[-1]) + 1
+    ids = np.arange(n_sent)
+    sent_first = np.searchsorted(sent, ids, "left")
+    sent_end = np.searchsorted(sent, ids, "right")
+    ms = sent[s]
+    first = np.maximum(sent_first[ms], s - REACH)
+    end = np.minimum(sent_end[ms], s + REACH + 1)
+
+    want = (bits & ASKED) != 0
+    if want.any():  # `question`: only a sentence whose last token ends with "?" can ask
+        last = sent_end[ms[want]] - 1
+        asks = np.fromiter((clauses.form(j).endswith("?") for j in last.tolist()), dtype=bool, count=len(last))
+        check[np.flatnonzero(want)[asks]] = True
+
+    want = (bits & NEGATION) != 0
+    if want.any():  # `_negated` with clause scope: `Clauses.negation`'s first look, and `after_phrases`
+        neg = matcher.negation
+        cues = matcher._cues
+        where = clauses.positions(("cues", id(cues)), cues)
+        ne = clauses.positions("не", _NE) if clauses.g.verb_lemma_endings else []
+        maybe = _any_in(where, first, np.minimum(end, t + max(neg.after, 2))) | _any_in(ne, t, end)
+        starts = sorted({ns for e in matcher._after_neg for ns, _nt in occ.get(e, ())})
+        if starts and neg.after_window > 0:
+            maybe |= _any_in(starts, t, t + neg.after_window)
+        check |= want & maybe
+
+    want = (bits & HYPOTHETICAL) != 0
+    if want.any():
+        markers = clauses._positions.get("hypothetical")
+        if markers is None:
+            markers = clauses._hypothetical_markers()
+        check |= want & _any_in(markers, first, end)
+
+    want = (bits & REPORTED) != 0
+    if want.any():
+        g = clauses.g
+        markers = clauses._positions.get("reported")
+        if markers is None:
+            markers = clauses.positions("reported", g.hearsay | g.speech_lemmas)
+        check |= want & _any_in(markers, first, s)
+
+    want = (bits & SELF) != 0
+    if want.any():  # `subject`: the nearest person named before the match
+        g = clauses.g
+        people = clauses.positions("people", g.self_words | g.other_words | g.transparent)
+        check |= want & _any_in(people, first, s)
+    return check.tolist()

@@ -1,6 +1,6 @@
 """Regex rules scanned once per transcript give the spans of a scan turn by turn (issue 17).
 
-`autocode.regex_spans` scans the whole text and scans again, alone, only the turns a match ran
+`regex_rules.regex_spans` scans the whole text and scans again, alone, only the turns a match ran
 into or out of; these tests compare it with the turn-by-turn scan on the shipped codebook's regex
 rules over the sample interviews, and on matches made to cross turns and speaker labels."""
 
@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from qualcode import Project, load_codebook, safe_regex
-from qualcode.autocode import _END_AWARE, TurnSpan, lowercase_rule, regex_spans, separated
+from qualcode.autocode import TurnSpan
+from qualcode.regex_rules import _END_AWARE, lowercase_rule, regex_spans, separated
 
 ROOT = Path(__file__).resolve().parent.parent
 

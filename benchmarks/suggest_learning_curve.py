@@ -318,15 +318,16 @@ def main() -> None:
                 speed(tuning)
         if heldout:
             # Trained on the tuning interviews only; scored against the held-out set's own labels.
-            out = evaluate(prep, tuning.dec.coded, seed=0, test=heldout)
-            cells = {name: Pool() for name in out}
-            for name, (h, p) in out.items():
-                cells[name].add(h, p)
             print(f"\n## Held out: {args.heldout} ({len(heldout)} interviews), trained on all "
                   f"{len(tuning.dec.coded)} above, evaluated once\n")
-            print("| rules kappa / F1 | model kappa / F1 | suggestion kappa / F1 |\n|---|---|---|")
-            print("| " + " | ".join(f"{cells[n].kappa:.3f} / {cells[n].f1:.3f}"
-                                    for n in ("rules", "model", "suggestion")) + " |")
+            print("| model | rules kappa / F1 | model kappa / F1 | suggestion kappa / F1 |\n|---|---|---|---|")
+            for label, variant in (TEXT_VARIANTS if args.compare_texts else {"shipped": {}}).items():
+                out = evaluate(prep, tuning.dec.coded, seed=0, test=heldout, variant=variant)
+                cells = {name: Pool() for name in out}
+                for name, (h, p) in out.items():
+                    cells[name].add(h, p)
+                print(f"| {label} | " + " | ".join(f"{cells[n].kappa:.3f} / {cells[n].f1:.3f}"
+                                                   for n in ("rules", "model", "suggestion")) + " |")
         project.close()
     print(f"\n(total {time.perf_counter() - t0:.0f} s)")
 

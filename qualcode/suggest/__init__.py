@@ -3,6 +3,7 @@
 - `features`   what a model sees of a unit (lemmas, bigrams, rule hits, role, language, Kazakh n-grams)
 - `corpus`     the project's transcripts as units, from the cached analyses
 - `training`   labels from a coder's human decisions
+- `codebook_texts` the codebook's example and include texts as weak positive examples
 - `estimator`  `CodeSuggester`, a scikit-learn estimator: calibrated, with per-code thresholds
 - `evaluation` cross-validation grouped by transcript: rules, model and suggestion per code
 - `storage`    a model as plain data in the project (never pickle), checked when loaded

@@ -3,8 +3,8 @@
 `Matcher._drop_reason` asks `qualcode.clauses`, match by match, whether a match is asked,
 negated, hypothetical, reported or about someone else (about 20-50 µs each in Python). Each of
 those questions first looks for a marker word near the match and answers "no" when there is
-none: "?" ending the sentence, a negation cue in reach, "if"/"бы" in reach, a speech verb
-before the match, a person named before it. This module computes those first looks for every
+none: "?" ending the sentence, a negation cue in reach, "if"/"бы" in reach, quotation marks
+around the match or a speech verb before it, a person named before it. This module computes those first looks for every
 match of a transcript with numpy (positions found once per analysis, counted in windows with
 `searchsorted`), so `_drop_reason` runs only where some check could fire. The checks
 themselves, and their answers, are unchanged: a match skipped here is one for which every
@@ -104,12 +104,12 @@ def to_check(matcher: Matcher, a: Analysis, clauses: Clauses, occ: dict[int, lis
         check |= want & _any_in(markers, first, end)
 
     want = (bits & REPORTED) != 0
-    if want.any():
+    if want.any():  # `reported`: between quotation marks, or a speech verb or hearsay word before
         g = clauses.g
         markers = clauses._positions.get("reported")
         if markers is None:
             markers = clauses.positions("reported", g.hearsay | g.speech_lemmas)
-        check |= want & _any_in(markers, first, s)
+        check |= want & (_any_in(markers, first, s) | clauses.quoted_many(s))
 
     want = (bits & SELF) != 0
     if want.any():  # `subject`: the nearest person named before the match

@@ -20,8 +20,26 @@ def transcripts(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str
     for gold in sorted((ROOT / "tests" / "data").glob("gold*")):
         files += sorted(gold.glob("*.txt"))
     out = []
-    with Project.create(tmp_path_factory.mktemp("filter") / "p.qcdb") as p:
+    tmp = tmp_path_factory.mktemp("filter")
+    with Project.create(tmp / "p.qcdb") as p:
         assert p.import_files(files).ok
+        # The interviews again with every 12 words between quotation marks: quoted words are
+        # reported speech (`Clauses.quoted`), marker or not, so the filter must ask about them.
+        rows, turns = p.transcripts(), p.turns()
+        quoted = []
+        for n, (name, lang) in enumerate(zip(rows["transcript"], rows["language"], strict=True)):
+            if n % 3:
+                continue
+            marks = ("«", "»") if lang == "ru" else ('"', '"')
+            said = []
+            for r in turns[turns["transcript"] == name].itertuples():
+                words = r.text.split()
+                said.append(f"{r.speaker or 'Respondent'}: " + " ".join(
+                    marks[0] + " ".join(words[i:i + 12]) + marks[1] for i in range(0, len(words), 12)))
+            path = tmp / f"quoted{n}.txt"
+            path.write_text(f"---\nlanguage: {lang}\n---\n\n" + "\n\n".join(said) + "\n", encoding="utf-8")
+            quoted.append(path)
+        assert p.import_files(quoted).ok
         rows, turns = p.transcripts(), p.turns()
         for name, lang in zip(rows["transcript"], rows["language"], strict=True):
             t = turns[turns["transcript"] == name]

@@ -174,7 +174,12 @@ _PUNCT_ONLY = Grammar(**{f.name: () if f.type.startswith("tuple") else frozenset
 
 
 class Clauses:
-    """Clause questions about one analysis of one language, answered around single matches."""
+    """Clause questions about one analysis of one language, answered around single matches.
+
+    `qualcode.match_filter` asks these only for the matches where each question's first look (the
+    marker test before any work: '?', cues, "если"/"бы", quotes and speech verbs, people) finds
+    something: a new way for a question to answer must be added to that filter too (its test fails
+    otherwise only if the corpora show the case)."""
 
     def __init__(self, a: Analysis, lang: str) -> None:
         self.a = a

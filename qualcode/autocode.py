@@ -509,8 +509,9 @@ class Matcher:
 # 2: clause-scoped negation, questions, hypotheticals, reported speech, scope, sense;
 # 3: Russian "не" + verb after the match; 4: the clause rules of 6045b1e (dash answers, purpose clauses);
 # 5: the rule-match cache in binary (`qualcode.match_cache`), not JSON;
-# 6: a match between quotation marks is reported speech (`Clauses.quoted`).
-MATCHER_VERSION = "6"
+# 6: a match between quotation marks is reported speech (`Clauses.quoted`);
+# 7: more words for other people in `scope: self` (newcomers, guys, «новенький», «парень», «ребята»).
+MATCHER_VERSION = "7"
 
 
 def rule_fingerprint(rule: Rule, negation: Negation, pipeline_version: str) -> str:

@@ -96,7 +96,7 @@ GRAMMARS: dict[str, Grammar] = {
         self_subjects=_w("i we"),
         other_words=_w("they cousin brother sister neighbour neighbor friend uncle aunt relative people everyone "
                        "everybody others colleague acquaintance classmate nephew niece somebody someone many "
-                       "guy man woman"),
+                       "guy man woman ones newcomers guys folks lads"),
         transparent=_w("he she"),
         companions=_w("with through"),
     ),
@@ -127,7 +127,7 @@ GRAMMARS: dict[str, Grammar] = {
         self_subjects=_w("я мы"),
         other_words=_w("они брат сестра сосед соседка друг подруга дядя тетя родственник родственница знакомый "
                        "знакомая люди многие кто-то некоторые коллега одноклассник племянник племянница кузен "
-                       "односельчанин"),
+                       "односельчанин новенький приезжий парень мужик ребята"),
         transparent=_w("он она"),
         companions=_w("с со через"),
     ),

@@ -1,14 +1,13 @@
 """Where the typology's scores come from, and how well they hold on a set they were not fitted on.
 
-    .venv/bin/python benchmarks/typology_weights.py [--codebook FILE] [--C 0.1 ...] [--features EXPR ...]
+    .venv/bin/python benchmarks/typology_weights.py [--codebook FILE] [--C 0.1 ...] [--features EXPR ... | axes]
+                                                    [--study-terms] [--fit-on SET ...]
 
-A multinomial logistic regression of the documented types on the study's four axes (the
-codebook's profiles, as expressions the codebook's `score:` can state):
-
-    resources                      resource strength (has minus lacks)
-    push_factors - pull_factors    the balance of socio-economic push against the programmes' pull
-    immediate_goals                own housing, an official job
-    longterm_goals                 career or business, more income sources
+A multinomial logistic regression of the documented types on the codebook's five profiles
+(resources, push_factors, pull_factors, immediate_goals, longterm_goals). `--features` takes
+other expressions over the profiles, as the codebook's `score:` can state them; `--features
+axes` is the study's four axes (resources, push_factors - pull_factors as one balance,
+immediate_goals, longterm_goals), tried and not adopted (BENCHMARKS.md).
 
 Rows: every case of the tuning sets (the bundled sample, tests/data/gold, gold2, gold4 and,
 when present, gold5 and gold6), once with the profiles computed from the rule codings and once
@@ -21,6 +20,7 @@ It prints, per set and source, side by side:
 - **leave-one-set-out (LOSO)**: the same with the scores fitted on the *other* sets only (both
   sources of the held-out set are held out: they are the same cases). This is the honest
   estimate for a new set; choose features and `--C` by it, never by the in-sample column.
+`--fit-on` fits on some sets only, so the others' in-sample column is a fresh test.
 Then the `score:` expressions to put in the codebook's `types:` (fitted on all tuning sets).
 A softmax of these scores is the model's probability, the degree of membership qualcode reports.
 """
@@ -43,11 +43,14 @@ from qualcode.analysis.typology import rule_typology
 from qualcode.codebook import Codebook, compute
 from qualcode.codebook import load as load_codebook
 
-# The study's four axes. The push-pull balance is one axis, as the study states it ("the same
-# importance of both push and pull factors" for the mixed group).
-FEATURES = ["resources", "push_factors - pull_factors", "immediate_goals", "longterm_goals"]
-# Before issue 12's typology pass: five profiles, push and pull apart (--features to compare).
-FEATURES_BEFORE = ["resources", "push_factors", "pull_factors", "immediate_goals", "longterm_goals"]
+# The codebook's scores: five profiles, push and pull apart.
+FEATURES = ["resources", "push_factors", "pull_factors", "immediate_goals", "longterm_goals"]
+# The study's four axes (--features axes), the push-pull balance as one axis as the study states
+# it ("the same importance of both push and pull factors" for the mixed group): not adopted.
+AXES = ["resources", "push_factors - pull_factors", "immediate_goals", "longterm_goals"]
+# The study's own distinctions of the mixed group as score terms (--study-terms): both kinds of
+# goal at once, and push against pull (equal weight: a small difference).
+STUDY_TERMS = ["min(immediate_goals, longterm_goals)", "abs(push_factors - pull_factors)"]
 
 
 @dataclasses.dataclass
@@ -147,10 +150,12 @@ def main() -> None:
     parser.add_argument("--C", type=float, nargs="+", default=[0.1],
                         help="inverse L2 strength(s) to compare (small: weights near 0)")
     parser.add_argument("--features", nargs="+", default=FEATURES,
-                        help="expressions over the codebook's profiles ('before' for the five profiles of before)")
+                        help="expressions over the codebook's profiles, or 'axes' for the study's four axes")
+    parser.add_argument("--study-terms", action="store_true", help="add " + " and ".join(STUDY_TERMS))
     parser.add_argument("--fit-on", nargs="+", help="fit the scores on these sets only (e.g. sample gold gold2 gold4)")
     args = parser.parse_args()
-    features = FEATURES_BEFORE if args.features == ["before"] else args.features
+    features = AXES if args.features == ["axes"] else args.features
+    features = features + STUDY_TERMS if args.study_terms else features
     book = load_codebook(args.codebook)
     data = tuning(args.codebook)
     pd.set_option("display.width", 200)
@@ -161,6 +166,10 @@ def main() -> None:
         print(f"  mean over groups: right in-sample {table['right in-sample'].mean():.3f}, "
               f"LOSO {table['right LOSO'].mean():.3f} (lowest {table['right LOSO'].min():.3f}); "
               f"ARI in-sample {table['ARI in-sample'].mean():.3f}, LOSO {table['ARI LOSO'].mean():.3f}")
+        # Counted per case, the 24-case sample weighs three times an 8-case set.
+        n = table["cases"].sum()
+        print(f"  cases right over all groups: in-sample {round((table['right in-sample'] * table['cases']).sum())}"
+              f"/{n}, LOSO {round((table['right LOSO'] * table['cases']).sum())}/{n}")
         print("  scores fitted on all tuning sets:")
         for label, expr in scores.items():
             print(f"  - id: {label}\n    score: \"{expr}\"")

@@ -240,7 +240,10 @@ class PhraseIndex:
         at = start[:, None] + span[None, :]
         need = (span[None, :] < length[:, None]) & (span[None, :] != k[:, None])
         tok = at[need]
-        sids = np.unique(np.concatenate([lemma[tok], lower[tok]])).tolist()
+        mark = np.zeros(len(strings), dtype=bool)  # the strings needed, in order: no sort
+        mark[lemma[tok]] = True
+        mark[lower[tok]] = True
+        sids = np.flatnonzero(mark).tolist()
         cache = self._word_cache
         words_of = [cache.get(strings[i]) for i in sids]
         for n, i in enumerate(sids):
@@ -255,11 +258,16 @@ class PhraseIndex:
     def _found(self, e: np.ndarray, start: np.ndarray, n: int, strings: list[str], lemma: np.ndarray,
                lower: np.ndarray) -> dict[int, list[tuple[int, int]]]:
         keys = np.unique(e * (n + 1) + start)
-        out: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for ei, si in zip((keys // (n + 1)).tolist(), (keys % (n + 1)).tolist(), strict=True):
-            out[ei].append((si, si + len(self.entries[ei])))
+        out: dict[int, list[tuple[int, int]]] = {}
+        if len(keys):
+            # Sorted by pattern, then start: one slice of (start, end) pairs per pattern.
+            es, ss = keys // (n + 1), keys % (n + 1)
+            cut = (np.flatnonzero(es[1:] != es[:-1]) + 1).tolist()
+            starts, ends = ss.tolist(), (ss + self.length[es]).tolist()
+            for ei, lo, hi in zip(es[[0, *cut]].tolist(), [0, *cut], [*cut, len(keys)], strict=True):
+                out[ei] = list(zip(starts[lo:hi], ends[lo:hi], strict=True))
         self._learn(strings, lemma, lower)
-        return dict(out)
+        return out
 
     def _learn(self, strings: list[str], lemma: np.ndarray, lower: np.ndarray) -> None:
         """Count words as transcripts go by, and re-anchor each pattern on its rarest word

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import zlib
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
@@ -54,8 +55,7 @@ def _english_table() -> dict:
     return json.loads(gzip.decompress(path.read_bytes()))
 
 
-def _has_cyrillic(text: str) -> bool:
-    return any("\u0400" <= ch <= "\u04ff" for ch in text)
+_CYRILLIC = re.compile("[\u0400-\u04ff]")  # a search is about 5x cheaper than a loop over characters
 
 
 class Lemmatiser:
@@ -110,7 +110,8 @@ class Lemmatiser:
                 # result_type=None: plain (word, tag, normal_form, score, methods) tuples, not
                 # Parse objects (the same parses, cheaper to make)
                 self._morph = pymorphy3.MorphAnalyzer(lang="ru", result_type=None)
-            return [self._russian(f) if _has_cyrillic(f) else f for f in forms]
+            cyrillic = _CYRILLIC.search
+            return [self._russian(f) if cyrillic(f) else f for f in forms]
         return list(forms)
 
     def _russian(self, form: str) -> str:

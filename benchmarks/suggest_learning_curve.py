@@ -13,7 +13,8 @@ spread of the per-split kappa.
     .venv/bin/python benchmarks/suggest_learning_curve.py [--splits 5] [--sizes 2,4,8,12] [--no-speed]
     .venv/bin/python benchmarks/suggest_learning_curve.py --heldout tests/data/gold3 --heldout-only  (once)
 
-`--heldout` trains on every set above and reports one line on a set nobody tuned against.
+`--heldout` trains on every set above and reports one line on a set nobody tuned against (given
+several times, on all of them together), with `rules ∪ model` (either says so) beside the three.
 
 `--sets gold,gold2,gold4,gold5` chooses the hand-coded sets (never the yardstick gold3, which only
 `--heldout` may name). `--within 2,4,6` adds a within-set curve: train on k interviews of ONE set
@@ -144,7 +145,7 @@ def evaluate(prep: learn.Prepared, train: list[str], families=FAMILIES, seed: in
     rows = np.unique(ids[te])
     H = to_turns((Y > 0) & te[:, None], ids, len(keys))[rows]
     return {name: (H, to_turns(m & te[:, None], ids, len(keys))[rows])
-            for name, m in (("rules", R), ("model", M), ("suggestion", S))}
+            for name, m in (("rules", R), ("model", M), ("suggestion", S), ("rules ∪ model", R | M))}
 
 
 # --compare: the shipped model against the pooled variant (qualcode.suggest.estimator_pooled),
@@ -172,7 +173,8 @@ def curve(prep: learn.Prepared, sizes: list[int], splits: int, variants: dict[st
             for i in range(splits):
                 train = split(langs, k, random.Random(1000 * k + i))
                 for name, (h, p) in evaluate(prep, train, seed=i, variant=variant).items():
-                    pools[name].add(h, p)
+                    if name in pools:
+                        pools[name].add(h, p)
             diff = pools["suggestion"].kappa - pools["rules"].kappa
             print(f"| {k} | {label} | {pools['rules'].cell()} | {pools['model'].cell()} "
                   f"| {pools['suggestion'].cell()} | {diff:+.3f} |", flush=True)
@@ -200,7 +202,8 @@ def within(prep: learn.Prepared, members: dict[str, list[str]], sizes: list[int]
                     train = split(langs, k, random.Random(1000 * k + i))
                     test = [t for t in ts if t not in set(train)]
                     for name, (h, p) in evaluate(prep, train, seed=i, test=test, variant=variant).items():
-                        pools[name].add(h, p)
+                        if name in pools:
+                            pools[name].add(h, p)
             if not pools["rules"].kappas:
                 continue
             diff = pools["suggestion"].kappa - pools["rules"].kappa
@@ -281,7 +284,8 @@ def main() -> None:
     parser.add_argument("--no-curve", action="store_true", help="skip the pooled curve (e.g. with --within)")
     parser.add_argument("--compare-texts", action="store_true",
                         help="the model without and with the codebook texts as weak examples, side by side")
-    parser.add_argument("--heldout", type=Path, help="a set nobody tuned against: one line, at the end")
+    parser.add_argument("--heldout", type=Path, action="append", default=[],
+                        help="a set nobody tuned against: one line, at the end (may be given several times)")
     parser.add_argument("--heldout-only", action="store_true", help="with --heldout: skip the curve, ablation, speed")
     args = parser.parse_args()
     names = [s.strip() for s in args.sets.split(",") if s.strip()]
@@ -293,11 +297,10 @@ def main() -> None:
         print(f"(skipped, no gold.csv: {', '.join(missing)})")
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        project = build(Path(tmp), sets + ([args.heldout] if args.heldout else []))
+        project = build(Path(tmp), sets + args.heldout)
         book = project._suggest_book(CODEBOOK)
         prep = learn.prepare(project.engine, ["gold"], unit="sentence", codes=None, book=book, min_positive=5)
-        heldout = sorted(t for t in prep.dec.coded if args.heldout and
-                         (args.heldout / f"{t}.txt").exists()) if args.heldout else []
+        heldout = sorted(t for t in prep.dec.coded if any((h / f"{t}.txt").exists() for h in args.heldout))
         # The held-out set's labels exist in the project, but the curve and ablation never see them.
         tuning = learn.Prepared(prep.dec, prep.corpus, prep.code_list, prep.Y.copy(), prep.R, prep.weak)
         if heldout:
@@ -318,16 +321,18 @@ def main() -> None:
                 speed(tuning)
         if heldout:
             # Trained on the tuning interviews only; scored against the held-out set's own labels.
-            print(f"\n## Held out: {args.heldout} ({len(heldout)} interviews), trained on all "
+            print(f"\n## Held out: {', '.join(map(str, args.heldout))} ({len(heldout)} interviews), trained on all "
                   f"{len(tuning.dec.coded)} above, evaluated once\n")
-            print("| model | rules kappa / F1 | model kappa / F1 | suggestion kappa / F1 |\n|---|---|---|---|")
+            print("| model | rules kappa / F1 | model kappa / F1 | suggestion kappa / F1 | rules ∪ model kappa / F1 |\n"
+                  "|---|---|---|---|---|")
             for label, variant in (TEXT_VARIANTS if args.compare_texts else {"shipped": {}}).items():
                 out = evaluate(prep, tuning.dec.coded, seed=0, test=heldout, variant=variant)
                 cells = {name: Pool() for name in out}
                 for name, (h, p) in out.items():
                     cells[name].add(h, p)
                 print(f"| {label} | " + " | ".join(f"{cells[n].kappa:.3f} / {cells[n].f1:.3f}"
-                                                   for n in ("rules", "model", "suggestion")) + " |")
+                                                   for n in ("rules", "model", "suggestion", "rules ∪ model"))
+                      + " |")
         project.close()
     print(f"\n(total {time.perf_counter() - t0:.0f} s)")
 

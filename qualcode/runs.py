@@ -8,6 +8,8 @@ again (same transcript, code and span).
 
 from __future__ import annotations
 
+import functools
+import gc
 import os
 import sys
 import time
@@ -50,6 +52,27 @@ DASK_MIN_WORDS = 5_000_000
 STARTED = {"pool": 0, "dask": 0}
 
 
+def _without_gc(fn: Callable) -> Callable:
+    """Python's cyclic garbage collector paused while a run codes (turned on again after, if it
+    was on). A run allocates many small objects (rule matches, rows), and each full collection
+    walks every object alive, including the analyses and matches this process keeps
+    (`match_cache.MEMO`): on a re-code of 150,000 words that was a third of its CPU time, every
+    other run (BENCHMARKS.md, issue 17). Matching makes no reference cycles worth waiting for."""
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if was:
+                gc.enable()
+
+    return run
+
+
+@_without_gc
 def autocode(
     engine: Engine,
     book: Codebook,

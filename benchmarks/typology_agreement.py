@@ -38,9 +38,9 @@ from qualcode.errors import QualcodeError
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
-# gold5 and gold6: hand-coded tuning sets added late in issue 12 (used when present).
+# gold5 to gold8: hand-coded tuning sets added late in issue 12 (used when present).
 TUNING = {"sample": ROOT / "interviews", "gold": DATA / "gold", "gold2": DATA / "gold2", "gold4": DATA / "gold4",
-          "gold5": DATA / "gold5", "gold6": DATA / "gold6"}
+          "gold5": DATA / "gold5", "gold6": DATA / "gold6", "gold7": DATA / "gold7", "gold8": DATA / "gold8"}
 YARDSTICK = {"gold3": DATA / "gold3"}
 SPACES = ("codes", "profiles", "types")
 DROPS = 20  # random 5% drops of the codings per set, source and space

@@ -27,6 +27,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 
@@ -48,16 +49,24 @@ MAX_CHUNKS = 500_000
 
 
 class _Ids(dict):
-    """string -> id; a missing string gets the next id and is remembered as new."""
+    """string -> id; missing strings get the next ids and are remembered as new."""
 
     def __init__(self) -> None:
         super().__init__()
         self.new: list[str] = []
 
-    def __missing__(self, key: str) -> int:
-        i = self[key] = len(self)
-        self.new.append(key)
-        return i
+    def ids(self, keys: list[str]) -> np.ndarray:
+        """The ids of keys, in one dict pass without a Python call per key; keys not seen yet get
+        the next ids in order of first appearance (so ids never depend on set order)."""
+        out = np.fromiter(map(self.get, keys, repeat(-1)), dtype=np.int64, count=len(keys))
+        missing = np.flatnonzero(out < 0).tolist()
+        if missing:
+            at = [keys[i] for i in missing]
+            new = list(dict.fromkeys(at))
+            self.update(zip(new, range(len(self), len(self) + len(new)), strict=True))
+            self.new.extend(new)
+            out[missing] = list(map(self.__getitem__, at))
+        return out
 
 
 class _Grow:
@@ -135,9 +144,9 @@ class ChunkTokenizer:
         self._form = _Grow(np.int64)
         self._initial = _Grow(bool)
 
-    def _intern(self, strings: list[str]) -> list[int]:
+    def _intern(self, strings: list[str]) -> np.ndarray:
         """Ids of strings, new ones appended to the tables (lemma unknown, terminal or not)."""
-        ids = list(map(self.string_id.__getitem__, strings))
+        ids = self.string_id.ids(strings)
         new = self.string_id.new
         if new:
             self.strings.extend(new)
@@ -175,10 +184,9 @@ class ChunkTokenizer:
         forms = self.fold("\n".join(pieces)).split("\n") if pieces else []
         form_ids = self._intern(forms)
         # Lemmas of the forms that have none yet (new strings, or strings seen only as lemmas).
-        lemma_of = self.lemma_of.data
-        need = sorted({f for f in form_ids if lemma_of[f] < 0})
-        if need:
-            lemma_ids = self._intern(self.lemmas([self.strings[f] for f in need]))
+        need = np.unique(form_ids[self.lemma_of.data[form_ids] < 0])
+        if len(need):
+            lemma_ids = self._intern(self.lemmas(list(map(self.strings.__getitem__, need.tolist()))))
             self.lemma_of.data[need] = lemma_ids
         at = self._rel_s.n
         first = np.cumsum([at, *n_tok[:-1]]).tolist() if n_tok else []
@@ -198,9 +206,8 @@ class ChunkTokenizer:
             return Tokens(z, z, z, z.astype(bool), z.astype(bool), z, z.astype(bool), self.strings)
         if len(self.chunk_id) > MAX_CHUNKS:
             self.clear()
-        # One dict pass: known chunks give their id, new ones get the next ids (in order of
-        # first appearance, so ids never depend on set order) and are split below.
-        cid = np.fromiter(map(self.chunk_id.__getitem__, chunks), dtype=np.int64, count=len(chunks))
+        # One dict pass: known chunks give their id, new ones get the next ids and are split below.
+        cid = self.chunk_id.ids(chunks)
         if self.chunk_id.new:
             new, self.chunk_id.new = self.chunk_id.new, []
             try:

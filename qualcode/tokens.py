@@ -58,6 +58,10 @@ class _Ids(dict):
     def ids(self, keys: list[str]) -> np.ndarray:
         """The ids of keys, in one dict pass without a Python call per key; keys not seen yet get
         the next ids in order of first appearance (so ids never depend on set order)."""
+        try:  # all known (a warm table): the cheapest pass
+            return np.fromiter(map(self.__getitem__, keys), dtype=np.int64, count=len(keys))
+        except KeyError:
+            pass
         out = np.fromiter(map(self.get, keys, repeat(-1)), dtype=np.int64, count=len(keys))
         missing = np.flatnonzero(out < 0).tolist()
         if missing:

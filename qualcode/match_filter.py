@@ -4,7 +4,8 @@
 negated, hypothetical, reported or about someone else (about 20-50 µs each in Python). Each of
 those questions first looks for a marker word near the match and answers "no" when there is
 none: "?" ending the sentence, a negation cue in reach, "if"/"бы" in reach, quotation marks
-around the match or a speech verb before it, a person named before it. This module computes those first looks for every
+around the match or a speech verb before it, a person named before it; `unless` drops only
+where one of its words is in the sentence, `sense` only where none is. This module computes those first looks for every
 match of a transcript with numpy (positions found once per analysis, counted in windows with
 `searchsorted`), so `_drop_reason` runs only where some check could fire. The checks
 themselves, and their answers, are unchanged: a match skipped here is one for which every
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qualcode.clauses import _NE, REACH, Clauses, grammar
+from qualcode.clauses import _NE, ANSWER_NO, DASHES, REACH, Clauses, grammar
 
 if TYPE_CHECKING:
     from qualcode.autocode import Matcher
@@ -66,7 +67,7 @@ def to_check(matcher: Matcher, a: Analysis, clauses: Clauses, occ: dict[int, lis
     s = np.fromiter((r[1] for r in raw), dtype=np.int64, count=n)
     t = np.fromiter((r[2] for r in raw), dtype=np.int64, count=n)
     bits = np.fromiter((bits_of[r[0].id] for r in raw), dtype=np.int64, count=n)
-    check = (bits & (NEGATION_ALWAYS | UNLESS | SENSE)) != 0
+    check = (bits & NEGATION_ALWAYS) != 0
 
     # The sentence of each match, and the part of it the checks look at (`Clauses.reach`).
     sent = a.sent
@@ -90,7 +91,18 @@ def to_check(matcher: Matcher, a: Analysis, clauses: Clauses, occ: dict[int, lis
         cues = matcher._cues
         where = clauses.positions(("cues", id(cues)), cues)
         ne = clauses.positions("не", _NE) if clauses.g.verb_lemma_endings else []
-        maybe = _any_in(where, first, np.minimum(end, t + max(neg.after, 2))) | _any_in(ne, t, end)
+        # A cue in the window the cue loop reads; "не" where the Russian verb check reads ([t, t+3):
+        # anywhere after the match only lets the function go on to those two and `answered_no`);
+        # or the shape `answered_no` answers: a dash right after the match, then a bare "no".
+        maybe = _any_in(where, first, np.minimum(end, t + max(neg.after, 2))) | _any_in(
+            ne, t, np.minimum(end, t + 3))
+        n_tok = len(a.lower)
+        at = (t + 1 < end) & (t + 1 < n_tok)
+        if at.any():
+            dash = clauses._string_mask(DASHES)[a.lower]
+            no = clauses._string_mask(ANSWER_NO)[a.lower]
+            tt = t[at]
+            maybe[np.flatnonzero(at)[dash[tt] & no[tt + 1]]] = True
         starts = sorted({ns for e in matcher._after_neg for ns, _nt in occ.get(e, ())})
         if starts and neg.after_window > 0:
             maybe |= _any_in(starts, t, t + neg.after_window)
@@ -116,4 +128,30 @@ def to_check(matcher: Matcher, a: Analysis, clauses: Clauses, occ: dict[int, lis
         g = clauses.g
         people = clauses.positions("people", g.self_words | g.other_words | g.transparent)
         check |= want & _any_in(people, first, s)
-    return check.tolist()
+
+    out = check.tolist()
+    context = np.flatnonzero((bits & (UNLESS | SENSE)) != 0).tolist()
+    if context:  # `unless` drops where one of its words is in the sentence, `sense` where none is
+        sentence, sent_of = clauses.sent, ms.tolist()
+        unless: dict[str, set[int]] = {}
+        sense: dict[str, set[int]] = {}
+        for i in context:
+            if out[i]:
+                continue
+            rule = raw[i][0]
+            if rule.id in matcher.unless:
+                found = unless.get(rule.id)
+                if found is None:
+                    found = unless[rule.id] = {sentence[us] for e in matcher.unless[rule.id]
+                                               for us, _ut in occ.get(e, ())}
+                if sent_of[i] in found:
+                    out[i] = True
+                    continue
+            if rule.id in matcher.sense:
+                found = sense.get(rule.id)
+                if found is None:
+                    found = sense[rule.id] = {sentence[us] for e in matcher.sense[rule.id]
+                                              for us, _ut in occ.get(e, ())}
+                if sent_of[i] not in found:
+                    out[i] = True
+    return out

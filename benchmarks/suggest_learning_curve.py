@@ -230,8 +230,10 @@ def ablation(prep: learn.Prepared, k: int, splits: int) -> None:
               flush=True)
 
 
-def speed(prep: learn.Prepared) -> None:
-    """Fit on ~200 k words of units and suggest for ~1 M, from units already read (no analysis)."""
+def speed(prep: learn.Prepared, compare_texts: bool = False) -> None:
+    """Fit on ~200 k words of units and suggest for ~1 M, from units already read (no analysis).
+    With `compare_texts`, the fit without the codebook texts too, the two alternating twice (best
+    wall and CPU time of each), since one fit's time on a shared machine says little."""
     corpus, Y = prep.corpus, prep.Y
     labelled = np.flatnonzero((Y >= 0).any(axis=1))
     words = sum(len(corpus.units[i].lemmas) for i in labelled)
@@ -246,10 +248,17 @@ def speed(prep: learn.Prepared) -> None:
     units = units + prep.weak.units
     Yt = np.vstack([Yt, prep.weak.Y.reshape(-1, Yt.shape[1])])
     groups = np.r_[groups, [u.transcript for u in prep.weak.units]]
-    t_read = time.perf_counter()
-    pipe = learn.make_pipeline()
-    pipe.fit(units, Yt, model__groups=groups, model__codes=prep.code_list, model__weak=weak)
-    t_fit = time.perf_counter() - t_read
+    n = int((~weak).sum())
+    timed: dict[str, list[tuple[float, float]]] = {"without codebook texts (before)": [], "with codebook texts": []}
+    for _round in range(2 if compare_texts else 1):
+        for label in timed if compare_texts else ["with codebook texts"]:
+            rows = slice(None) if label == "with codebook texts" else slice(0, n)
+            t_read, c_read = time.perf_counter(), time.process_time()
+            pipe = learn.make_pipeline()
+            pipe.fit(units[rows], Yt[rows], model__groups=groups[rows], model__codes=prep.code_list,
+                     model__weak=weak[rows])
+            timed[label].append((time.perf_counter() - t_read, time.process_time() - c_read))
+    t_fit = min(timed["with codebook texts"])[0]
     turns = np.concatenate([turn_ids(corpus)[0][labelled] + r * len(corpus.units) for r in range(rep_train)])
     use = choose(pipe.named_steps["model"], Yt[~weak], np.tile(prep.R[labelled], (rep_train, 1)), turns)
     all_words = sum(len(u.lemmas) for u in corpus.units)
@@ -267,6 +276,10 @@ def speed(prep: learn.Prepared) -> None:
           f"{t_suggest:.1f} | ≤ 30 |")
     print(f"\n{len(proposals):,} suggestions; peak memory of the whole benchmark process {peak:,.0f} MB "
           "(target < 2 GB).")
+    if compare_texts:
+        print("\n| train | best wall s | best CPU s |\n|---|---|---|")
+        for label, times in timed.items():
+            print(f"| {label} | {min(t for t, _ in times):.1f} | {min(c for _, c in times):.1f} |")
 
 
 def main() -> None:
@@ -318,7 +331,7 @@ def main() -> None:
             if not args.no_ablation:
                 ablation(tuning, args.ablation_size, args.splits)
             if not args.no_speed:
-                speed(tuning)
+                speed(tuning, args.compare_texts)
         if heldout:
             # Trained on the tuning interviews only; scored against the held-out set's own labels.
             print(f"\n## Held out: {', '.join(map(str, args.heldout))} ({len(heldout)} interviews), trained on all "

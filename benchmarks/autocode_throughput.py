@@ -120,7 +120,8 @@ def changed(codebook: Path) -> str:
 
 
 def natural_corpus(out: Path, target_words: int) -> tuple[int, int]:
-    """The 24 sample interviews, turn by turn and unchanged, replicated to `target_words`."""
+    """The 24 sample interviews, turn by turn and unchanged but for one word naming the copy,
+    replicated to `target_words`."""
     sample = out.parent / "sample-natural.qcdb"
     if not sample.exists():
         build_sample_project(sample)
@@ -136,7 +137,11 @@ def natural_corpus(out: Path, target_words: int) -> tuple[int, int]:
         for name, said in by_name.items():
             head = (f"---\ncase: NAT{files:05d}\nlanguage: {langs[name]}\nsynthetic: true\n"
                     f"note: sample interview {name}, replicated for benchmarks\n---\n\n")
-            (out / f"nat{files:05d}.txt").write_text(head + "\n\n".join(said) + "\n", encoding="utf-8")
+            # One word that names the copy in its last turn: replicas of the same text would share
+            # one analysis and one set of matches (content-addressed since issue 17), and the
+            # benchmark would measure that, not coding.
+            copy = [*said[:-1], f"{said[-1]} nat{files:05d}"]
+            (out / f"nat{files:05d}.txt").write_text(head + "\n\n".join(copy) + "\n", encoding="utf-8")
             words += sum(len(t.split()) - 1 for t in said)
             files += 1
     return files, words

@@ -18,6 +18,7 @@ the rules that changed. Two things make that cheap (issue 17):
 from __future__ import annotations
 
 import json
+import threading
 import zlib
 from collections import OrderedDict
 
@@ -69,19 +70,26 @@ class Memo:
 
     def __init__(self, max_tokens: int = 3_000_000) -> None:
         self.max_tokens = max_tokens
+        self._lock = threading.Lock()  # the app's runs share it from several threads
         self.analyses: OrderedDict[tuple[str, str], Analysis] = OrderedDict()
         # (match version, key) -> (rule matches, size of their bytes as last written or read)
         self.matches: dict[tuple[str, str], tuple[dict[str, list], int | None]] = {}
         self._tokens = 0
 
     def analysis(self, version: str, key: str) -> Analysis | None:
-        a = self.analyses.get((version, key))
-        if a is not None:
-            self.analyses.move_to_end((version, key))
-        return a
+        with self._lock:
+            a = self.analyses.get((version, key))
+            if a is not None:
+                self.analyses.move_to_end((version, key))
+            return a
 
     def keep(self, version: str, key: str, a: Analysis, match_version: str | None = None,
              matches: tuple[dict[str, list], int | None] | None = None) -> None:
+        with self._lock:
+            self._keep(version, key, a, match_version, matches)
+
+    def _keep(self, version: str, key: str, a: Analysis, match_version: str | None,
+              matches: tuple[dict[str, list], int | None] | None) -> None:
         if (version, key) not in self.analyses:
             self._tokens += len(a)
         self.analyses[(version, key)] = a
@@ -95,9 +103,10 @@ class Memo:
                 del self.matches[mk]
 
     def clear(self) -> None:
-        self.analyses.clear()
-        self.matches.clear()
-        self._tokens = 0
+        with self._lock:
+            self.analyses.clear()
+            self.matches.clear()
+            self._tokens = 0
 
 
 # The process's copy (runs.py uses it for in-process runs; worker processes do not).

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import re
 import tempfile
 from pathlib import Path
 
@@ -93,7 +94,9 @@ def expressions(model: LogisticRegression, features: list[str]) -> dict[str, str
     for label, coef, intercept in zip(model.classes_, model.coef_, model.intercept_, strict=True):
         terms = []
         for c, f in zip(coef, features, strict=True):
-            name = f"({f})" if any(op in f for op in "+-") else f
+            # A sum or difference needs parentheses; a single call such as abs(a - b) does not.
+            bare = re.fullmatch(r"\w+\([^()]*(\([^()]*\))?[^()]*\)", f) or not any(op in f for op in "+-")
+            name = f if bare else f"({f})"
             terms.append(f"{'+' if c >= 0 else '-'} {abs(c):.2f} * {name}")
         out[str(label)] = f"{intercept:.2f} {' '.join(terms)}"
     return out

@@ -25,9 +25,13 @@ DEVELOPMENT = ["resource.education", "resource.savings", "resource.skills", "res
 SURVIVAL = ["resource_lack.no_education", "resource_lack.debt", "resource_lack.informal_work",
             "resource_lack.renting", "push.unemployment", "pull.state_program", "pull.housing",
             "goal.own_housing", "goal.formal_job"]
-MIXED = ["resource.skills", "resource.education", "resource_lack.renting", "push.land_water",
-         "pull.state_program", "pull.housing", "pull.jobs", "pull.wages", "goal.own_housing",
-         "goal.formal_job", "goal.children_education"]
+# The study's mixed group: the survival group's immediate goals (own housing, an official job)
+# AND the development group's long-term ones (more income sources), push and pull of equal
+# weight, resources in between. (Before the scores carried the study's mixed terms, this story
+# had four pull codes to one push and no long-term goal but children's education.)
+MIXED = ["resource.skills", "resource.education", "push.land_water", "push.low_income",
+         "pull.state_program", "pull.housing", "goal.own_housing", "goal.formal_job",
+         "goal.income_expansion", "goal.career_business", "resource_lack.renting"]
 
 
 def matrix(cases: dict[str, list[str] | dict[str, float]]) -> pd.DataFrame:
@@ -50,6 +54,20 @@ def test_each_of_the_studys_types_from_its_own_story() -> None:
     assert not frame.loc[["dev", "surv"], "borderline"].any()
     assert (frame.loc[["dev", "surv"], "degree"] >= BORDERLINE).all()
     assert "resources=" in frame.loc["dev", "reason"] and "longterm_goals=" in frame.loc["dev", "reason"]
+
+
+def test_mixed_needs_both_kinds_of_goal() -> None:
+    """The study's mixed group has the immediate goals AND the long-term ones: without the
+    long-term goals the same story is no longer mixed, and its mixed score falls by more than
+    the two goals' own weight (the `min(immediate_goals, longterm_goals)` term)."""
+    one_goal = [c for c in MIXED if c not in ("goal.income_expansion", "goal.career_business")]
+    frame = types_of({"mix": MIXED, "one_goal": one_goal})
+    assert frame.loc["mix", "rule_type"] == "mixed" and frame.loc["one_goal", "rule_type"] != "mixed"
+    mixed = next(t for t in BOOK.types if t.id == "mixed")
+    profiles = [p.id for p in BOOK.profiles]
+    score = {case: compute(mixed.score, row.to_dict()) for case, row in frame[profiles].iterrows()}
+    longterm_weight = compute(mixed.score, {"longterm_goals": 1}) - compute(mixed.score, {})
+    assert score["mix"] - score["one_goal"] > 2 * longterm_weight
 
 
 def test_a_resource_strong_person_is_never_survival_and_a_weak_one_never_development() -> None:

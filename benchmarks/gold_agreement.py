@@ -6,8 +6,10 @@ precision, recall, F1 and Cohen's kappa, the figure the team tracks.
 
     .venv/bin/python benchmarks/gold_agreement.py [--gold tests/data/gold] [--codebook ...] [--examples 2]
 
-`tests/data/gold2/` is a second set that nobody tuned the rules against: its figure is the
-unbiased estimate (`--gold tests/data/gold2`).
+Tuning sets (rules have been chosen on them, so their figures are in-sample): `gold`, `gold2`,
+`gold4`, `gold5`, `gold6`, `gold7`, `gold8`; `benchmarks/rule_crossval.py` scores all of them at
+once and tests a change on the sets it was not derived from. `tests/data/gold3` is the untouched
+yardstick: it is measured once, by the integrator, and nothing is chosen on it.
 """
 
 from __future__ import annotations

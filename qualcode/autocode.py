@@ -21,6 +21,7 @@ import hashlib
 import json
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -530,8 +531,11 @@ def rule_fingerprint(rule: Rule, negation: Negation, pipeline_version: str) -> s
 # was loaded, so not its file's hash), the pipeline version and the regex time bound. A re-code in
 # the same process (the app, a script, the benchmark) then reuses the pattern index with its warm
 # per-string caches and learned anchors instead of building them again.
-_COMPILED: dict[tuple[str, str, str, float], Matcher] = {}
-_MAX_COMPILED = 8
+# Each keeps per-string caches that grow with the corpora it met: few are kept, least recently used
+# out (two codebook versions of two languages: the one edited and the one before).
+_COMPILED: OrderedDict[tuple[str, str, str, float], Matcher] = OrderedDict()
+_MAX_COMPILED = 4
+_COMPILED_LOCK = threading.Lock()
 
 
 def compile_rules(book: Codebook, langs: Sequence[str] | None = None) -> dict[str, Matcher]:
@@ -542,11 +546,13 @@ def compile_rules(book: Codebook, langs: Sequence[str] | None = None) -> dict[st
         nlp = pipeline(lang)
         rules = hashlib.sha1(repr((list(book.rules(lang)), book.negation.get(lang))).encode()).hexdigest()
         key = (rules, lang, nlp.version, safe_regex.TIMEOUT_SECONDS)
-        matcher = _COMPILED.get(key)
-        if matcher is None or matcher.nlp is not nlp:
-            if len(_COMPILED) >= _MAX_COMPILED:
-                _COMPILED.pop(next(iter(_COMPILED)))
-            matcher = _COMPILED[key] = Matcher(book, lang, nlp)
+        with _COMPILED_LOCK:
+            matcher = _COMPILED.get(key)
+            if matcher is None or matcher.nlp is not nlp:
+                while len(_COMPILED) >= _MAX_COMPILED:
+                    _COMPILED.popitem(last=False)
+                matcher = _COMPILED[key] = Matcher(book, lang, nlp)
+            _COMPILED.move_to_end(key)
         out[lang] = matcher
     return out
 

@@ -39,7 +39,7 @@ def test_auto_code_and_typology_in_chromium(browser, app_server: str, tmp_path) 
     page.screenshot(path=str(tmp_path / "autocode.png"), full_page=True)
     page.goto(f"{app_server}/typology", wait_until="domcontentloaded")
     page.get_by_role("heading", name="Typology").wait_for(timeout=60_000)
-    page.get_by_text("rule_type: 17 of 24 cases have the same value", exact=False).wait_for(timeout=60_000)
+    page.get_by_text("rule_type: 18 of 24 cases have the same value", exact=False).wait_for(timeout=60_000)
     body = page.inner_text("body")
     assert "development" in body and "survival" in body and "mixed" in body
     page.get_by_text("Adjusted Rand index, clusters vs rule types", exact=False).wait_for(timeout=60_000)

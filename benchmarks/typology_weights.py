@@ -4,7 +4,9 @@
                                                     [--study-terms] [--fit-on SET ...]
 
 A multinomial logistic regression of the documented types on the codebook's five profiles
-(resources, push_factors, pull_factors, immediate_goals, longterm_goals). `--features` takes
+(resources, push_factors, pull_factors, immediate_goals, longterm_goals) and, with
+`--study-terms` (what the codebook's scores use), the study's two distinctions of the mixed
+group: both kinds of goal at once and push against pull. `--features` takes
 other expressions over the profiles, as the codebook's `score:` can state them; `--features
 axes` is the study's four axes (resources, push_factors - pull_factors as one balance,
 immediate_goals, longterm_goals), tried and not adopted (BENCHMARKS.md).

@@ -13,27 +13,36 @@ How a run works (see ARCHITECTURE.md, "Analyse once, re-code many times"):
    `unless` and `sense` patterns, widened to its unit (match, sentence or turn), and matches of one code
    in one unit are merged. The result is sorted, so the same input always gives
    the same codings.
+
+The steps live in modules by concept, mixed into `Matcher` here: the pattern entries and their
+anchors (`qualcode.anchors`), where `near`, `regex` and `tokens` rules fire (`qualcode.rule_kinds`),
+why a match does not code (`qualcode.match_checks`), the widening to units
+(`qualcode.proposals`) and the rule fingerprint (`qualcode.fingerprints`). Every name is
+importable from here as before.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-
-import numpy as np
 
 from qualcode import match_filter, safe_regex
-from qualcode.clauses import ALTERNATIVE, Clauses, grammar
+from qualcode.anchors import _anchor, _Entry
+from qualcode.clauses import Clauses
 from qualcode.codebook import Codebook, Negation, Rule
-from qualcode.nlp import Analysis, PatternWord, Pipeline, pipeline
+from qualcode.fingerprints import MATCHER_VERSION, rule_fingerprint
+from qualcode.match_checks import MatchChecks
+from qualcode.nlp import Analysis, Pipeline, pipeline
 from qualcode.phrase_index import PhraseIndex, string_table
-from qualcode.regex_rules import _END_AWARE, lowercase_rule, regex_spans, separated
+from qualcode.proposals import Proposals, Proposed
+from qualcode.regex_rules import lowercase_rule, separated
+from qualcode.rule_kinds import LEMMAS, RuleKinds
+
+__all__ = ["LEMMAS", "MATCHER_VERSION", "Explanation", "Match", "Matcher", "Proposed", "TurnSpan", "compile_rules",
+           "explain", "rule_fingerprint"]
 
 
 @dataclass(frozen=True)
@@ -49,17 +58,6 @@ class Match:
     dropped: str | None = None  # why it did not become a coding (negation, unless, speaker)
 
 
-@dataclass(frozen=True)
-class Proposed:
-    """A coding a run proposes: the unit span, the code, the rule and the words that fired it."""
-
-    code: str
-    start: int
-    end: int
-    rule: str
-    match_start: int
-    match_end: int
-
 
 @dataclass
 class TurnSpan:
@@ -70,69 +68,7 @@ class TurnSpan:
 
 
 @dataclass
-class _Entry:
-    words: list[PatternWord]
-
-    def __post_init__(self) -> None:
-        self.syms = [_symbols(w) for w in self.words]
-
-
-
-LEMMAS = "qualcode_lemmas"
-
-
-def _is_word(form: str) -> bool:
-    """Not punctuation (which ends the scope of a negation); "n't" is a word."""
-    return any(ch.isalnum() for ch in form.replace("'", "a"))
-
-
-def _lemma_alternatives(token: dict) -> dict:
-    """A token pattern whose LEMMA test also accepts a form's other likely lemmas (нашли: найти)."""
-    if "LEMMA" not in token:
-        return token
-    value = token["LEMMA"]
-    if isinstance(value, str):
-        wanted = [value.lower()]
-    elif isinstance(value, dict) and set(value) == {"IN"}:
-        wanted = [str(v).lower() for v in value["IN"]]
-    else:
-        return token
-    out = {k: v for k, v in token.items() if k != "LEMMA"}
-    out["_"] = {LEMMAS: {"INTERSECTS": wanted}}
-    return out
-
-
-def _words(text: str) -> set[str]:
-    return set(text.split())
-
-
-# Words too common to anchor a pattern on (every "we" would be a candidate).
-_COMMON = {
-    "en": _words("i we you he she it they me us my our your his her its their the a an to of in on at for with "
-              "and or but so that this there was were is are be been have has had do did not no very"),
-    "ru": _words("я мы ты вы он она оно они меня нас мой наш ваш его её их в во на с со к ко по за из у о об от до "
-              "и а но что это там был была были быть есть не нет ни так вот уже ещё еще очень"),
-    "kk": _words("мен біз сен сіз ол олар және бен мен пен да де та те бар жоқ емес осы сол бұл"),
-}
-
-
-def _anchor(words: list[PatternWord], lang: str) -> int:
-    """The index of the word a pattern is looked up by: the longest word that is not common."""
-    common = _COMMON.get(lang, set())
-
-    def score(w: PatternWord) -> float:
-        if w.prefix is not None:
-            return len(w.prefix) - 1.5
-        if not w.keys:
-            return -10
-        base = min(len(k) for k in w.keys)
-        return base - 10 if w.keys & common else base
-
-    return max(range(len(words)), key=lambda i: (score(words[i]), -i))
-
-
-@dataclass
-class Matcher:
+class Matcher(MatchChecks, RuleKinds, Proposals):
     """One language's rules of a codebook, compiled for matching analyses."""
 
     book: Codebook
@@ -318,213 +254,6 @@ class Matcher:
                 self._subsets[rule_ids] = Matcher(self.book, self.lang, self.nlp, only=rule_ids)
             return self._subsets[rule_ids]
 
-    def _near(self, rule: Rule, items: list[list[int]], occ, clauses: Clauses):
-        """All items within `rule.within` tokens of the first item's occurrence, in one turn
-        (and in one sentence, unless the rule codes whole turns)."""
-        if len(items) < 2:
-            return
-        found = []
-        for item in items:  # the rarest item decides first whether there is anything to do
-            f = sorted({o for e in item for o in occ.get(e, ())})
-            if not f:
-                return
-            found.append(f)
-        turn, sentence, starts, ends = clauses.turn, clauses.sent, clauses.start, clauses.end
-        same_sentence = rule.unit != "turn"
-        for s0, t0 in found[0]:
-            span_s, span_t = s0, t0
-            ok = True
-            for others in found[1:]:
-                best = None
-                for s, t in others:
-                    if (turn[s] != turn[s0] or abs(s - s0) > rule.within or (s, t) == (s0, t0)
-                            or (same_sentence and sentence[s] != sentence[s0])):
-                        continue
-                    if best is None or abs(s - s0) < abs(best[0] - s0):
-                        best = (s, t)
-                if best is None:
-                    ok = False
-                    break
-                span_s, span_t = min(span_s, best[0]), max(span_t, best[1])
-            if ok:
-                yield rule, span_s, span_t, starts[span_s], ends[span_t - 1]
-
-    @staticmethod
-    def _regex(rule: Rule, rx: re.Pattern, a: Analysis, text: str, turns: Sequence[TurnSpan],
-               whole: bool = False):
-        if not len(a):
-            return
-        # Turn by turn: a match may not run into the next turn, and `$` ends a turn. With `whole`
-        # (`regex_spans`), one scan of the transcript gives the same spans.
-        if whole and rule.regex and not _END_AWARE.search(rx.pattern):
-            spans = regex_spans(rx, text, turns)
-        else:
-            spans = [m.span() for turn in turns for m in rx.finditer(text, turn.start, turn.end) if m.end() > m.start()]
-        if not spans:
-            return
-        # The tokens of all of them in two searchsorted calls, not two per match.
-        cs, ce = np.array(spans, dtype=np.int64).T
-        firsts = np.searchsorted(a.end, cs, "right").tolist()
-        lasts = np.searchsorted(a.start, ce, "left").tolist()
-        n = len(a)
-        for (c0, c1), s, t in zip(spans, firsts, lasts, strict=True):
-            if s >= n or t <= s:
-                continue
-            yield rule, s, t, c0, c1
-
-    def _tokens(self, a: Analysis, text: str):
-        from spacy.matcher import Matcher as SpacyMatcher
-        from spacy.tokens import Doc, Token
-
-        if not Token.has_extension(LEMMAS):
-            Token.set_extension(LEMMAS, default=[])
-        vocab = self.nlp.nlp.vocab
-        if self._spacy_matcher is None:
-            self._spacy_matcher = SpacyMatcher(vocab)
-            for i, rule in enumerate(self.tokens):
-                self._spacy_matcher.add(str(i), [[_lemma_alternatives(t) for t in rule.tokens]])
-        if not len(a):
-            return
-        words = [text[s:e] for s, e in zip(a.start.tolist(), a.end.tolist(), strict=True)]
-        spaces = [bool(a.start[i + 1] > a.end[i]) for i in range(len(a) - 1)] + [False]
-        doc = Doc(vocab, words=words, spaces=spaces)
-        for tok, lemma_id in zip(doc, a.lemma.tolist(), strict=True):
-            alternatives = a.strings[lemma_id].split("|")
-            tok.lemma_ = alternatives[0]
-            tok.norm_ = alternatives[0]
-            tok._.set(LEMMAS, alternatives)
-        for match_id, s, t in self._spacy_matcher(doc):
-            if a.turn[s] != a.turn[t - 1]:
-                continue
-            rule = self.tokens[int(vocab.strings[match_id])]
-            yield rule, s, t, int(a.start[s]), int(a.end[t - 1])
-
-    def _drop_reason(self, rule: Rule, s: int, t: int, a: Analysis, occ, role_of) -> str | None:
-        """Why a match does not code (None: it does). `role_of` None skips the speaker check."""
-        if role_of is not None:
-            role = role_of.get(int(a.turn[s]), "respondent")
-            if role not in rule.speakers:
-                return f"speaker: {'an' if role[0] in 'aeiou' else 'a'} {role} turn; the rule codes " \
-                       f"{', '.join(rule.speakers)} turns"
-        clauses = self._clauses(a)
-        sentence = clauses.sent
-        sent = sentence[s]
-        if not rule.questions and (why := clauses.question(s, t)):
-            return why
-        if rule.negation and (why := self._negated(rule, s, t, a, occ, clauses)):
-            return why
-        if not rule.hypotheticals and (why := clauses.hypothetical(s, t)):
-            return why
-        if not rule.reported and (why := clauses.reported(s, t)):
-            return why
-        if rule.scope == "self" and (why := clauses.other_person(s, t)):
-            return why
-        for e in self.unless.get(rule.id, ()):
-            for us, _ut in occ.get(e, ()):
-                if sentence[us] == sent:
-                    words = " ".join(w.describe() for w in self.entries[e].words)
-                    return f"unless: '{words}' in the same sentence"
-        senses = self.sense.get(rule.id)
-        if senses is not None and not any(sentence[us] == sent for e in senses for us, _ut in occ.get(e, ())):
-            return "sense: none of the `sense` words in the same sentence"
-        return None
-
-    def _clauses(self, a: Analysis) -> Clauses:
-        """The clause helper of this analysis (kept for the matches of one transcript)."""
-        if self._clause_of is None or self._clause_of.a is not a:
-            self._clause_of = Clauses(a, self.lang)
-        return self._clause_of
-
-    def _negated(self, rule: Rule, s: int, t: int, a: Analysis, occ, clauses: Clauses) -> str | None:
-        """A negation cue in scope of the match: anywhere before it in its clause (en, ru; or
-        within `before` tokens with `scope: window`, and always in Kazakh, which has no clause
-        grammar here), within `after` tokens after it, or an `after_phrases` phrase after it."""
-        neg = self.negation
-        sent = a.sent[s]
-        if neg.scope == "clause" and grammar(self.lang) is not None:
-            why = clauses.negation(s, t, self._cues, neg.after)
-            if why:
-                return why
-        else:
-            # The cue must be in the window and in the same clause: the scope of a negation
-            # ends at punctuation ("Работы не было, работу искали" is not negated).
-            for window in (range(s - 1, max(-1, s - 1 - neg.before), -1), range(t, min(len(a), t + neg.after))):
-                for j in window:
-                    form = a.strings[a.lower[j]]
-                    if a.sent[j] != sent or not _is_word(form):
-                        break
-                    if form in self._cues or a.strings[a.lemma[j]].split("|", 1)[0] in self._cues:
-                        return f"negation: '{form}' {'before' if j < s else 'after'} the match"
-        for e in self._after_neg:
-            for ns, nt in occ.get(e, ()):
-                if ns > 0 and a.strings[a.lower[ns - 1]] in ALTERNATIVE:
-                    continue  # "брать ипотеку или нет": a choice, not a negation
-                if t <= ns < t + neg.after_window and a.sent[ns] == sent and not any(
-                        not _is_word(a.strings[a.lower[j]]) for j in range(t, ns)):
-                    words = " ".join(a.strings[a.lower[j]] for j in range(ns, nt))
-                    return f"negation: '{words}' after the match"
-        return None
-
-    # --- units ------------------------------------------------------------------------------
-
-    def propose(self, a: Analysis, text: str, turns: Sequence[TurnSpan],
-                cached: dict[str, list] | None = None) -> tuple[list[Proposed], dict[str, list] | None]:
-        """The codings of one transcript: matches widened to their unit, one per code and unit.
-
-        `cached` holds earlier `rule_matches` by rule fingerprint; only rules missing from it
-        are matched now. Returns the codings, and the rule matches to cache if they changed.
-        """
-        wanted = self.fingerprints
-        cached = dict(cached or {})
-        missing = frozenset(rid for rid, fp in wanted.items() if fp not in cached)
-        if missing:
-            matcher = self if len(missing) == len(wanted) else self.subset(missing)
-            cached.update(matcher.rule_matches(a, text, turns))
-        fresh = {fp: cached[fp] for fp in wanted.values()}
-        changed = bool(missing) or len(fresh) != len(cached)
-        role_of = {t.idx: t.role for t in turns}
-        matches = []
-        for rule in self.rules:
-            for s, t, cs, ce in fresh[wanted[rule.id]]:
-                if role_of.get(int(a.turn[s]), "respondent") in rule.speakers:
-                    matches.append((cs, ce, rule.code, rule.id, s, t, rule))
-        matches.sort(key=lambda m: m[:4])
-        by_turn = {t.idx: t for t in turns}
-        best: dict[tuple[str, int, int], Proposed] = {}
-        for cs, ce, code, rule_id, s, t, rule in matches:
-            if rule.unit == "match":
-                start, end = cs, ce
-            elif rule.unit == "turn":
-                turn = by_turn[int(a.turn[s])]
-                start, end = turn.start, turn.end
-            else:
-                start, end = a.sentence_span(int(a.sent[s]))[0], a.sentence_span(int(a.sent[t - 1]))[1]
-            key = (code, start, end)
-            if key not in best:  # matches are sorted: the first one in the unit names the rule
-                best[key] = Proposed(code, start, end, rule_id, cs, ce)
-        codings = sorted(best.values(), key=lambda p: (p.start, p.end, p.code, p.rule))
-        return codings, (fresh if changed else None)
-
-
-# Bump when matching changes in a way the rule fingerprint does not show.
-# 2: clause-scoped negation, questions, hypotheticals, reported speech, scope, sense;
-# 3: Russian "не" + verb after the match; 4: the clause rules of 6045b1e (dash answers, purpose clauses);
-# 5: the rule-match cache in binary (`qualcode.match_cache`), not JSON;
-# 6: a match between quotation marks is reported speech (`Clauses.quoted`);
-# 7: more words for other people in `scope: self` (newcomers, guys, «новенький», «парень», «ребята»).
-MATCHER_VERSION = "7"
-
-
-def rule_fingerprint(rule: Rule, negation: Negation, pipeline_version: str) -> str:
-    """Everything that decides where a rule fires (not its code, unit or speakers, which apply later;
-    except that `near` stays in one sentence unless the unit is turn)."""
-    spec = [MATCHER_VERSION, pipeline_version, rule.lang, rule.kind, rule.patterns, rule.near, rule.within,
-            rule.regex, rule.tokens, rule.negation, rule.unless, rule.unit == "turn" if rule.kind == "near" else None,
-            rule.questions, rule.hypotheticals, rule.reported, rule.scope, rule.sense,
-            sorted(negation.cues), negation.scope, negation.before, negation.after, list(negation.after_phrases),
-            negation.after_window]
-    return hashlib.sha1(json.dumps(spec, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
 
 # Compiled matchers kept between runs of this process, by everything that decides what they do:
 # the language's rules and negation as they are now (a codebook object can be changed after it
@@ -555,13 +284,6 @@ def compile_rules(book: Codebook, langs: Sequence[str] | None = None) -> dict[st
             _COMPILED.move_to_end(key)
         out[lang] = matcher
     return out
-
-
-@lru_cache(maxsize=200_000)
-def _symbols(word: PatternWord) -> frozenset[str]:
-    if word.prefix is not None:
-        return frozenset({"*" + word.prefix})
-    return frozenset("=" + k for k in word.keys)
 
 
 @dataclass

@@ -113,6 +113,17 @@ def serve(project: Path, log_path: Path, token: str | None = None) -> Iterator[S
 
 
 @pytest.fixture
+def coded_sample_copy(coded_sample: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the auto-coded sample (`coded_sample` of tests/conftest.py: codes and rule
+    suggestions to click). A module whose `app_server` should serve it rather than the plain sample
+    imports it and sets `sample_copy = coded_sample_copy`: pytest names a fixture by the name it has
+    in the module, so that overrides the conftest's `sample_copy` in that module only."""
+    dest = tmp_path / "sample.qcdb"
+    shutil.copy(coded_sample, dest)
+    return dest
+
+
+@pytest.fixture
 def app_server(sample_copy: Path, tmp_path: Path) -> Iterator[Served]:
     """The app on a copy of the sample project."""
     with serve(sample_copy, tmp_path / "streamlit.log") as url:

@@ -6,7 +6,6 @@ audit log names each coder."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,19 +13,16 @@ import pandas as pd
 import pytest
 
 from qualcode import Project
+from tests.e2e.conftest import coded_sample_copy
 from tests.e2e.test_workbench import ROOT_SEL, confirmed, drag_select, set_coder
 
 pytestmark = pytest.mark.e2e
 
+# What `app_server` serves here: the auto-coded sample, not the plain one (pytest takes a fixture's
+# name from the module, so this overrides the conftest's `sample_copy` in this file only).
+sample_copy = coded_sample_copy
+
 WORDS = {"aigerim": "Жамбылской области", "dana": "Байзакском районе"}
-
-
-@pytest.fixture
-def sample_copy(coded_sample: Path, tmp_path: Path) -> Path:
-    """What `app_server` serves (overrides the conftest fixture of the same name)."""
-    dest = tmp_path / "sample.qcdb"
-    shutil.copy(coded_sample, dest)
-    return dest
 
 
 @pytest.fixture

@@ -5,15 +5,19 @@ emoji that is shown as text, never run."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from qualcode import Project
+from tests.e2e.conftest import coded_sample_copy
 
 pytestmark = pytest.mark.e2e
+
+# What `app_server` serves here: the auto-coded sample, not the plain one (pytest takes a fixture's
+# name from the module, so this overrides the conftest's `sample_copy` in this file only).
+sample_copy = coded_sample_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 XSS = ROOT / "tests" / "data" / "workbench" / "xss_ru.txt"
@@ -45,14 +49,6 @@ LOCATE = """(words) => {
   const last = range.getClientRects()[0];
   return [first.left + 1, first.top + first.height / 2, last.right - 1, last.top + last.height / 2];
 }"""
-
-
-@pytest.fixture
-def sample_copy(coded_sample: Path, tmp_path: Path) -> Path:
-    """What `app_server` serves (overrides the conftest fixture of the same name)."""
-    dest = tmp_path / "sample.qcdb"
-    shutil.copy(coded_sample, dest)
-    return dest
 
 
 @pytest.fixture

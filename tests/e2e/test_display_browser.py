@@ -4,22 +4,16 @@ transcript even for the last highlight of a long interview."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
-import pytest
+from tests.e2e.conftest import coded_sample_copy
 
 ROOT_SEL = "[data-testid='qc-transcript']"
 ORDER = ["Project", "Transcripts", "Code", "Auto-code", "Review", "Retrieve", "Memos", "Analyze", "Typology",
          "Agreement", "Export", "Codebook"]
 
 
-@pytest.fixture
-def sample_copy(coded_sample: Path, tmp_path: Path) -> Path:
-    """What `app_server` serves: the sample with rule suggestions to click."""
-    dest = tmp_path / "sample.qcdb"
-    shutil.copy(coded_sample, dest)
-    return dest
+# What `app_server` serves: the sample with rule suggestions to click (overrides the conftest's
+# `sample_copy` in this file only).
+sample_copy = coded_sample_copy
 
 
 def test_pages_toggle_and_popup_are_shown_whole(browser, app_server) -> None:

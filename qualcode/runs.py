@@ -379,6 +379,11 @@ _WORKER: dict[str, Matcher] = {}
 
 
 def _worker_init(book: Codebook, langs: list[str]) -> None:
+    # A forked worker inherits the parent's paused collector (`_without_gc`); a worker codes many
+    # transcripts and nothing else, so it collects as usual.
+    import gc
+
+    gc.enable()
     _WORKER.clear()
     _WORKER.update(compile_rules(book, langs))  # only the languages of this corpus: each costs a load
 

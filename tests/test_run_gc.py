@@ -110,3 +110,14 @@ def test_two_runs_at_once_in_threads_leave_the_collector_on(tmp_path: Path) -> N
     assert rule_codings(projects[0]) == rule_codings(projects[1]) != []
     for p in projects:
         p.close()
+
+
+def test_a_forked_worker_collects_again() -> None:
+    """`--workers` forks its pool inside the paused run: each worker's initializer turns the
+    collector back on, or a worker would code its whole share with no cyclic collection."""
+    from qualcode import load_codebook
+    from qualcode.runs import _worker_init
+
+    gc.disable()
+    _worker_init(load_codebook(V1), ["en"])
+    assert gc.isenabled()

@@ -9,7 +9,8 @@ pinned codebook, dump each side's rule codings, then compare:
     .venv/bin/python benchmarks/codings_diff.py dump /tmp/new.json --codebook /tmp/pinned.yaml
     .venv/bin/python benchmarks/codings_diff.py compare /tmp/old.json /tmp/new.json [--show 40]
 
-The corpora: the sample interviews (interviews/) and every gold set (tests/data/gold*).
+The corpora: the sample interviews (interviews/) and every gold set (tests/data/gold*) but the
+held-out gold3, which is never read.
 A coding is (transcript, code, start, end); the share of the old side's codings that the new
 side also has is the agreement figure, per corpus. Each difference is printed with its text,
 so it can be explained.
@@ -31,6 +32,8 @@ def corpora() -> dict[str, list[Path]]:
     out = {"interviews": sorted(p for p in (ROOT / "interviews").iterdir()
                                 if p.suffix in kinds and p.name != "README.md")}
     for gold in sorted((ROOT / "tests" / "data").glob("gold*")):
+        if gold.name == "gold3":  # the held-out yardstick: never read while developing
+            continue
         out[gold.name] = sorted(gold.glob("*.txt"))
     return out
 

@@ -47,25 +47,44 @@ class Proposals:
             cached.update(matcher.rule_matches(a, text, turns))
         fresh = {fp: cached[fp] for fp in wanted.values()}
         changed = bool(missing) or len(fresh) != len(cached)
+        # Per match, a few list and dict look-ups (a numpy version of this step was slower at a
+        # transcript's ~50 codings: BENCHMARKS.md, issue 17, "Re-coding after an edit").
+        turn_of = a.turn
         role_of = {t.idx: t.role for t in turns}
         matches = []
         for rule in self.rules:
-            for s, t, cs, ce in fresh[wanted[rule.id]]:
-                if role_of.get(int(a.turn[s]), "respondent") in rule.speakers:
-                    matches.append((cs, ce, rule.code, rule.id, s, t, rule))
-        matches.sort(key=lambda m: m[:4])
+            ms = fresh[wanted[rule.id]]
+            if not ms:
+                continue
+            speakers, code, rid = rule.speakers, rule.code, rule.id
+            matches.extend((cs, ce, code, rid, s, t, rule) for s, t, cs, ce in ms
+                           if role_of.get(int(turn_of[s]), "respondent") in speakers)
+        if not matches:
+            return [], (fresh if changed else None)
+        matches.sort(key=_first4)
         by_turn = {t.idx: t for t in turns}
+        sent_starts, sent_ends = a._sentences
+        sent = a.sent
         best: dict[tuple[str, int, int], Proposed] = {}
         for cs, ce, code, rule_id, s, t, rule in matches:
-            if rule.unit == "match":
+            unit = rule.unit
+            if unit == "match":
                 start, end = cs, ce
-            elif rule.unit == "turn":
-                turn = by_turn[int(a.turn[s])]
+            elif unit == "turn":
+                turn = by_turn[int(turn_of[s])]
                 start, end = turn.start, turn.end
             else:
-                start, end = a.sentence_span(int(a.sent[s]))[0], a.sentence_span(int(a.sent[t - 1]))[1]
+                start, end = sent_starts[sent[s]], sent_ends[sent[t - 1]]
             key = (code, start, end)
             if key not in best:  # matches are sorted: the first one in the unit names the rule
                 best[key] = Proposed(code, start, end, rule_id, cs, ce)
-        codings = sorted(best.values(), key=lambda p: (p.start, p.end, p.code, p.rule))
+        codings = sorted(best.values(), key=_order)
         return codings, (fresh if changed else None)
+
+
+def _first4(m: tuple) -> tuple:
+    return m[0], m[1], m[2], m[3]
+
+
+def _order(p: Proposed) -> tuple:
+    return p.start, p.end, p.code, p.rule

@@ -52,7 +52,15 @@ class MatchChecks:
     def _clauses(self, a: Analysis) -> Clauses:
         """The clause helper of this analysis (kept for the matches of one transcript)."""
         if self._clause_of is None or self._clause_of.a is not a:
-            self._clause_of = Clauses(a, self.lang)
+            clauses = Clauses(a, self.lang)
+            # Its marker positions (cues, "if"/"бы", speech verbs, people, quotes: one numpy pass over
+            # the transcript each) depend only on the analysis, the language and the negation cues,
+            # so they are kept on the analysis, which a process keeps across runs
+            # (`match_cache.MEMO`): a re-code's few rules do not compute them again. Keyed by the
+            # cues' content, since `positions` keys the cue set by its id.
+            kept = a.__dict__.setdefault("_clause_positions", {})
+            clauses._positions = kept.setdefault((self.lang, frozenset(self.negation.cues)), clauses._positions)
+            self._clause_of = clauses
         return self._clause_of
 
     def _negated(self, rule: Rule, s: int, t: int, a: Analysis, occ, clauses: Clauses) -> str | None:

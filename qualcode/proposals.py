@@ -47,6 +47,25 @@ class Proposals:
             cached.update(matcher.rule_matches(a, text, turns))
         fresh = {fp: cached[fp] for fp in wanted.values()}
         changed = bool(missing) or len(fresh) != len(cached)
+        # The codings are a function of the analysis, the turns, each rule's id, code, unit and
+        # speakers, and each rule's matches. The last widening of this analysis is kept on it (a
+        # process keeps analyses across runs: `match_cache.MEMO`); where all of these are equal, its
+        # codings are. After an edit, only the transcripts where the edited rules match
+        # differently are widened again (unchanged rules' match lists are the same objects, so the
+        # comparison is mostly identity checks).
+        spec = _rule_spec(self)
+        lists = tuple(fresh[fp] for fp in spec[1])
+        shape = tuple((t.idx, t.role, t.start, t.end) for t in turns)
+        kept = a.__dict__.get("_widened")
+        if kept is not None and kept[0] == spec[0] and kept[1] == shape and kept[2] == lists:
+            return list(kept[3]), (fresh if changed else None)
+        codings = self._widen(a, turns, fresh)
+        a.__dict__["_widened"] = (spec[0], shape, lists, tuple(codings))
+        return codings, (fresh if changed else None)
+
+    def _widen(self, a: Analysis, turns: Sequence[TurnSpan], fresh: dict[str, list]) -> list[Proposed]:
+        """Matches widened to their unit, one coding per code and unit."""
+        wanted = self.fingerprints
         # Per match, a few list and dict look-ups (a numpy version of this step was slower at a
         # transcript's ~50 codings: BENCHMARKS.md, issue 17, "Re-coding after an edit").
         turn_of = a.turn
@@ -60,7 +79,7 @@ class Proposals:
             matches.extend((cs, ce, code, rid, s, t, rule) for s, t, cs, ce in ms
                            if role_of.get(int(turn_of[s]), "respondent") in speakers)
         if not matches:
-            return [], (fresh if changed else None)
+            return []
         matches.sort(key=_first4)
         by_turn = {t.idx: t for t in turns}
         sent_starts, sent_ends = a._sentences
@@ -78,8 +97,7 @@ class Proposals:
             key = (code, start, end)
             if key not in best:  # matches are sorted: the first one in the unit names the rule
                 best[key] = Proposed(code, start, end, rule_id, cs, ce)
-        codings = sorted(best.values(), key=_order)
-        return codings, (fresh if changed else None)
+        return sorted(best.values(), key=_order)
 
 
 def _first4(m: tuple) -> tuple:
@@ -88,3 +106,15 @@ def _first4(m: tuple) -> tuple:
 
 def _order(p: Proposed) -> tuple:
     return p.start, p.end, p.code, p.rule
+
+
+def _rule_spec(matcher) -> tuple[tuple, tuple[str, ...]]:
+    """What widening reads of a matcher's rules, and their fingerprints in the same order (made
+    once per matcher)."""
+    spec = matcher.__dict__.get("_widen_spec")
+    if spec is None:
+        rules = matcher.rules
+        spec = matcher.__dict__["_widen_spec"] = (
+            tuple((r.id, r.code, r.unit, r.speakers) for r in rules),
+            tuple(matcher.fingerprints[r.id] for r in rules))
+    return spec

@@ -140,6 +140,9 @@ def test_a_suggest_run_learns_from_the_codebook_texts(tmp_path: Path) -> None:
                 p.add_coding(name, "farming", s, s + len(sentence), coder="ann")
         run = p.suggest("ann", codebook=book, min_positive=3, dry_run=False)
         assert "farming" not in run.skipped
+        # the table's "examples needed for a model" note is for exactly the codes without a model
+        rows = run.table[run.table["code"] != "(all codes)"]
+        assert {r.code for r in rows.itertuples() if "needed for a model" in r.verdict} == set(run.skipped)
         with p.engine.connect() as conn:
             spec = json.loads(conn.execute(select(models.c.spec)).scalar_one())
     assert "w:barley" in spec["vocabulary"]  # from the codebook's example and include text only
@@ -149,3 +152,13 @@ def test_a_suggest_run_learns_from_the_codebook_texts(tmp_path: Path) -> None:
         other = tmp_path / "other.yaml"
         other.write_text(BOOK.replace("every spring", "each spring"), encoding="utf-8")
         assert q.suggest("ann", codebook=other, min_positive=3, dry_run=True).training_sha256 != run.training_sha256
+
+
+def test_the_verdict_says_examples_are_needed_only_for_a_code_without_a_model() -> None:
+    """Two coded units and the codebook's texts can make the five a model needs: then the rules
+    were chosen over a model, not for want of one."""
+    from qualcode.suggest.evaluation import verdict
+
+    assert verdict(0.7, "rules", 2, 5, modelled=True) == "rules: review"
+    assert verdict(0.7, "rules", 2, 5, modelled=False) == "rules (2 of 5 examples needed for a model): review"
+    assert verdict(0.9, "model", 7, 5, modelled=True) == "model: reliable"

@@ -112,9 +112,11 @@ def scores(h: np.ndarray, p: np.ndarray) -> dict[str, float]:
             "kappa": kappa_of(h, p)}
 
 
-def verdict(kappa: float, source: str, positives: int, min_positive: int) -> str:
+def verdict(kappa: float, source: str, positives: int, min_positive: int, modelled: bool | None = None) -> str:
+    """`modelled`: whether the code got a model (the codebook's texts count towards `min_positive`,
+    so the coded `positives` alone do not say it); None: decide by `positives`."""
     level = "reliable" if kappa >= 0.8 else "review" if kappa >= 0.6 else "weak"
-    if source == "rules" and positives < min_positive:
+    if source == "rules" and not (modelled if modelled is not None else positives >= min_positive):
         return f"rules ({positives} of {min_positive} examples needed for a model): {level}"
     return f"{source}: {level}"
 
@@ -128,13 +130,15 @@ class CrossValidation:
     preds: dict[str, np.ndarray]  # rules / model / suggestion: evaluated turns × codes
     positives: np.ndarray  # positive units per code in all the training data
 
-    def table(self, code_list: Sequence[str], source: np.ndarray, min_positive: int) -> pd.DataFrame:
-        """The per-code table; `source` is the tool's final choice per code (True: the model)."""
-        return table(code_list, self.human, self.preds, source, self.positives, min_positive)
+    def table(self, code_list: Sequence[str], source: np.ndarray, min_positive: int,
+              modelled: np.ndarray | None = None) -> pd.DataFrame:
+        """The per-code table; `source` is the tool's final choice per code (True: the model);
+        `modelled`: which codes got a model."""
+        return table(code_list, self.human, self.preds, source, self.positives, min_positive, modelled)
 
 
 def table(code_list: Sequence[str], H: np.ndarray, preds: dict[str, np.ndarray], source: np.ndarray,
-          positives: np.ndarray, min_positive: int) -> pd.DataFrame:
+          positives: np.ndarray, min_positive: int, modelled: np.ndarray | None = None) -> pd.DataFrame:
     """The per-code table from turn-level human labels and predictions, with a pooled row."""
     records = []
     for j, code in enumerate(code_list):
@@ -142,7 +146,8 @@ def table(code_list: Sequence[str], H: np.ndarray, preds: dict[str, np.ndarray],
         for s in SOURCES:
             row.update({f"{s}_{k}": v for k, v in scores(H[:, j], preds[s][:, j]).items()})
         row["source"] = "model" if source[j] else "rules"
-        row["verdict"] = verdict(row["suggestion_kappa"], row["source"], int(positives[j]), min_positive)
+        row["verdict"] = verdict(row["suggestion_kappa"], row["source"], int(positives[j]), min_positive,
+                                 None if modelled is None else bool(modelled[j]))
         records.append(row)
     pooled: dict[str, object] = {"code": "(all codes)", "human_turns": int(H.sum()),
                                  "positives": int(positives.sum())}

@@ -206,7 +206,7 @@ def train(engine: Engine, coders: Sequence[str], *, unit: str = "sentence", code
                               + (f" and {texts} codebook texts" if texts else "") + f", fewer than {min_positive}"
                               + (f" (or fewer than {model.min_coded} coded)" if texts else ""))
     if cv is not None:
-        run.table = cv.table(code_list, use, min_positive)
+        run.table = cv.table(code_list, use, min_positive, model.has_model_)
     run.training_sha256 = prep.sha256(unit=unit, codes=code_list, min_positive=min_positive, seed=seed,
                                       families=list(families))
     run.timings = {"read": t_read - t0, "cross_validate": t_cv - t_read, "fit": time.perf_counter() - t_cv}

@@ -119,7 +119,8 @@ def autocode(
     # 1. Analyses: from the cache where the text and turns are unchanged. What the project holds
     # is listed first (keys and sizes only); its bytes are read only where this process has no
     # copy (`match_cache.MEMO`) or the run goes to workers.
-    keys = {r.id: analysis_key(r.text, [(t.idx, t.start_offset, t.end_offset) for t in spans[r.id]]) for r in rows}
+    turns_of = {r.id: [(t.idx, t.role, t.start_offset, t.end_offset) for t in spans[r.id]] for r in rows}
+    keys = {r.id: _analysis_key(r.text, turns_of[r.id]) for r in rows}
     todo = [r for r in rows if r.language in matchers]
     with engine.connect() as conn:
         have: dict[str, int] = {}
@@ -151,8 +152,8 @@ def autocode(
     proposed: dict[int, list[Proposed]] = {}
     new_analyses: dict[str, dict[str, bytes]] = defaultdict(dict)
     new_matches: dict[str, dict[str, bytes]] = defaultdict(dict)
-    items = [(r.id, r.language, r.text, [(t.idx, t.role, t.start_offset, t.end_offset) for t in spans[r.id]],
-              keys[r.id], stored.get(keys[r.id]), stored_matches.get(keys[r.id])) for r in todo]
+    items = [(r.id, r.language, r.text, turns_of[r.id], keys[r.id], stored.get(keys[r.id]),
+              stored_matches.get(keys[r.id])) for r in todo]
     if why:
         run.warnings.append(why)
     if where == "dask":
@@ -345,6 +346,25 @@ def _in_process(matchers: dict[str, Matcher], items, progress: Progress | None, 
         if progress:
             progress(n, len(items), "")
     return out
+
+
+# Analysis keys this process computed, by text and turn offsets: hashing every transcript's text
+# and turns again was a tenth of a re-code's CPU time. Bounded by the characters it holds.
+_KEYS: dict[tuple[str, tuple], str] = {}
+_KEYS_CHARS = [0]
+_KEYS_MAX_CHARS = 50_000_000
+
+
+def _analysis_key(text: str, turns: list[tuple[int, str, int, int]]) -> str:
+    offsets = tuple((i, s, e) for i, _role, s, e in turns)
+    key = _KEYS.get((text, offsets))
+    if key is None:
+        if _KEYS_CHARS[0] + len(text) > _KEYS_MAX_CHARS:
+            _KEYS.clear()
+            _KEYS_CHARS[0] = 0
+        key = _KEYS[(text, offsets)] = analysis_key(text, offsets)
+        _KEYS_CHARS[0] += len(text)
+    return key
 
 
 def _unchanged_codes(conn, book: Codebook) -> dict[str, int] | None:

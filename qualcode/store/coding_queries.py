@@ -82,10 +82,11 @@ def turn_spans(conn: Connection, transcript_ids: Sequence[int]) -> dict[int, lis
 
 
 def rule_codings(conn: Connection, transcript_ids: Sequence[int]) -> list:
-    """The rule codings that a re-code of these transcripts replaces."""
+    """The rule codings that a re-code of these transcripts replaces (the columns it compares:
+    reading fewer is a part of a re-code's time, issue 17)."""
     query = (select(codings.c.id, codings.c.transcript_id, codes.c.path, codings.c.start_offset,
-                    codings.c.end_offset, codings.c.status, codings.c.reviewer_id, codings.c.reviewed_at,
-                    codings.c.run_id, codings.c.rule_id, codings.c.match_start, codings.c.match_end)
+                    codings.c.end_offset, codings.c.status, codings.c.rule_id, codings.c.match_start,
+                    codings.c.match_end)
              .select_from(codings.join(codes))
              .where(codings.c.origin == "rule", codings.c.transcript_id.in_(list(transcript_ids))))
     return conn.execute(query).all()

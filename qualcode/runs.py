@@ -16,6 +16,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from operator import itemgetter
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -100,7 +101,7 @@ def autocode(
             if missing:
                 known = ", ".join(r.name for r in cq.current_transcripts(conn)) or "(none)"
                 raise QualcodeError("E105", name=missing[0], known=known)
-        spans = cq.turn_spans(conn, [r.id for r in rows])
+        turns_of = cq.turn_tuples(conn, [r.id for r in rows])
         info = queries.get_info(conn)
     status = "accepted" if accept or (accept is None and info.get("autocode_status") == "accepted") else "suggested"
 
@@ -119,7 +120,6 @@ def autocode(
     # 1. Analyses: from the cache where the text and turns are unchanged. What the project holds
     # is listed first (keys and sizes only); its bytes are read only where this process has no
     # copy (`match_cache.MEMO`) or the run goes to workers.
-    turns_of = {r.id: [(t.idx, t.role, t.start_offset, t.end_offset) for t in spans[r.id]] for r in rows}
     keys = {r.id: _analysis_key(r.text, turns_of[r.id]) for r in rows}
     todo = [r for r in rows if r.language in matchers]
     with engine.connect() as conn:
@@ -179,7 +179,8 @@ def autocode(
     names = {r.id: r.name for r in rows if r.language in matchers}
     with engine.begin() as conn:
         old = cq.rule_codings(conn, list(names))
-        old_keys = {(o.transcript_id, o.path, o.start_offset, o.end_offset): o for o in old}
+        # (transcript_id, path, start_offset, end_offset) of each, by position: C-level, not per attribute
+        old_keys = dict(zip(map(itemgetter(1, 2, 3, 4), old), old, strict=True))
         new_keys = {(tid, p.code, p.start, p.end) for tid, ps in proposed.items() for p in ps}
         for tid, path, s, e in sorted(new_keys - set(old_keys)):
             run.added.setdefault(path, []).append((names[tid], s, e))

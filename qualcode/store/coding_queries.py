@@ -81,6 +81,17 @@ def turn_spans(conn: Connection, transcript_ids: Sequence[int]) -> dict[int, lis
     return out
 
 
+def turn_tuples(conn: Connection, transcript_ids: Sequence[int]) -> dict[int, list[tuple[int, str, int, int]]]:
+    """Per transcript, its turns as (idx, role, start offset, end offset), in order: what a rule run
+    uses, as plain tuples (reading attributes of a row per turn was a part of a re-code's time)."""
+    out: dict[int, list[tuple[int, str, int, int]]] = {tid: [] for tid in transcript_ids}
+    query = (select(turns.c.transcript_id, turns.c.idx, turns.c.role, turns.c.start_offset, turns.c.end_offset)
+             .where(turns.c.transcript_id.in_(list(transcript_ids))).order_by(turns.c.transcript_id, turns.c.idx))
+    for tid, idx, role, start, end in conn.execute(query):
+        out[tid].append((idx, role, start, end))
+    return out
+
+
 def rule_codings(conn: Connection, transcript_ids: Sequence[int]) -> list:
     """The rule codings that a re-code of these transcripts replaces (the columns it compares:
     reading fewer is a part of a re-code's time, issue 17)."""

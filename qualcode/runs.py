@@ -13,7 +13,7 @@ import gc
 import os
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from operator import itemgetter
@@ -186,10 +186,7 @@ def autocode(
             run.added.setdefault(path, []).append((names[tid], s, e))
         for tid, path, s, e in sorted(set(old_keys) - new_keys):
             run.removed.setdefault(path, []).append((names[tid], s, e))
-        for tid in sorted(proposed):
-            for p in proposed[tid]:
-                run.counts[p.code] = run.counts.get(p.code, 0) + 1
-        run.counts = dict(sorted(run.counts.items()))
+        run.counts = dict(sorted(Counter(p.code for ps in proposed.values() for p in ps).items()))
         if dry_run:  # nothing has been written in this transaction
             run.status = "dry-run"
             run.timings = _timings(t0, t_setup, t_match, time.perf_counter())
@@ -207,6 +204,7 @@ def autocode(
         stamp = queries.now()
         rows_out, changed = [], []
         decisions = cq.review_decisions(conn, list(names))
+        compared = itemgetter(6, 7, 8, 5)  # rule_id, match_start, match_end, status of a `rule_codings` row
         for tid in sorted(proposed):
             for p in proposed[tid]:
                 key = (tid, p.code, p.start, p.end)
@@ -214,8 +212,11 @@ def autocode(
                 # A reviewer's decision on this span applies, even if the coding was dropped
                 # by some run in between and now comes back.
                 decision = decisions.get(key)
-                run.carried_over += decision is not None
-                new_status = decision.status if decision is not None else status
+                if decision is not None:
+                    run.carried_over += 1
+                    new_status = decision.status
+                else:
+                    new_status = status
                 if prior is None:
                     rows_out.append(dict(
                         transcript_id=tid, code_id=code_ids[p.code], start_offset=p.start, end_offset=p.end,
@@ -224,8 +225,7 @@ def autocode(
                         reviewer_id=decision.reviewer_id if decision is not None else None,
                         reviewed_at=decision.reviewed_at if decision is not None else None,
                     ))
-                elif (prior.rule_id, prior.match_start, prior.match_end, prior.status) != (
-                        p.rule, p.match_start, p.match_end, new_status):
+                elif compared(prior) != (p.rule, p.match_start, p.match_end, new_status):
                     changed.append(dict(_id=prior.id, rule_id=p.rule, match_start=p.match_start,
                                         match_end=p.match_end, status=new_status, updated_at=stamp))
         cq.update_codings(conn, changed)

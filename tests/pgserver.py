@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -131,7 +132,16 @@ class Databases:
         return self.url(name)
 
     def drop(self, name: str) -> None:
-        self._run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # A connection caught mid-authentication has no role yet: a role without
+        # pg_signal_backend may not end it, and a moment later it may. Try a few times.
+        for attempt in range(5):
+            try:
+                self._run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                return
+            except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ObjectInUse):
+                if attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
 
     def drop_all(self) -> None:
         for name in reversed(self.made):

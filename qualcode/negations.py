@@ -30,6 +30,9 @@ class Negations:
         where = self._positions.get(("cues", id(cues)))
         if where is None:
             where = self.positions(("cues", id(cues)), cues)
+            # Keyed by identity (hashing the set per match would cost), so keep the set itself: an id
+            # is unique only while its object lives, and these positions outlive a run on the analysis.
+            self._positions[("pin", id(cues))] = cues  # type: ignore[assignment]
         first, end = self.reach(s)
         ne = self.positions("не", _NE) if self.g.verb_lemma_endings else []
         if not self.within(where, first, min(end, t + max(after, 2))) and not self.within(ne, t, end):

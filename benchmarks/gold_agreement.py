@@ -28,17 +28,19 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "tests" / "data" / "gold"
 
 
-def gold_codings_csv(project: Project, gold: Path, out: Path) -> int:
-    """gold.csv has transcript,code,quote; write it as a codings table (the quote's exact offsets)."""
+def gold_codings_csv(project: Project, gold: Path, out: Path, coder: str = "gold") -> int:
+    """A set's coding (transcript,code,quote) as a codings table with the quote's exact offsets.
+    `gold`: the set's folder (its gold.csv) or a CSV of the same columns (a second coding)."""
     rows = []
-    with (gold / "gold.csv").open(encoding="utf-8") as f:
+    source = gold if gold.suffix == ".csv" else gold / "gold.csv"
+    with source.open(encoding="utf-8") as f:
         for rec in csv.DictReader(f):
             text = project.transcript_text(rec["transcript"])
             start = text.find(rec["quote"])
             if start < 0:
-                raise SystemExit(f"gold.csv: quote not found in {rec['transcript']}: {rec['quote'][:60]!r}")
+                raise SystemExit(f"{source.name}: quote not found in {rec['transcript']}: {rec['quote'][:60]!r}")
             rows.append({"transcript": rec["transcript"], "code": rec["code"], "start": start,
-                         "end": start + len(rec["quote"]), "text": rec["quote"], "coder": "gold"})
+                         "end": start + len(rec["quote"]), "text": rec["quote"], "coder": coder})
     pd.DataFrame(rows).to_csv(out, index=False)
     return len(rows)
 

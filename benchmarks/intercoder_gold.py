@@ -39,13 +39,6 @@ def _as_rule(codings: pd.DataFrame, coder: str) -> pd.DataFrame:
     return human
 
 
-def _recoder(path: Path, coder: str) -> None:
-    """gold_codings_csv names every row's coder `gold`; the CSV's column wins over `coder=`."""
-    frame = pd.read_csv(path)
-    frame["coder"] = coder
-    frame.to_csv(path, index=False)
-
-
 def measure(folder: Path, second: Path, codebook: Path) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         project = Project.create(Path(tmp) / "pair.qcdb")
@@ -53,15 +46,9 @@ def measure(folder: Path, second: Path, codebook: Path) -> list[dict]:
         assert report.ok, [r.message for r in report.failed]
         project.autocode(codebook)
         first_csv, second_csv = Path(tmp) / "first.csv", Path(tmp) / "second.csv"
-        gold_codings_csv(project, folder, first_csv)
-        _recoder(first_csv, "first")
+        gold_codings_csv(project, folder, first_csv, coder="first")
         project.import_codings(first_csv, create_codes=True)
-        # the second coding has the same columns as gold.csv; read it through the same path
-        twin = Path(tmp) / "twin"
-        twin.mkdir()
-        (twin / "gold.csv").write_bytes(second.read_bytes())
-        gold_codings_csv(project, twin, second_csv)
-        _recoder(second_csv, "second")
+        gold_codings_csv(project, second, second_csv, coder="second")
         project.import_codings(second_csv, create_codes=True)
         codings, turns = project.codings(), project.turns()
         project.close()

@@ -7,19 +7,20 @@ codes (micro), as in suggest_learning_curve.py, for coder against coder and the 
 each. The yardstick gold3 is refused: nothing is ever run on it.
 
     .venv/bin/python benchmarks/suggest_ceiling.py [--set gold4] [--second tests/data/reliability/gold4_second.csv]
+
+`benchmarks/intercoder_gold.py` gives the same pairs in the rules' statistic (`gold_agreement.py`:
+matches widened to turns, the issue-12 figure); this one in the learning curve's (issue 13).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import tempfile
 from pathlib import Path
 
-import pandas as pd
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gold_agreement import gold_codings_csv
 from suggest_learning_curve import CODEBOOK, ROOT, Pool, build
 
 from qualcode.suggest import learn
@@ -35,17 +36,8 @@ def main() -> None:
         parser.error("gold3 is the untouched yardstick")
     with tempfile.TemporaryDirectory() as tmp:
         project = build(Path(tmp), [ROOT / "tests" / "data" / args.set])
-        rows = []
-        with args.second.open(encoding="utf-8") as f:
-            for rec in csv.DictReader(f):
-                text = project.transcript_text(rec["transcript"])
-                start = text.find(rec["quote"])
-                if start < 0:
-                    raise SystemExit(f"{args.second}: quote not found in {rec['transcript']}: {rec['quote'][:60]!r}")
-                rows.append({"transcript": rec["transcript"], "code": rec["code"], "start": start,
-                             "end": start + len(rec["quote"]), "text": rec["quote"], "coder": "second"})
-        pd.DataFrame(rows).to_csv(Path(tmp) / "second.csv", index=False)
-        project.import_codings(Path(tmp) / "second.csv", create_codes=True, coder="second")
+        gold_codings_csv(project, args.second, Path(tmp) / "second.csv", coder="second")
+        project.import_codings(Path(tmp) / "second.csv", create_codes=True)
         book = project._suggest_book(CODEBOOK)
         first = learn.prepare(project.engine, ["gold"], unit="sentence", codes=None, book=book, min_positive=2)
         second = learn.prepare(project.engine, ["second"], unit="sentence", codes=first.code_list, book=book,

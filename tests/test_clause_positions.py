@@ -9,6 +9,7 @@ from pathlib import Path
 from qualcode import Project, autocode, load_codebook
 from qualcode.codebook import loads
 from qualcode.match_cache import MEMO
+from tests.run_support import imported, rule_codings
 
 ROOT = Path(__file__).resolve().parent.parent
 INTERVIEWS = ROOT / "interviews"
@@ -21,14 +22,7 @@ def fresh_process() -> None:
 
 
 def project(tmp: Path, name: str) -> Project:
-    p = Project.create(tmp / name)
-    assert p.import_files(sorted(INTERVIEWS.glob("*.txt"))).ok
-    return p
-
-
-def rule_codings(p: Project) -> list[tuple]:
-    frame = p.codings(origin="rule")
-    return sorted(zip(frame["transcript"], frame["code"], frame["start"], frame["end"], frame["rule"], strict=True))
+    return imported(tmp, name, INTERVIEWS)
 
 
 def test_kept_clause_positions_code_as_a_fresh_process_when_cues_change(tmp_path: Path) -> None:

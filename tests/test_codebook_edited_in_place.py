@@ -13,21 +13,13 @@ import os
 from pathlib import Path
 
 from qualcode import Project
+from tests.run_support import AUTOCODE, imported, rule_codings
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "tests" / "data" / "autocode"
-V1 = CORPUS / "codebook_v1.yaml"
+V1 = AUTOCODE / "codebook_v1.yaml"
 
 
 def small(tmp: Path, name: str) -> Project:
-    p = Project.create(tmp / name)
-    assert p.import_files(sorted(CORPUS.glob("*.txt"))).ok
-    return p
-
-
-def rule_codings(p: Project) -> list[tuple]:
-    frame = p.codings(origin="rule")
-    return sorted(zip(frame["transcript"], frame["code"], frame["start"], frame["end"], frame["rule"], strict=True))
+    return imported(tmp, name)
 
 
 def rewrite(path: Path, text: str) -> None:

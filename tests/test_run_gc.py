@@ -17,21 +17,13 @@ import pytest
 
 from qualcode import Project
 from qualcode.errors import QualcodeError
+from tests.run_support import AUTOCODE, imported, rule_codings
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "tests" / "data" / "autocode"
-V1 = CORPUS / "codebook_v1.yaml"
+V1 = AUTOCODE / "codebook_v1.yaml"
 
 
 def small(tmp: Path, name: str) -> Project:
-    p = Project.create(tmp / name)
-    assert p.import_files(sorted(CORPUS.glob("*.txt"))).ok
-    return p
-
-
-def rule_codings(p: Project) -> list[tuple]:
-    frame = p.codings(origin="rule")
-    return sorted(zip(frame["transcript"], frame["code"], frame["start"], frame["end"], strict=True))
+    return imported(tmp, name)
 
 
 @pytest.fixture(autouse=True)

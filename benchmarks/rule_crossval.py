@@ -6,11 +6,23 @@ pooled turn-level kappa of every tuning set, the same figure as `gold_agreement.
 `--prune` the leave-one-set-out test of removing rules that mostly make false positives:
 
     .venv/bin/python benchmarks/rule_crossval.py [--codebook C] [--baseline B] [--sets gold,gold2,gold4] [--prune]
+        [--misses] [--candidates CANDIDATES.yaml]
 
 `--prune`: for each held-out set, the rules whose removal raises the kappa of *every other* set
 on which they fire (at least two) are removed together, and the held-out set's kappa is given
 before and after: that is the cross-set estimate of pruning. A rule is then listed as a
 candidate only if its removal does not lower the kappa of any set and raises at least two.
+
+`--misses`: the false negatives and false positives of every code, counted set by set, so that a
+candidate can be derived from what the missed turns have in common across sets.
+
+`--candidates FILE`: rules that are not in the codebook yet, each added alone and scored on every set
+(a YAML list of `{name, code, lang, rule}`; `rule` is one rule as in a codebook, `replaces` an
+optional list of the codebook's rule ids that the candidate takes the place of). Then the
+leave-one-set-out test: for each held-out set, the candidates that raise at least one *other* set
+and lower none are added together, and the held-out set's kappa is given before and after; the
+sum of those changes is the cross-set estimate. A candidate derived from one set's wording cannot
+count in that set's estimate unless it also helps another set.
 
 The untouched yardstick `tests/data/gold3` is refused: nothing is chosen on it.
 """
@@ -20,14 +32,17 @@ from __future__ import annotations
 import argparse
 import csv
 import tempfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
+
+import yaml
 
 from qualcode import Project
 from qualcode import codebook as codebook_module
 from qualcode.autocode import TurnSpan, compile_rules
 from qualcode.evaluation import kappa
 from qualcode.nlp import pipeline
+from qualcode.safe_yaml import safe_load
 
 ROOT = Path(__file__).resolve().parent.parent
 YARDSTICK = "gold3"
@@ -119,12 +134,85 @@ def prune(sets: list[TuningSet], hits: dict[str, dict[Key, set[str]]]) -> None:
         print("  " + r + "  " + "  ".join(f"{n} {v:+.4f}" for n, v in delta[r].items()))
 
 
+def misses(sets: list[TuningSet], hits: dict[str, dict[Key, set[str]]]) -> None:
+    fn: dict[str, Counter] = defaultdict(Counter)
+    fp: dict[str, Counter] = defaultdict(Counter)
+    for s in sets:
+        for code, _t, _i in s.gold - set(hits[s.name]):
+            fn[code][s.name] += 1
+        for code, _t, _i in set(hits[s.name]) - s.gold:
+            fp[code][s.name] += 1
+    print("\nerrors by code, set by set (false negatives first):")
+    for code in sorted(fn.keys() | fp.keys(), key=lambda c: -sum(fn[c].values())):
+        print(f"  {code:30s} FN {sum(fn[code].values()):3d} FP {sum(fp[code].values()):3d}   FN by set: "
+              + " ".join(f"{s.name} {fn[code][s.name]}" for s in sets if fn[code][s.name]))
+
+
+def with_candidates(path: Path, candidates: list[dict]) -> codebook_module.Codebook:
+    """The codebook with every candidate appended to its code's rules, under the id `cand:<name>`."""
+    doc = safe_load(path.read_text(encoding="utf-8"))
+    codes = {c["id"]: c for c in doc["codes"]}
+    for cand in candidates:
+        rules = codes[cand["code"]].setdefault("rules", {}).setdefault(cand["lang"], [])
+        rules.append({**cand["rule"], "id": "cand:" + cand["name"]})
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", encoding="utf-8", delete=False) as f:
+        yaml.safe_dump(doc, f, allow_unicode=True, sort_keys=False)
+    try:
+        return codebook_module.load(f.name)
+    finally:
+        Path(f.name).unlink()
+
+
+def cells_with(hits: dict[Key, set[str]], chosen: list[dict], all_cands: list[dict]) -> set[Key]:
+    """The cells coded by the codebook plus the chosen candidates (rules they replace removed)."""
+    off = {"cand:" + c["name"] for c in all_cands if c not in chosen}
+    off |= {r for c in chosen for r in c.get("replaces", [])}
+    return {k for k, ids in hits.items() if ids - off}
+
+
+def candidates_test(sets: list[TuningSet], path: Path, cand_path: Path) -> None:
+    cands = safe_load(cand_path.read_text(encoding="utf-8"))
+    book = with_candidates(path, cands)
+    hits = {s.name: s.hits(book) for s in sets}
+    base = {s.name: s.score(cells_with(hits[s.name], [], cands))["kappa"] for s in sets}
+    delta = {c["name"]: {s.name: s.score(cells_with(hits[s.name], [c], cands))["kappa"] - base[s.name]
+                         for s in sets} for c in cands}
+    print("\ncandidates, each added alone (kappa change per set; . = no change):")
+    for c in cands:
+        print(f"  {c['name']:34s} " + " ".join(f"{v:+.3f}" if abs(v) > 1e-9 else "   .  "
+                                              for v in delta[c["name"]].values()))
+    def strict(per: dict[str, float], held: str) -> bool:  # raises one set, lowers none
+        others = [v for n, v in per.items() if n != held]
+        return all(v >= -1e-9 for v in others) and any(v > 1e-9 for v in others)
+
+    def net(per: dict[str, float], held: str) -> bool:  # raises the other sets' summed kappa
+        return sum(v for n, v in per.items() if n != held) > 1e-9
+
+    for label, rule in (("raise one, lower none", strict), ("net gain on the others", net)):
+        print(f"\nleave-one-set-out, candidates chosen on the other sets ({label}):")
+        total = 0.0
+        for held in sets:
+            chosen = [c for c in cands if rule(delta[c["name"]], held.name)]
+            after = held.score(cells_with(hits[held.name], chosen, cands))["kappa"]
+            total += after - base[held.name]
+            print(f"  held out {held.name:6s}: {len(chosen):3d} chosen, kappa {base[held.name]:.3f} -> {after:.3f} "
+                  f"({after - base[held.name]:+.3f})")
+        print(f"  summed held-out change {total:+.3f} (mean {total / len(sets):+.4f} a set)")
+    kept = [c for c in cands if all(v >= -1e-9 for v in delta[c["name"]].values())
+            and any(v > 1e-9 for v in delta[c["name"]].values())]
+    print(f"\nkept on all sets (raise one, lower none): {len(kept)}: " + ", ".join(c["name"] for c in kept))
+    for s in sets:
+        print(line(s.name, s.score(cells_with(hits[s.name], kept, cands))) + f"   (was {base[s.name]:.3f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--codebook", type=Path, default=ROOT / "codebooks" / "migration.yaml")
     parser.add_argument("--baseline", type=Path, help="a codebook to compare with, set by set")
     parser.add_argument("--sets", default="gold,gold2,gold4", help="comma-separated folders of tests/data")
     parser.add_argument("--prune", action="store_true", help="the leave-one-set-out test of removing rules")
+    parser.add_argument("--misses", action="store_true", help="false negatives and positives by code and set")
+    parser.add_argument("--candidates", type=Path, help="a YAML list of candidate rules to test leave-one-set-out")
     args = parser.parse_args()
     sets = [TuningSet(n) for n in args.sets.split(",")]
     book = codebook_module.load(args.codebook)
@@ -139,6 +227,10 @@ def main() -> None:
             print(line(s.name, s.score(set(hits[s.name]))))
     if args.prune:
         prune(sets, hits)
+    if args.misses:
+        misses(sets, hits)
+    if args.candidates:
+        candidates_test(sets, args.codebook, args.candidates)
 
 
 if __name__ == "__main__":

@@ -160,19 +160,21 @@ class PhraseIndex:
         n, n_str = len(lemma), len(strings)
         if not n or not self.entries:
             return {}
-        lemma = lemma.astype(np.int64)
-        lower = lower.astype(np.int64)
         # Per distinct string, from the caches (a C-level map; misses are filled in after).
         # Anchors first: a transcript none of whose strings anchors a pattern (common for the
         # matcher of a few edited rules) needs nothing else.
         table_of = table
         table = table_of() if table_of is not None and 8 * len(self._anchor_exact) < n_str else None
         if table is not None and len(table.index) == n_str:
-            hits_of = self._few_anchor_hits(strings, table)
+            hits_of, anchoring = self._few_anchor_hits(strings, table)
+            if self._seen > 64:  # not learning anchors: the few candidates are checked in Python
+                return self._find_few(hits_of, anchoring, strings, lemma, lower, turn)
         else:
             hits_of = list(map(self._hit_cache.get, strings))
             for i in [i for i, h in enumerate(hits_of) if h is None]:
                 hits_of[i] = self._hits(strings[i])
+        lemma = lemma.astype(np.int64)
+        lower = lower.astype(np.int64)
         counts = np.fromiter(map(len, hits_of), dtype=np.int64, count=n_str)
         if not counts.any():
             return {}
@@ -216,20 +218,71 @@ class PhraseIndex:
                 e, k, start, length = e[keep], k[keep], start[keep], length[keep]
         return self._found(e, start, n, strings, lemma, lower)
 
-    def _few_anchor_hits(self, strings: list[str], table: StringTable) -> list[np.ndarray]:
+    def _find_few(self, hits_of: list[np.ndarray], anchoring: list[int], strings: list[str], lemma: np.ndarray,
+                  lower: np.ndarray, turn: np.ndarray) -> dict[int, list[tuple[int, int]]]:
+        """`find` for an index of few anchors (a re-code's edited rules): the tokens of the few
+        anchoring strings, and each candidate's other words, checked in Python. A transcript has
+        a handful of such candidates, where the array steps cost a few dozen numpy calls each.
+        The same occurrences as the array steps (tests/test_match_cache.py compares them)."""
+        if not anchoring:
+            self._seen += 1
+            return {}
+        n = len(lemma)
+        mark = np.zeros(len(strings), dtype=bool)
+        mark[anchoring] = True
+        tokens = np.flatnonzero(mark[lemma] | mark[lower])
+        if not len(tokens):
+            self._seen += 1
+            return {}
+        # Only the tokens a candidate can reach, as lists (whole-array lists cost more than the checks).
+        lo, hi = max(0, int(tokens[0]) - self.max_len), min(n, int(tokens[-1]) + self.max_len)
+        lemma_l = [0] * lo + lemma[lo:hi].tolist()
+        lower_l = [0] * lo + lower[lo:hi].tolist()
+        turn_l = [-1] * lo + turn[lo:hi].tolist()
+        tokens = tokens.tolist()
+        entries, anchor, syms = self.entries, self.anchor.tolist(), self.syms
+        found: dict[int, set[tuple[int, int]]] = {}
+        hit_lists = {i: hits_of[i].tolist() for i in anchoring}
+        for t in tokens:
+            es = hit_lists.get(lemma_l[t], ())
+            if lower_l[t] != lemma_l[t] and lower_l[t] in hit_lists:
+                es = {*es, *hit_lists[lower_l[t]]}
+            for e in es:
+                words = entries[e]
+                start = t - anchor[e]
+                end = start + len(words)
+                if start < 0 or end > n or turn_l[start] != turn_l[t] or turn_l[end - 1] != turn_l[t]:
+                    continue
+                k = anchor[e]
+                for j, w in enumerate(words):
+                    if j == k:
+                        continue
+                    at = start + j
+                    if w.isdisjoint(syms(strings[lemma_l[at]])) and w.isdisjoint(syms(strings[lower_l[at]])):
+                        break
+                else:
+                    found.setdefault(e, set()).add((start, end))
+        self._seen += 1
+        return {e: sorted(spans) for e, spans in sorted(found.items())}
+
+    def _few_anchor_hits(self, strings: list[str], table: StringTable) -> tuple[list[np.ndarray], list[int]]:
         """`_hits` of every string, where only a few strings can anchor anything: those equal to an
         anchored word, starting with an anchored prefix, or with several lemmas ("a|b"); every
-        other string's hits are empty (`_hits` looks up exactly these)."""
+        other string's hits are empty (`_hits` looks up exactly these). Also the ids of the
+        strings that do anchor something."""
         hits_of = [_EMPTY] * len(strings)
         index = table.index
         candidates = {index[k] for k in self._anchor_exact if k in index}
         candidates.update(table.piped)
         candidates.update(table.starting_with(self._anchor_prefix_tuple))
         cache = self._hit_cache
+        anchoring = []
         for i in candidates:
             hit = cache.get(strings[i])
-            hits_of[i] = hit if hit is not None else self._hits(strings[i])
-        return hits_of
+            hits_of[i] = hit = hit if hit is not None else self._hits(strings[i])
+            if len(hit):
+                anchoring.append(i)
+        return hits_of, anchoring
 
     def _valid(self, strings: list[str], lemma: np.ndarray, lower: np.ndarray, start: np.ndarray,
                length: np.ndarray, k: np.ndarray) -> np.ndarray:

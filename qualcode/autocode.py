@@ -238,11 +238,13 @@ class Matcher(MatchChecks, RuleKinds, Proposals):
         raw = self._raw(a, text, turns, occ)
         occ = self._with_context(a, occ) if raw else occ
         out: dict[str, list[tuple]] = {self.fingerprints[r.id]: [] for r in self.rules}
-        # Only the matches some clause check could drop are checked (`qualcode.match_filter`).
-        checks = match_filter.to_check(self, a, self._clauses(a), occ, raw, self._bits) if raw else []
-        for (rule, s, t, cs, ce), check in zip(raw, checks, strict=True):
-            if not check or self._drop_reason(rule, s, t, a, occ, None) is None:
-                out[self.fingerprints[rule.id]].append((s, t, cs, ce))
+        # The clause checks of `_drop_reason`, each asked only where its marker is near
+        # (`qualcode.match_filter.dropped`): the same matches drop.
+        drops = match_filter.dropped(self, a, self._clauses(a), occ, raw, self._bits) if raw else []
+        fingerprints = self.fingerprints
+        for (rule, s, t, cs, ce), drop in zip(raw, drops, strict=True):
+            if not drop:
+                out[fingerprints[rule.id]].append((s, t, cs, ce))
         return out
 
     def subset(self, rule_ids: frozenset[str]) -> Matcher:

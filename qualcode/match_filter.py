@@ -1,16 +1,17 @@
-"""Which rule matches of a transcript need their clause checks at all, decided for all at once.
+"""Which rule matches of a transcript drop by their clause checks, decided for all at once.
 
 `Matcher._drop_reason` asks `qualcode.clauses`, match by match, whether a match is asked,
 negated, hypothetical, reported or about someone else (about 20-50 µs each in Python). Each of
 those questions first looks for a marker word near the match and answers "no" when there is
 none: "?" ending the sentence, a negation cue in reach, "if"/"бы" in reach, quotation marks
 around the match or a speech verb before it, a person named before it; `unless` drops only
-where one of its words is in the sentence, `sense` only where none is. This module computes those first looks for every
-match of a transcript with numpy (positions found once per analysis, counted in windows with
-`searchsorted`), so `_drop_reason` runs only where some check could fire. The checks
-themselves, and their answers, are unchanged: a match skipped here is one for which every
-check it would run returns None at its first look (`tests/test_match_filter.py` compares
-the codings with and without this filter).
+where one of its words is in the sentence, `sense` only where none is. This module computes those
+first looks for every match of a transcript with numpy (positions found once per analysis, counted
+in windows with `searchsorted`), and `dropped` asks each check only for the matches where its own
+first look found a marker (`unless` and `sense` are answered here in full). The checks
+themselves, and their answers, are unchanged: a check not asked is one that returns None at its
+first look (`tests/test_match_filter.py` compares the matches with `_drop_reason` asked about
+every match, and fails when any one first look is left out).
 """
 
 from __future__ import annotations
@@ -58,16 +59,19 @@ def _any_in(positions: list[int] | np.ndarray, lo: np.ndarray, hi: np.ndarray) -
     return np.searchsorted(p, np.maximum(lo, hi), "left") > np.searchsorted(p, lo, "left")
 
 
-def to_check(matcher: Matcher, a: Analysis, clauses: Clauses, occ: dict[int, list[tuple[int, int]]],
-             raw: list[tuple], bits_of: dict[str, int]) -> list[bool]:
-    """Per raw match (rule, first token, end token, ...): whether `_drop_reason` must be asked."""
+def first_looks(matcher: Matcher, a: Analysis, clauses: Clauses, occ: dict[int, list[tuple[int, int]]],
+                raw: list[tuple], bits_of: dict[str, int]) -> list[tuple[int, np.ndarray]]:
+    """Per clause check (its bit: ASKED, NEGATION, ...), the raw matches (rule, first token, end
+    token, ...) whose rule asks it and where its first look finds a marker: only there can it drop
+    the match. NEGATION_ALWAYS (a window scope) has no first look here: all its matches."""
     n = len(raw)
-    if not n:
-        return []
     s = np.fromiter((r[1] for r in raw), dtype=np.int64, count=n)
     t = np.fromiter((r[2] for r in raw), dtype=np.int64, count=n)
     bits = np.fromiter((bits_of[r[0].id] for r in raw), dtype=np.int64, count=n)
-    check = (bits & NEGATION_ALWAYS) != 0
+    looks: list[tuple[int, np.ndarray]] = []
+    want = (bits & NEGATION_ALWAYS) != 0
+    if want.any():
+        looks.append((NEGATION_ALWAYS, want))
 
     # The sentence of each match, and the part of it the checks look at (`Clauses.reach`).
     sent = a.sent
@@ -83,7 +87,9 @@ def to_check(matcher: Matcher, a: Analysis, clauses: Clauses, occ: dict[int, lis
     if want.any():  # `question`: only a sentence whose last token ends with "?" can ask
         last = sent_end[ms[want]] - 1
         asks = np.fromiter((clauses.form(j).endswith("?") for j in last.tolist()), dtype=bool, count=len(last))
-        check[np.flatnonzero(want)[asks]] = True
+        look = np.zeros(n, dtype=bool)
+        look[np.flatnonzero(want)[asks]] = True
+        looks.append((ASKED, look))
 
     want = (bits & NEGATION) != 0
     if want.any():  # `_negated` with clause scope: `Clauses.negation`'s first look, and `after_phrases`
@@ -106,14 +112,14 @@ def to_check(matcher: Matcher, a: Analysis, clauses: Clauses, occ: dict[int, lis
         starts = sorted({ns for e in matcher._after_neg for ns, _nt in occ.get(e, ())})
         if starts and neg.after_window > 0:
             maybe |= _any_in(starts, t, t + neg.after_window)
-        check |= want & maybe
+        looks.append((NEGATION, want & maybe))
 
     want = (bits & HYPOTHETICAL) != 0
     if want.any():
         markers = clauses._positions.get("hypothetical")
         if markers is None:
             markers = clauses._hypothetical_markers()
-        check |= want & _any_in(markers, first, end)
+        looks.append((HYPOTHETICAL, want & _any_in(markers, first, end)))
 
     want = (bits & REPORTED) != 0
     if want.any():  # `reported`: between quotation marks, or a speech verb or hearsay word before
@@ -121,37 +127,75 @@ def to_check(matcher: Matcher, a: Analysis, clauses: Clauses, occ: dict[int, lis
         markers = clauses._positions.get("reported")
         if markers is None:
             markers = clauses.positions("reported", g.hearsay | g.speech_lemmas)
-        check |= want & (_any_in(markers, first, s) | clauses.quoted_many(s))
+        looks.append((REPORTED, want & (_any_in(markers, first, s) | clauses.quoted_many(s))))
 
     want = (bits & SELF) != 0
     if want.any():  # `subject`: the nearest person named before the match
         g = clauses.g
         people = clauses.positions("people", g.self_words | g.other_words | g.transparent)
-        check |= want & _any_in(people, first, s)
+        looks.append((SELF, want & _any_in(people, first, s)))
 
-    out = check.tolist()
-    context = np.flatnonzero((bits & (UNLESS | SENSE)) != 0).tolist()
-    if context:  # `unless` drops where one of its words is in the sentence, `sense` where none is
-        sentence, sent_of = clauses.sent, ms.tolist()
-        unless: dict[str, set[int]] = {}
-        sense: dict[str, set[int]] = {}
-        for i in context:
-            if out[i]:
+    looks.append((UNLESS | SENSE, (bits & (UNLESS | SENSE)) != 0))
+    return looks
+
+
+def _context_drops(matcher: Matcher, clauses: Clauses, occ: dict[int, list[tuple[int, int]]], raw: list[tuple],
+                   candidates: list[int], out: list[bool]) -> None:
+    """`unless` drops where one of its words is in the match's sentence, `sense` where none is:
+    answered here in full (a set of sentences per rule), `out[i]` set for each match dropped."""
+    sentence = clauses.sent
+    unless: dict[str, set[int]] = {}
+    sense: dict[str, set[int]] = {}
+    for i in candidates:
+        if out[i]:
+            continue
+        rule, sent_of = raw[i][0], sentence[raw[i][1]]
+        if rule.id in matcher.unless:
+            found = unless.get(rule.id)
+            if found is None:
+                found = unless[rule.id] = {sentence[us] for e in matcher.unless[rule.id]
+                                           for us, _ut in occ.get(e, ())}
+            if sent_of in found:
+                out[i] = True
                 continue
-            rule = raw[i][0]
-            if rule.id in matcher.unless:
-                found = unless.get(rule.id)
-                if found is None:
-                    found = unless[rule.id] = {sentence[us] for e in matcher.unless[rule.id]
-                                               for us, _ut in occ.get(e, ())}
-                if sent_of[i] in found:
-                    out[i] = True
-                    continue
-            if rule.id in matcher.sense:
-                found = sense.get(rule.id)
-                if found is None:
-                    found = sense[rule.id] = {sentence[us] for e in matcher.sense[rule.id]
-                                              for us, _ut in occ.get(e, ())}
-                if sent_of[i] not in found:
-                    out[i] = True
+        if rule.id in matcher.sense:
+            found = sense.get(rule.id)
+            if found is None:
+                found = sense[rule.id] = {sentence[us] for e in matcher.sense[rule.id]
+                                          for us, _ut in occ.get(e, ())}
+            if sent_of not in found:
+                out[i] = True
+
+
+def dropped(matcher: Matcher, a: Analysis, clauses: Clauses, occ: dict[int, list[tuple[int, int]]],
+            raw: list[tuple], bits_of: dict[str, int]) -> list[bool]:
+    """Per raw match: whether `_drop_reason` (without the speaker check) would give a reason, i.e.
+    whether it does not code. The same questions, asked check by check, each only for the matches
+    where its own first look found a marker (and not dropped already): a match near a "?" is not
+    also asked about hypotheticals unless an "if" is near too. The checks are independent of each
+    other, so their order does not change which matches drop, only how much is asked."""
+    if not raw:
+        return []
+    *looks, (_bits, context) = first_looks(matcher, a, clauses, occ, raw, bits_of)
+    out = [False] * len(raw)
+    for bit, look in looks:
+        if bit == ASKED:
+            def fires(i: int) -> str | None:
+                return clauses.question(raw[i][1], raw[i][2])
+        elif bit in (NEGATION, NEGATION_ALWAYS):
+            def fires(i: int) -> str | None:
+                return matcher._negated(raw[i][0], raw[i][1], raw[i][2], a, occ, clauses)
+        elif bit == HYPOTHETICAL:
+            def fires(i: int) -> str | None:
+                return clauses.hypothetical(raw[i][1], raw[i][2])
+        elif bit == REPORTED:
+            def fires(i: int) -> str | None:
+                return clauses.reported(raw[i][1], raw[i][2])
+        else:  # SELF
+            def fires(i: int) -> str | None:
+                return clauses.other_person(raw[i][1], raw[i][2])
+        for i in np.flatnonzero(look).tolist():
+            if not out[i] and fires(i) is not None:
+                out[i] = True
+    _context_drops(matcher, clauses, occ, raw, np.flatnonzero(context).tolist(), out)
     return out

@@ -6,6 +6,7 @@ It is mixed into `qualcode.autocode.Matcher`; import `Matcher` from there.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -38,38 +39,60 @@ def _lemma_alternatives(token: dict) -> dict:
     return out
 
 
+
+def _nearest(occs: list[tuple[int, int]], firsts: list[int], s0: int, t0: int, lo: int, hi: int
+             ) -> tuple[int, int] | None:
+    """What a scan of `occs` in order finds: the first occurrence, other than (s0, t0), whose first
+    token is in [lo, hi] and strictly nearer to s0 than any before it. `occs` are sorted unique
+    (first, end) tokens, `firsts` their first tokens. So: the nearest first token, the one before
+    s0 on a tie, and of several with that first token the first in order."""
+    j = bisect_left(firsts, s0)  # the first at or after s0
+    before = None
+    if j > 0 and firsts[j - 1] >= lo:
+        before = occs[bisect_left(firsts, firsts[j - 1])]
+    if j < len(occs) and occs[j] == (s0, t0):
+        j += 1  # (s0, t0) itself: the next has the same first token and a later end, or a later one
+    after = occs[j] if j < len(occs) and firsts[j] <= hi else None
+    if before is None:
+        return after
+    if after is None or s0 - before[0] <= after[0] - s0:
+        return before
+    return after
+
+
 class RuleKinds:
     """The finders of `Matcher` for rules that are not plain phrases."""
 
     def _near(self, rule: Rule, items: list[list[int]], occ, clauses: Clauses):
         """All items within `rule.within` tokens of the first item's occurrence, in one turn
-        (and in one sentence, unless the rule codes whole turns)."""
+        (and in one sentence, unless the rule codes whole turns). For each other item the
+        nearest occurrence counts (the earlier one on a tie, as a scan in token order finds it),
+        found by bisection in its sorted occurrences, not by a scan of all of them."""
         if len(items) < 2:
             return
-        found = []
-        for item in items:  # the rarest item decides first whether there is anything to do
-            f = sorted({o for e in item for o in occ.get(e, ())})
-            if not f:
+        keys = occ.keys()
+        for item in items:  # most rules lack an item in a transcript: nothing to sort then
+            if keys.isdisjoint(item):
                 return
-            found.append(f)
-        turn, sentence, starts, ends = clauses.turn, clauses.sent, clauses.start, clauses.end
-        same_sentence = rule.unit != "turn"
+        found = [sorted({o for e in item for o in occ.get(e, ())}) if len(item) > 1 else sorted(occ.get(item[0], ()))
+                 for item in items]
+        # The tokens an item may be at: within `rule.within` of s0, in its turn and sentence (runs
+        # of tokens: their bounds by bisection in the points where turn or sentence changes).
+        runs = clauses.runs(rule.unit != "turn")
+        n = len(clauses.turn)
+        starts, ends = clauses.start, clauses.end
+        within = rule.within
+        others = [(f, [s for s, _t in f]) for f in found[1:]]
         for s0, t0 in found[0]:
+            r = bisect_right(runs, s0)
+            lo, hi = max(s0 - within, runs[r - 1]), min(s0 + within, (runs[r] if r < len(runs) else n) - 1)
             span_s, span_t = s0, t0
-            ok = True
-            for others in found[1:]:
-                best = None
-                for s, t in others:
-                    if (turn[s] != turn[s0] or abs(s - s0) > rule.within or (s, t) == (s0, t0)
-                            or (same_sentence and sentence[s] != sentence[s0])):
-                        continue
-                    if best is None or abs(s - s0) < abs(best[0] - s0):
-                        best = (s, t)
+            for occs, firsts in others:
+                best = _nearest(occs, firsts, s0, t0, lo, hi)
                 if best is None:
-                    ok = False
                     break
                 span_s, span_t = min(span_s, best[0]), max(span_t, best[1])
-            if ok:
+            else:
                 yield rule, span_s, span_t, starts[span_s], ends[span_t - 1]
 
     @staticmethod

@@ -80,11 +80,14 @@ class PhraseIndex:
         self._prefixes = {sym[1:] for sym in self._words_of_sym if sym[0] == "*"}
         self._min_prefix = min((len(p) for p in self._prefixes), default=1)
         self._max_prefix = max((len(p) for p in self._prefixes), default=0)
+        # A string can start with a prefix only if its first `_min_prefix` characters start one:
+        # most strings of a transcript fail this and the exact test, and then need no loop.
+        self._gate = frozenset(p[:self._min_prefix] for p in self._prefixes)
         self._sym_cache: dict[str, frozenset[str]] = {}
         self._word_cache: dict[str, np.ndarray] = {}
         self.static_anchor = list(anchor)
         self.set_anchors(anchor)
-        self._freq: dict[str, int] = defaultdict(int)
+        self._sym_freq: dict[str, int] = defaultdict(int)  # tokens seen per symbol (`_learn`)
         self._seen = 0 if learn else 1_000  # a matcher for a few edited rules does not bother
 
     # --- symbols: which pattern words a string can satisfy -------------------------------------
@@ -96,15 +99,21 @@ class PhraseIndex:
                 self._sym_cache.clear()
                 self._word_cache.clear()
                 self._hit_cache.clear()
-            out: set[str] = set()
-            for part in s.split("|") if "|" in s else (s,):  # several equally likely lemmas (nlp.py)
-                if part in self._exact:
-                    out.add("=" + part)
+            hit = self._sym_cache[s] = self._symbols(s)
+        return hit
+
+    def _symbols(self, s: str) -> frozenset[str]:
+        if "|" not in s and s not in self._exact and s[:self._min_prefix] not in self._gate:
+            return _NONE  # most strings: neither a pattern word nor the start of a prefix
+        out: set[str] = set()
+        for part in s.split("|") if "|" in s else (s,):  # several equally likely lemmas (nlp.py)
+            if part in self._exact:
+                out.add("=" + part)
+            if part[:self._min_prefix] in self._gate:
                 for k in range(self._min_prefix, min(len(part), self._max_prefix) + 1):
                     if part[:k] in self._prefixes:
                         out.add("*" + part[:k])
-            hit = self._sym_cache[s] = frozenset(out) if out else _NONE
-        return hit
+        return frozenset(out) if out else _NONE
 
     def _words(self, s: str) -> np.ndarray:
         """The ids of the pattern words string `s` satisfies."""
@@ -121,12 +130,18 @@ class PhraseIndex:
         pays for all its symbols (most strings, for the matcher of a re-code's few rules)."""
         hit = self._hit_cache.get(s)
         if hit is None:
+            exact, gate, g = self._anchor_exact, self._anchor_gate, self._anchor_min
+            if "|" not in s and s not in exact and s[:g] not in gate:
+                hit = self._hit_cache[s] = _EMPTY  # most strings: anchor nothing
+                return hit
             ids: set[int] = set()
-            exact, prefix, lens = self._anchor_exact, self._anchor_prefix, self._anchor_lens
+            prefix, lens = self._anchor_prefix, self._anchor_lens
             for part in s.split("|") if "|" in s else (s,):
                 got = exact.get(part)
                 if got:
                     ids.update(got)
+                if part[:g] not in gate:
+                    continue
                 for k in lens:
                     if k > len(part):
                         break
@@ -146,6 +161,8 @@ class PhraseIndex:
         self._anchor_exact = {sym[1:]: ids for sym, ids in anchored.items() if sym[0] == "="}
         self._anchor_prefix = {sym[1:]: ids for sym, ids in anchored.items() if sym[0] == "*"}
         self._anchor_lens = sorted({len(p) for p in self._anchor_prefix})
+        self._anchor_min = self._anchor_lens[0] if self._anchor_lens else 1  # see `_gate`
+        self._anchor_gate = frozenset(p[:self._anchor_min] for p in self._anchor_prefix)
         self._anchor_prefix_tuple = tuple(self._anchor_prefix)
         self._hit_cache: dict[str, np.ndarray] = {}
 
@@ -329,13 +346,17 @@ class PhraseIndex:
         if self._seen > 64:
             return
         counts = np.bincount(np.concatenate([lemma, lower]), minlength=len(strings))
-        for string, c in zip(strings, counts.tolist(), strict=True):
-            self._freq[string] += c
+        # Counted per symbol as they come (the same sums as per string, then per symbol): only
+        # the few strings with symbols are looked at, not every string seen.
+        syms = list(map(self._sym_cache.get, strings))
+        for i in [i for i, x in enumerate(syms) if x is None]:
+            syms[i] = self.syms(strings[i])
+        some = [i for i, x in enumerate(syms) if x]
+        by_sym = self._sym_freq
+        for i, c in zip(some, counts[some].tolist(), strict=True):
+            for sym in syms[i]:
+                by_sym[sym] += c
         if self._seen in (2, 8, 64):
-            by_sym: dict[str, int] = defaultdict(int)
-            for string, c in self._freq.items():
-                for sym in self.syms(string):
-                    by_sym[sym] += c
             anchor = []
             for e, words in enumerate(self.entries):
                 static = self.static_anchor[e]

@@ -18,11 +18,11 @@ candidate can be derived from what the missed turns have in common across sets.
 
 `--candidates FILE`: rules that are not in the codebook yet, each added alone and scored on every set
 (a YAML list of `{name, code, lang, rule}`; `rule` is one rule as in a codebook, `replaces` an
-optional list of the codebook's rule ids that the candidate takes the place of). Then the
-leave-one-set-out test: for each held-out set, the candidates that raise at least one *other* set
-and lower none are added together, and the held-out set's kappa is given before and after; the
-sum of those changes is the cross-set estimate. A candidate derived from one set's wording cannot
-count in that set's estimate unless it also helps another set.
+optional list of the codebook's rule ids that the candidate takes the place of, `from` the sets
+whose missed or wrongly coded turns it was derived from). Then the leave-one-set-out test: for each
+held-out set, the candidates not derived from it that raise at least one *other* set and lower
+none are added together, and the held-out set's kappa is given before and after; the sum of those
+changes is the cross-set estimate (a second line chooses by the other sets' summed kappa instead).
 
 The untouched yardstick `tests/data/gold3` is refused: nothing is chosen on it.
 """
@@ -192,11 +192,15 @@ def candidates_test(sets: list[TuningSet], path: Path, cand_path: Path) -> None:
         print(f"\nleave-one-set-out, candidates chosen on the other sets ({label}):")
         total = 0.0
         for held in sets:
-            chosen = [c for c in cands if rule(delta[c["name"]], held.name)]
+            chosen = [c for c in cands if held.name not in c.get("from", []) and rule(delta[c["name"]], held.name)]
             after = held.score(cells_with(hits[held.name], chosen, cands))["kappa"]
             total += after - base[held.name]
             print(f"  held out {held.name:6s}: {len(chosen):3d} chosen, kappa {base[held.name]:.3f} -> {after:.3f} "
                   f"({after - base[held.name]:+.3f})")
+            moved = [f"{c['name']} {delta[c['name']][held.name]:+.3f}" for c in chosen
+                     if abs(delta[c["name"]][held.name]) > 1e-9]
+            if moved:
+                print("      alone on it: " + ", ".join(moved))
         print(f"  summed held-out change {total:+.3f} (mean {total / len(sets):+.4f} a set)")
     kept = [c for c in cands if all(v >= -1e-9 for v in delta[c["name"]].values())
             and any(v > 1e-9 for v in delta[c["name"]].values())]

@@ -170,10 +170,35 @@ def cells_with(hits: dict[Key, set[str]], chosen: list[dict], all_cands: list[di
     return {k for k, ids in hits.items() if ids - off}
 
 
+def simulate_context(s: TuningSet, hits: dict[Key, set[str]], rule_id: str, context: dict) -> None:
+    """What a turn-level context check would do, simulated here, not in the matcher: a candidate's
+    `context: {unless: [...], sense: [...], question: true}` drops its cells whose turn has an
+    `unless` word, or has none of the `sense` words (nor, with `question`, the interviewer's turn
+    before it). Words are compared as lower-case prefixes of the turn's words, not by lemma."""
+    import re
+
+    def has(words: list[str], text: str) -> bool:
+        return any(re.search(r"(?<!\w)" + re.escape(w.lower()), text.lower()) for w in words)
+
+    for key in [k for k, ids in hits.items() if rule_id in ids]:
+        _lang, text, spans, _a = s.docs[key[1]]
+        turn = next(x for x in spans if x[0] == key[2])
+        before = [x for x in spans if x[0] < key[2] and x[1] == "interviewer"]
+        said = text[turn[2]:turn[3]]
+        asked = text[before[-1][2]:before[-1][3]] if before and context.get("question") else ""
+        if has(context.get("unless", []), said) or (
+                context.get("sense") and not has(context["sense"], said + "\n" + asked)):
+            hits[key] = hits[key] - {rule_id}
+
+
 def candidates_test(sets: list[TuningSet], path: Path, cand_path: Path) -> None:
     cands = safe_load(cand_path.read_text(encoding="utf-8"))
-    book = with_candidates(path, cands)
+    book = with_candidates(path, [{**c, "rule": {k: v for k, v in c["rule"].items() if k != "context"}} for c in cands])
     hits = {s.name: s.hits(book) for s in sets}
+    for c in cands:
+        if "context" in c["rule"]:
+            for s in sets:
+                simulate_context(s, hits[s.name], "cand:" + c["name"], c["rule"]["context"])
     base = {s.name: s.score(cells_with(hits[s.name], [], cands))["kappa"] for s in sets}
     delta = {c["name"]: {s.name: s.score(cells_with(hits[s.name], [c], cands))["kappa"] - base[s.name]
                          for s in sets} for c in cands}
@@ -181,6 +206,12 @@ def candidates_test(sets: list[TuningSet], path: Path, cand_path: Path) -> None:
     for c in cands:
         print(f"  {c['name']:34s} " + " ".join(f"{v:+.3f}" if abs(v) > 1e-9 else "   .  "
                                               for v in delta[c["name"]].values()))
+    if any("from" in c for c in cands):  # does a candidate move the sets it was not derived from?
+        moved = [v for c in cands for n, v in delta[c["name"]].items() if n not in c.get("from", [])]
+        print(f"\non the sets a candidate was not derived from ({len(moved)} candidate-set pairs): "
+              f"{sum(v > 1e-9 for v in moved)} raised (sum {sum(v for v in moved if v > 0):+.3f}), "
+              f"{sum(v < -1e-9 for v in moved)} lowered (sum {sum(v for v in moved if v < 0):+.3f})")
+
     def strict(per: dict[str, float], held: str) -> bool:  # raises one set, lowers none
         others = [v for n, v in per.items() if n != held]
         return all(v >= -1e-9 for v in others) and any(v > 1e-9 for v in others)

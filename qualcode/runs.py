@@ -34,6 +34,11 @@ from qualcode.store.schema import codes, nlp_cache
 
 Progress = Callable[[int, int, str], None]
 
+# The columns of a new rule coding's row, as `autocode` writes them (plain tuples: dict rows cost
+# twice as much to insert, issue 17); coder_id is left NULL.
+_NEW_CODING = ("transcript_id", "code_id", "start_offset", "end_offset", "origin", "rule_id", "status", "run_id",
+               "created_at", "updated_at", "match_start", "match_end", "reviewer_id", "reviewed_at")
+
 # A fault-injection hook for the atomicity test: after the old codings are deleted and
 # the new ones written, wait this many seconds *inside* the transaction, so a test can
 # kill the process there and check that nothing was lost.
@@ -217,20 +222,17 @@ def autocode(
                     new_status = decision.status
                 else:
                     new_status = status
-                if prior is None:
-                    rows_out.append(dict(
-                        transcript_id=tid, code_id=code_ids[p.code], start_offset=p.start, end_offset=p.end,
-                        coder_id=None, origin="rule", rule_id=p.rule, status=new_status, run_id=run.id,
-                        created_at=stamp, updated_at=stamp, match_start=p.match_start, match_end=p.match_end,
-                        reviewer_id=decision.reviewer_id if decision is not None else None,
-                        reviewed_at=decision.reviewed_at if decision is not None else None,
-                    ))
+                if prior is None:  # in the order of _NEW_CODING
+                    rows_out.append((tid, code_ids[p.code], p.start, p.end, "rule", p.rule, new_status, run.id,
+                                     stamp, stamp, p.match_start, p.match_end,
+                                     decision.reviewer_id if decision is not None else None,
+                                     decision.reviewed_at if decision is not None else None))
                 elif compared(prior) != (p.rule, p.match_start, p.match_end, new_status):
                     changed.append(dict(_id=prior.id, rule_id=p.rule, match_start=p.match_start,
                                         match_end=p.match_end, status=new_status, updated_at=stamp))
         cq.update_codings(conn, changed)
         cq.move_rule_codings_to_run(conn, list(names), run.id)
-        cq.insert_codings(conn, rows_out)
+        cq.insert_coding_tuples(conn, _NEW_CODING, rows_out)
         for version, blobs in new_analyses.items():
             cq.put_cache(conn, "analysis", blobs, version)
         for version, blobs in new_matches.items():

@@ -153,6 +153,33 @@ def insert_codings(conn: Connection, rows: list[dict]) -> None:
         conn.execute(insert(codings), rows)
 
 
+def insert_coding_tuples(conn: Connection, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Insert codings given as plain tuples of `columns` (a first coding writes about 20 a 1,000 words).
+
+    On SQLite the rows go to the driver's `executemany` as they are, with each column's values
+    bound as SQLAlchemy binds them (its dialect's bind processors, once per distinct value: a
+    run's rows share one timestamp): about half the time of dict rows through SQLAlchemy's
+    executemany (BENCHMARKS.md, issue 17, first coding). Elsewhere, as dict rows."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(codings), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    compiled = insert(codings).compile(dialect=conn.dialect, column_keys=list(columns))
+    where = {c: i for i, c in enumerate(columns)}
+    values = [list(col) for col in zip(*rows, strict=True)]
+    ordered = []
+    for name in compiled.positiontup:
+        col = values[where[name]]
+        process = codings.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        if process is not None:
+            # By identity, not equality: equal datetimes of other time zones are bound differently.
+            done = {id(v): process(v) for v in col}
+            col = [done[id(v)] for v in col]
+        ordered.append(col)
+    conn.exec_driver_sql(str(compiled), list(zip(*ordered, strict=True)))
+
+
 def insert_run(conn: Connection, **values) -> int:
     values.setdefault("started_at", now())
     return conn.execute(insert(runs).values(**values)).inserted_primary_key[0]

@@ -10,6 +10,13 @@ the tool would suggest (per code, the model where it beat the rules on the train
 interviews, else the rules). Figures are pooled over codes and splits (micro), plus the
 spread of the per-split kappa.
 
+`--choice fixed|adaptive|adaptive+veto|all` says how the suggestion picks its source per code, from
+the same fitted model in the same run: `fixed` is evaluation.choose (the model by a 0.2 kappa margin
+with 10 coded units), `adaptive` is qualcode.suggest.choice.choose_adaptive (model or rules + model,
+each only where a paired bootstrap over the training transcripts puts its gain above zero),
+`adaptive+veto` the same with the veto candidate (rules minus model below a cut), measured only.
+`--codebook PATH` codes with a pinned copy of the codebook, so others' rule edits do not move figures.
+
     .venv/bin/python benchmarks/suggest_learning_curve.py [--splits 5] [--sizes 2,4,8,12] [--no-speed]
     .venv/bin/python benchmarks/suggest_learning_curve.py --heldout tests/data/gold3 --heldout-only  (once)
 
@@ -42,6 +49,7 @@ from gold_agreement import gold_codings_csv
 
 from qualcode import Project
 from qualcode.suggest import learn
+from qualcode.suggest.choice import MODEL, OFFERED, SOURCES, VETO, choose_adaptive
 from qualcode.suggest.estimator import kappa_of
 from qualcode.suggest.evaluation import choose, to_turns, turn_ids
 from qualcode.suggest.features import ALL_FAMILIES, FAMILIES
@@ -49,14 +57,20 @@ from qualcode.suggest.features import ALL_FAMILIES, FAMILIES
 ROOT = Path(__file__).resolve().parent.parent
 SETS = ["gold", "gold2", "gold4"]
 CODEBOOK = ROOT / "codebooks" / "migration.yaml"
+# The suggestion's per-code choices to score, side by side (set by --choice); the first is "suggestion".
+CHOICES: tuple[str, ...] = ("fixed",)
+# Each adaptive choice's arguments to choose_adaptive (a script may add its own, e.g. another alpha).
+CANDIDATES: dict[str, dict] = {"adaptive": {"candidates": OFFERED}, "adaptive+veto": {"candidates": (*OFFERED, VETO)}}
+# How many codes each choice handed to each source, summed over the fits of a curve row.
+SOURCE_COUNTS: dict[str, dict[str, int]] = {}
 
 
-def build(folder: Path, sets: list[Path]) -> Project:
+def build(folder: Path, sets: list[Path], codebook: Path = CODEBOOK) -> Project:
     project = Project.create(folder / "curve.qcdb")
     files = [f for s in sets for f in sorted(s.glob("*.txt"))]
     report = project.import_files(files)
     assert report.ok, [r.message for r in report.failed]
-    project.autocode(CODEBOOK)
+    project.autocode(codebook)
     for s in sets:
         out = folder / f"{s.name}.csv"
         gold_codings_csv(project, s, out)
@@ -137,15 +151,38 @@ def evaluate(prep: learn.Prepared, train: list[str], families=FAMILIES, seed: in
     pipe.fit(units, Y_fit, model__groups=groups, model__codes=prep.code_list, model__weak=weak)
     model = pipe.named_steps["model"]
     ids, keys = turn_ids(corpus)
-    use = choose(model, Y[tr], R[tr], ids[tr])
     test_units = [corpus.units[i] for i in np.flatnonzero(te)]
     M = np.zeros(Y.shape, dtype=bool)
     M[te] = pipe.predict(test_units).astype(bool)
-    S = np.where(use, M, R) & te[:, None]
+    P = np.full(Y.shape, np.nan)
+    P[te] = pipe.predict_proba(test_units)
+    preds = {"rules": R, "model": M, "rules ∪ model": R | M}
+    for name in CHOICES:
+        if name == "fixed":
+            use = choose(model, Y[tr], R[tr], ids[tr])
+            preds[f"suggestion ({name})"] = np.where(use, M, R)
+            counts = {MODEL: int(use.sum())}
+        else:
+            c = choose_adaptive(model, Y[tr], R[tr], ids[tr], names[tr], **CANDIDATES[name])
+            preds[f"suggestion ({name})"] = c.apply(R, P)
+            counts = {s: c.source.count(s) for s in SOURCES[1:]}
+        tally = SOURCE_COUNTS.setdefault(name, {})
+        for s, n in counts.items():
+            tally[s] = tally.get(s, 0) + n
+    preds["suggestion"] = preds[f"suggestion ({CHOICES[0]})"]
     rows = np.unique(ids[te])
     H = to_turns((Y > 0) & te[:, None], ids, len(keys))[rows]
-    return {name: (H, to_turns(m & te[:, None], ids, len(keys))[rows])
-            for name, m in (("rules", R), ("model", M), ("suggestion", S), ("rules ∪ model", R | M))}
+    return {name: (H, to_turns(m & te[:, None], ids, len(keys))[rows]) for name, m in preds.items()}
+
+
+def _rows(k: int, label: str, pools: dict[str, Pool], fits: int) -> None:
+    """One table row per choice (the choice's codes per source, averaged over the fits, in brackets)."""
+    for name in CHOICES:
+        s = pools[f"suggestion ({name})"]
+        tally = SOURCE_COUNTS.pop(name, {})
+        used = ", ".join(f"{src} {n / fits:.1f}" for src, n in tally.items() if n) or "rules only"
+        print(f"| {k} | {label}, {name} choice ({used}) | {pools['rules'].cell()} | {pools['model'].cell()} "
+              f"| {s.cell()} | {s.kappa - pools['rules'].kappa:+.3f} |", flush=True)
 
 
 # --compare: the shipped model against the pooled variant (qualcode.suggest.estimator_pooled),
@@ -169,15 +206,13 @@ def curve(prep: learn.Prepared, sizes: list[int], splits: int, variants: dict[st
     print("|---|---|---|---|---|---|---|---|---|")
     for k in sizes:
         for label, variant in variants.items():
-            pools = {s: Pool() for s in ("rules", "model", "suggestion")}
+            pools = {s: Pool() for s in ("rules", "model", *(f"suggestion ({c})" for c in CHOICES))}
             for i in range(splits):
                 train = split(langs, k, random.Random(1000 * k + i))
                 for name, (h, p) in evaluate(prep, train, seed=i, variant=variant).items():
                     if name in pools:
                         pools[name].add(h, p)
-            diff = pools["suggestion"].kappa - pools["rules"].kappa
-            print(f"| {k} | {label} | {pools['rules'].cell()} | {pools['model'].cell()} "
-                  f"| {pools['suggestion'].cell()} | {diff:+.3f} |", flush=True)
+            _rows(k, label, pools, splits)
 
 
 def within(prep: learn.Prepared, members: dict[str, list[str]], sizes: list[int], splits: int,
@@ -193,7 +228,8 @@ def within(prep: learn.Prepared, members: dict[str, list[str]], sizes: list[int]
     print("|---|---|---|---|---|---|---|---|---|")
     for k in sizes:
         for label, variant in variants.items():
-            pools = {s: Pool() for s in ("rules", "model", "suggestion")}
+            pools = {s: Pool() for s in ("rules", "model", *(f"suggestion ({c})" for c in CHOICES))}
+            fits = 0
             for _name, ts in sorted(groups.items()):
                 if k >= len(ts):
                     continue
@@ -201,14 +237,13 @@ def within(prep: learn.Prepared, members: dict[str, list[str]], sizes: list[int]
                 for i in range(splits):
                     train = split(langs, k, random.Random(1000 * k + i))
                     test = [t for t in ts if t not in set(train)]
+                    fits += 1
                     for name, (h, p) in evaluate(prep, train, seed=i, test=test, variant=variant).items():
                         if name in pools:
                             pools[name].add(h, p)
             if not pools["rules"].kappas:
                 continue
-            diff = pools["suggestion"].kappa - pools["rules"].kappa
-            print(f"| {k} | {label} | {pools['rules'].cell()} | {pools['model'].cell()} "
-                  f"| {pools['suggestion'].cell()} | {diff:+.3f} |", flush=True)
+            _rows(k, label, pools, fits)
 
 
 def ablation(prep: learn.Prepared, k: int, splits: int) -> None:
@@ -300,7 +335,13 @@ def main() -> None:
     parser.add_argument("--heldout", type=Path, action="append", default=[],
                         help="a set nobody tuned against: one line, at the end (may be given several times)")
     parser.add_argument("--heldout-only", action="store_true", help="with --heldout: skip the curve, ablation, speed")
+    parser.add_argument("--choice", choices=["fixed", "adaptive", "adaptive+veto", "all"], default="all",
+                        help="the suggestion's per-code choice (all: fixed, adaptive and adaptive+veto side by side)")
+    parser.add_argument("--codebook", type=Path, default=CODEBOOK,
+                        help="codebook to code with (pin a copy so others' rule edits do not move the figures)")
     args = parser.parse_args()
+    global CHOICES
+    CHOICES = ("fixed", "adaptive", "adaptive+veto") if args.choice == "all" else (args.choice,)
     names = [s.strip() for s in args.sets.split(",") if s.strip()]
     if "gold3" in names:
         parser.error("gold3 is the untouched yardstick: only --heldout tests/data/gold3 --heldout-only may use it")
@@ -310,8 +351,8 @@ def main() -> None:
         print(f"(skipped, no gold.csv: {', '.join(missing)})")
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        project = build(Path(tmp), sets + args.heldout)
-        book = project._suggest_book(CODEBOOK)
+        project = build(Path(tmp), sets + args.heldout, args.codebook)
+        book = project._suggest_book(args.codebook)
         prep = learn.prepare(project.engine, ["gold"], unit="sentence", codes=None, book=book, min_positive=5)
         heldout = sorted(t for t in prep.dec.coded if any((h / f"{t}.txt").exists() for h in args.heldout))
         # The held-out set's labels exist in the project, but the curve and ablation never see them.

@@ -8,9 +8,11 @@ Three columns are compared per code, on the same turns:
 
 - **rules**: the rule codings stored in the project (what `qualcode code` suggested);
 - **model**: the learned model at its threshold;
-- **suggestion**: what the tool will actually suggest: per code, the model where it beat the
-  rules *on the training folds* (the model's inner out-of-fold predictions against the rule
-  codings, at turn level, by a margin), else the rules. Choosing on the training folds only
+- **suggestion**: what the tool will actually suggest: per code, the rules, the model or a
+  combination, chosen *on the training folds* (the model's inner out-of-fold predictions against
+  the rule codings, at turn level). `fixed` (`choose`): the model where it beat the rules by a
+  margin, else the rules; `adaptive` (qualcode.suggest.choice): the model or rules + model where a
+  bootstrap over the training transcripts is sure of a gain. Choosing on the training folds only
   keeps the choice honest: the held-out fold never decides it.
 
 Verdicts follow the usual reading of kappa for coding: at least 0.8 "reliable", 0.6–0.8
@@ -26,6 +28,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupKFold
 
+from qualcode.suggest.choice import MIN_TRANSCRIPTS, Choice, choose_adaptive
 from qualcode.suggest.corpus import Corpus
 from qualcode.suggest.estimator import kappa_of
 
@@ -103,6 +106,33 @@ def choose(model: object, Y: np.ndarray, R: np.ndarray, turns: np.ndarray, margi
     return use
 
 
+CHOICES = ("fixed", "adaptive")
+
+
+def decide(kind: str, model: object, Y: np.ndarray, R: np.ndarray, turns: np.ndarray,
+           groups: np.ndarray) -> Choice:
+    """The per-code source, by the `fixed` margin (`choose`) or the `adaptive` bootstrap
+    (qualcode.suggest.choice); `groups`: each training unit's transcript.
+
+    With fewer training transcripts than the bootstrap needs, the adaptive choice falls back on
+    the fixed one, whose margin and 10 coded units are a strong pull toward the rules of their
+    own: on the tuning sets it kept the suggestion at the rules' kappa with 2 and 4 training
+    interviews (BENCHMARKS.md), and a project with one coded transcript still gets suggestions
+    where the model is plainly better (a code no rule finds)."""
+    if kind not in CHOICES:
+        raise ValueError(f"choice {kind!r}: one of {', '.join(CHOICES)}")
+    n = len(np.unique(groups))
+    if kind == "adaptive" and n >= MIN_TRANSCRIPTS:
+        return choose_adaptive(model, Y, R, turns, groups)
+    use = choose(model, Y, R, turns)
+    plan = Choice.fixed(use, model.threshold_)
+    if kind == "adaptive":
+        plan.kind = "adaptive"
+        plan.why = [f"{n} training transcript(s), too few to resample: "
+                    + ("it beat the rules by the fixed margin" if u else "the rules stay") for u in use]
+    return plan
+
+
 def scores(h: np.ndarray, p: np.ndarray) -> dict[str, float]:
     h, p = h.astype(bool), p.astype(bool)
     tp, fp, fn = int(np.sum(h & p)), int(np.sum(~h & p)), int(np.sum(h & ~p))
@@ -112,13 +142,15 @@ def scores(h: np.ndarray, p: np.ndarray) -> dict[str, float]:
             "kappa": kappa_of(h, p)}
 
 
-def verdict(kappa: float, source: str, positives: int, min_positive: int, modelled: bool | None = None) -> str:
+def verdict(kappa: float, source: str, positives: int, min_positive: int, modelled: bool | None = None,
+            why: str = "") -> str:
     """`modelled`: whether the code got a model (the codebook's texts count towards `min_positive`,
-    so the coded `positives` alone do not say it); None: decide by `positives`."""
+    so the coded `positives` alone do not say it); None: decide by `positives`. `why`: why this
+    source (the adaptive choice's reason), appended."""
     level = "reliable" if kappa >= 0.8 else "review" if kappa >= 0.6 else "weak"
     if source == "rules" and not (modelled if modelled is not None else positives >= min_positive):
         return f"rules ({positives} of {min_positive} examples needed for a model): {level}"
-    return f"{source}: {level}"
+    return f"{source}: {level}" + (f" ({why})" if why else "")
 
 
 @dataclass
@@ -130,30 +162,38 @@ class CrossValidation:
     preds: dict[str, np.ndarray]  # rules / model / suggestion: evaluated turns × codes
     positives: np.ndarray  # positive units per code in all the training data
 
-    def table(self, code_list: Sequence[str], source: np.ndarray, min_positive: int,
+    def table(self, code_list: Sequence[str], source: np.ndarray | Choice, min_positive: int,
               modelled: np.ndarray | None = None) -> pd.DataFrame:
-        """The per-code table; `source` is the tool's final choice per code (True: the model);
-        `modelled`: which codes got a model."""
+        """The per-code table; `source` is the tool's final choice per code (a Choice, or True: the
+        model); `modelled`: which codes got a model."""
         return table(code_list, self.human, self.preds, source, self.positives, min_positive, modelled)
 
 
-def table(code_list: Sequence[str], H: np.ndarray, preds: dict[str, np.ndarray], source: np.ndarray,
+def table(code_list: Sequence[str], H: np.ndarray, preds: dict[str, np.ndarray], source: np.ndarray | Choice,
           positives: np.ndarray, min_positive: int, modelled: np.ndarray | None = None) -> pd.DataFrame:
-    """The per-code table from turn-level human labels and predictions, with a pooled row."""
+    """The per-code table from turn-level human labels and predictions, with a pooled row. With a
+    Choice, `source` is its label per code (e.g. "rules + model ≥ 0.85") and the verdict says why."""
+    plan = source if isinstance(source, Choice) else None
+    source = plan.use_model if plan is not None else np.asarray(source, dtype=bool)
     records = []
     for j, code in enumerate(code_list):
         row: dict[str, object] = {"code": code, "human_turns": int(H[:, j].sum()), "positives": int(positives[j])}
         for s in SOURCES:
             row.update({f"{s}_{k}": v for k, v in scores(H[:, j], preds[s][:, j]).items()})
-        row["source"] = "model" if source[j] else "rules"
-        row["verdict"] = verdict(row["suggestion_kappa"], row["source"], int(positives[j]), min_positive,
-                                 None if modelled is None else bool(modelled[j]))
+        row["source"] = plan.label(j) if plan is not None else "model" if source[j] else "rules"
+        why = plan.why[j] if plan is not None and plan.kind == "adaptive" else ""
+        if why and source[j]:
+            why = f"{plan.label(j)}: {why}"
+        word = plan.word(j) if plan is not None else row["source"]
+        row["verdict"] = verdict(row["suggestion_kappa"], word, int(positives[j]), min_positive,
+                                 None if modelled is None else bool(modelled[j]), why)
         records.append(row)
     pooled: dict[str, object] = {"code": "(all codes)", "human_turns": int(H.sum()),
                                  "positives": int(positives.sum())}
     for s in SOURCES:
         pooled.update({f"{s}_{k}": v for k, v in scores(H.ravel(), preds[s].ravel()).items()})
-    pooled["source"] = f"model for {int(source.sum())} of {len(code_list)} codes"
+    pooled["source"] = (plan.summary() if plan is not None
+                        else f"model for {int(source.sum())} of {len(code_list)} codes")
     pooled["verdict"] = verdict(pooled["suggestion_kappa"], "suggestion", min_positive, min_positive)
     records.append(pooled)
     return pd.DataFrame(records, columns=COLUMNS)
@@ -163,10 +203,11 @@ def cross_validate(corpus: Corpus, Y: np.ndarray, R: np.ndarray, code_list: Sequ
                    make_pipeline: Callable[[], object], min_positive: int, n_splits: int = 5,
                    progress: Progress | None = None,
                    training: Callable[[np.ndarray], tuple[list, np.ndarray, np.ndarray, np.ndarray]] | None = None,
-                   ) -> CrossValidation:
+                   choice: str = "fixed") -> CrossValidation:
     """Out-of-fold predictions for the coded transcripts, and the per-code table. `training(rows)`
     gives what to fit on for the training units `rows` (units, labels, groups, weak-example mask:
-    qualcode.suggest.learn.Prepared.training); without it, those units alone."""
+    qualcode.suggest.learn.Prepared.training); without it, those units alone. `choice`: how each
+    fold's suggestion picks its source per code (`decide`)."""
     names = np.array([u.transcript for u in corpus.units])
     turns, _keys = turn_ids(corpus)
     coded = sorted(coded)
@@ -193,8 +234,8 @@ def cross_validate(corpus: Corpus, Y: np.ndarray, R: np.ndarray, code_list: Sequ
         p = pipe.predict_proba(test_units)
         proba[test] = p
         model_pred[test] = pipe.predict(test_units).astype(bool)
-        use = choose(model, Y[train], R[train], turns[train])
-        sugg_pred[test] = np.where(use, model_pred[test], R[test])
+        plan = decide(choice, model, Y[train], R[train], turns[train], names[train])
+        sugg_pred[test] = plan.apply(R[test], p)
         if progress:
             progress(n, len(folds), f"fold {n}")
     ids, keys = turn_ids(corpus)

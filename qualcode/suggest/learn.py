@@ -36,10 +36,11 @@ from qualcode.store import queries
 from qualcode.store.schema import codings, suggestion_reasons
 from qualcode.suggest import corpus as corpus_mod
 from qualcode.suggest import storage
+from qualcode.suggest.choice import ADD, MODEL, Choice
 from qualcode.suggest.codebook_texts import CodebookTexts, codebook_units
 from qualcode.suggest.estimator import CodeSuggester
 from qualcode.suggest.estimator_pooled import SuggestPipeline
-from qualcode.suggest.evaluation import CrossValidation, choose, cross_validate, turn_ids
+from qualcode.suggest.evaluation import CrossValidation, cross_validate, decide, turn_ids
 from qualcode.suggest.features import FAMILIES, Unit, UnitFeatures, describe
 from qualcode.suggest.training import Decisions, decisions, label_matrix, rule_matrix
 
@@ -60,6 +61,10 @@ POOLED = False
 # 0.386 to 0.647 at 6 interviews of one coder's set; the suggestion stayed the rules' (no code
 # passed the margin and the 10 coded sentences of evaluation.choose).
 CODEBOOK_TEXTS = True
+# How the suggestion picks its source per code (qualcode.suggest.evaluation.decide): "fixed", the
+# model by a 0.2 kappa margin with 10 coded units; "adaptive" (qualcode.suggest.choice), the model or
+# rules + model where a bootstrap over the training transcripts is sure of a gain in pooled kappa.
+CHOICE = "adaptive"
 
 
 @dataclass
@@ -71,7 +76,7 @@ class ModelRun:
     unit: str
     codes: list[str]
     table: pd.DataFrame | None
-    use_model: dict[str, bool]
+    use_model: dict[str, bool]  # code -> whether its suggestions involve the model
     skipped: dict[str, str]  # code -> why it has no model
     transcripts_trained: list[str]
     transcripts_suggested: list[str]
@@ -83,6 +88,8 @@ class ModelRun:
     model_id: int | None = None
     folds: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)  # code -> its source, e.g. "rules + model ≥ 0.85"
+    reasons: dict[str, str] = field(default_factory=dict)  # code -> why that source (adaptive choice)
 
     @property
     def total(self) -> int:
@@ -171,9 +178,9 @@ def _who(names: Sequence[str]) -> str:
 def train(engine: Engine, coders: Sequence[str], *, unit: str = "sentence", codes: Sequence[str] | None = None,
           book: Codebook | None = None, min_positive: int = 5, seed: int = 0, evaluate: bool = True,
           families: Sequence[str] = FAMILIES, progress: Progress | None = None, prep: Prepared | None = None,
-          pooled: bool = POOLED) -> tuple[ModelRun, Prepared, Pipeline, np.ndarray]:
+          pooled: bool = POOLED, choice: str = CHOICE) -> tuple[ModelRun, Prepared, Pipeline, Choice]:
     """Everything up to writing: the run report, the inputs (`prep`, if already read), the fitted
-    pipeline and the per-code choice."""
+    pipeline and the per-code choice (`choice`: "fixed" or "adaptive", see CHOICE)."""
     t0 = time.perf_counter()
     if prep is None:
         prep = prepare(engine, coders, unit=unit, codes=codes, book=book, min_positive=min_positive,
@@ -186,7 +193,8 @@ def train(engine: Engine, coders: Sequence[str], *, unit: str = "sentence", code
         cv = cross_validate(corpus, Y, R, code_list, dec.coded,
                             lambda: make_pipeline(families=families, min_positive=min_positive, seed=seed,
                                                   pooled=pooled),
-                            min_positive, progress=progress, training=lambda rows: prep.training(rows, not pooled))
+                            min_positive, progress=progress, training=lambda rows: prep.training(rows, not pooled),
+                            choice=choice)
         run.folds = cv.folds
     elif len(dec.coded) < 2:
         name = dec.coded[0] if dec.coded else "(none; only reviews)"
@@ -197,8 +205,11 @@ def train(engine: Engine, coders: Sequence[str], *, unit: str = "sentence", code
     units, Y_fit, groups, weak = prep.training(np.flatnonzero(labelled), not pooled)
     pipe.fit(units, Y_fit, model__groups=groups, model__codes=code_list, model__weak=weak)
     model = pipe.named_steps["model"]
-    use = choose(model, Y[labelled], R[labelled], turn_ids(corpus)[0][labelled])
-    run.use_model = {c: bool(u) for c, u in zip(code_list, use, strict=True)}
+    names = np.array([u.transcript for u in corpus.units])
+    plan = decide(choice, model, Y[labelled], R[labelled], turn_ids(corpus)[0][labelled], names[labelled])
+    run.use_model = {c: bool(u) for c, u in zip(code_list, plan.use_model, strict=True)}
+    run.sources = {c: plan.label(j) for j, c in enumerate(code_list)}
+    run.reasons = {c: plan.why[j] for j, c in enumerate(code_list)}
     for j, c in enumerate(code_list):
         if not model.has_model_[j]:
             texts = int((Y_fit[weak, j] > 0).sum())
@@ -206,11 +217,11 @@ def train(engine: Engine, coders: Sequence[str], *, unit: str = "sentence", code
                               + (f" and {texts} codebook texts" if texts else "") + f", fewer than {min_positive}"
                               + (f" (or fewer than {model.min_coded} coded)" if texts else ""))
     if cv is not None:
-        run.table = cv.table(code_list, use, min_positive, model.has_model_)
+        run.table = cv.table(code_list, plan, min_positive, model.has_model_)
     run.training_sha256 = prep.sha256(unit=unit, codes=code_list, min_positive=min_positive, seed=seed,
                                       families=list(families))
     run.timings = {"read": t_read - t0, "cross_validate": t_cv - t_read, "fit": time.perf_counter() - t_cv}
-    return run, prep, pipe, use
+    return run, prep, pipe, plan
 
 
 def suggest(engine: Engine, coders: Sequence[str], *, unit: str = "sentence", codes: Sequence[str] | None = None,
@@ -218,14 +229,14 @@ def suggest(engine: Engine, coders: Sequence[str], *, unit: str = "sentence", co
             evaluate: bool = True, progress: Progress | None = None) -> ModelRun:
     """Train on the coders' decisions and (unless `dry_run`) replace the model suggestions."""
     started = queries.now()
-    run, prep, pipe, use = train(engine, coders, unit=unit, codes=codes, book=book, min_positive=min_positive,
-                                 seed=seed, evaluate=evaluate, progress=progress)
+    run, prep, pipe, plan = train(engine, coders, unit=unit, codes=codes, book=book, min_positive=min_positive,
+                                  seed=seed, evaluate=evaluate, progress=progress)
     t0 = time.perf_counter()
     corpus, code_list = prep.corpus, prep.code_list
     coded = set(prep.dec.coded)
     target = np.flatnonzero(~corpus.of(coded))
     run.transcripts_suggested = sorted({corpus.units[i].transcript for i in target})
-    proposals = _proposals(pipe, corpus, target, code_list, use)
+    proposals = _proposals(pipe, corpus, target, code_list, plan, prep.R[target])
     for p in proposals:
         run.counts[p["code"]] = run.counts.get(p["code"], 0) + 1
     run.counts = dict(sorted(run.counts.items()))
@@ -233,21 +244,31 @@ def suggest(engine: Engine, coders: Sequence[str], *, unit: str = "sentence", co
     if dry_run:
         run.dry_run = True
         return run
-    _write(engine, run, prep, pipe, use, proposals, started, seed, min_positive)
+    _write(engine, run, prep, pipe, plan, proposals, started, seed, min_positive)
     run.timings["write"] = time.perf_counter() - t0 - run.timings["predict"]
     return run
 
 
 def _proposals(pipe: Pipeline, corpus: corpus_mod.Corpus, target: np.ndarray, code_list: Sequence[str],
-               use: np.ndarray) -> list[dict]:
-    """The suggestions for the target units: codes the model won, at or above their threshold."""
+               plan: Choice | np.ndarray, rules: np.ndarray | None = None) -> list[dict]:
+    """The model's suggestions for the target units: for each code whose source involves the model,
+    the units at or above its cut (`plan`; a bool array: the model at its own threshold). For
+    "rules + model" only where the rules (`rules`, target units × codes) did not code the unit:
+    there the rule coding is already the suggestion."""
+    if isinstance(plan, np.ndarray):
+        plan = Choice.fixed(plan, pipe.named_steps["model"].threshold_)
+    use = plan.use_model
     if not len(target) or not use.any():
         return []
     units = [corpus.units[i] for i in target]
     features, model = pipe.named_steps["features"], pipe.named_steps["model"]
     X = features.transform(units)
     proba = model.predict_proba(X)
-    hit = (proba >= np.nan_to_num(model.threshold_, nan=2.0)) & use
+    R = np.zeros(proba.shape, dtype=bool) if rules is None else np.asarray(rules, dtype=bool)
+    hit = np.zeros(proba.shape, dtype=bool)
+    for j in np.flatnonzero(use & model.has_model_):
+        if plan.source[j] in (MODEL, ADD):  # a veto cannot be written: the rule codings are not the model's
+            hit[:, j] = (proba[:, j] >= plan.cut[j]) & ~(R[:, j] & (plan.source[j] == ADD))
     vocab = features.vocabulary_
     out = []
     for r, j in zip(*np.nonzero(hit), strict=True):
@@ -260,7 +281,7 @@ def _proposals(pipe: Pipeline, corpus: corpus_mod.Corpus, target: np.ndarray, co
     return out
 
 
-def _write(engine: Engine, run: ModelRun, prep: Prepared, pipe: Pipeline, use: np.ndarray, proposals: list[dict],
+def _write(engine: Engine, run: ModelRun, prep: Prepared, pipe: Pipeline, plan: Choice, proposals: list[dict],
            started: object, seed: int, min_positive: int) -> None:
     with engine.begin() as conn:
         coder_id = cq.ensure_coder(conn, run.coders[0])
@@ -270,7 +291,7 @@ def _write(engine: Engine, run: ModelRun, prep: Prepared, pipe: Pipeline, use: n
                                coder_id=coder_id, started_at=started, pipeline_version="qualcode-suggest-1")
         metrics = json.loads(run.table.to_json(orient="records")) if run.table is not None else None
         run.model_id = storage.save(conn, run.id, pipe.named_steps["features"], pipe.named_steps["model"],
-                                    run.codes, use, run.training_sha256,
+                                    run.codes, plan, run.training_sha256,
                                     {"coders": run.coders, "unit": run.unit, "metrics": metrics,
                                      "trained_on": run.transcripts_trained, "skipped": run.skipped})
         ids = cq.code_ids(conn)

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, insert, select
 from qualcode.errors import QualcodeError
 from qualcode.store.queries import now
 from qualcode.store.schema import models
+from qualcode.suggest.choice import RULES, SOURCES, Choice
 from qualcode.suggest.estimator import CodeSuggester
 from qualcode.suggest.features import ALL_FAMILIES, UnitFeatures
 
@@ -38,15 +39,21 @@ class StoredModel:
     use_model: np.ndarray
     spec: dict[str, Any]
     training_sha256: str
+    choice: Choice | None = None  # per code: source and cut (models stored before it: the fixed choice)
 
 
 def _floats(values: np.ndarray) -> list[float | None]:
     return [None if not math.isfinite(v) else float(v) for v in np.asarray(values, dtype=float).tolist()]
 
 
-def encode(features: UnitFeatures, est: CodeSuggester, codes: list[str], use_model: np.ndarray,
+def encode(features: UnitFeatures, est: CodeSuggester, codes: list[str], use_model: np.ndarray | Choice,
            extra: dict[str, Any]) -> tuple[str, bytes, str]:
-    """The spec JSON, the weights bytes and their sha256."""
+    """The spec JSON, the weights bytes and their sha256. `use_model`: the per-code choice (a Choice,
+    stored as its kind, sources and cuts), or which codes use the model at its own threshold."""
+    plan = use_model if isinstance(use_model, Choice) else None
+    if plan is not None:
+        use_model = plan.use_model
+        extra = {**extra, "choice": {"kind": plan.kind, "source": list(plan.source), "cut": _floats(plan.cut)}}
     spec = {
         "format": FORMAT, "codes": list(codes), "vocabulary": list(features.vocabulary_),
         "features": {"families": list(features.families), "min_df": int(features.min_df),
@@ -72,7 +79,7 @@ def _digest(spec: str, weights: bytes) -> str:
 
 
 def save(conn: Connection, run_id: int, features: UnitFeatures, est: CodeSuggester, codes: list[str],
-         use_model: np.ndarray, training_sha256: str, extra: dict[str, Any]) -> int:
+         use_model: np.ndarray | Choice, training_sha256: str, extra: dict[str, Any]) -> int:
     spec, weights, digest = encode(features, est, codes, use_model, extra)
     return conn.execute(insert(models).values(
         run_id=run_id, format=FORMAT, spec=spec, weights=weights, sha256=digest, training_sha256=training_sha256,
@@ -192,7 +199,23 @@ def _build(row: Any, spec: dict, weights: bytes) -> StoredModel:
     est.n_features_in_ = v
     est.classes_ = np.arange(n)
     return StoredModel(row.id, row.run_id, features, est, list(codes), np.array(use, dtype=bool), spec,
-                       row.training_sha256)
+                       row.training_sha256, _choice(spec.get("choice"), np.array(use, dtype=bool), est.threshold_))
+
+
+def _choice(stored: Any, use: np.ndarray, threshold: np.ndarray) -> Choice:
+    """The stored per-code choice, checked; absent (a model stored before it): the fixed choice."""
+    if stored is None:
+        return Choice.fixed(use, threshold)
+    n = len(use)
+    _check(isinstance(stored, dict) and stored.get("kind") in ("fixed", "adaptive"), "choice kind")
+    source = stored["source"]
+    _check(isinstance(source, list) and len(source) == n and all(s in SOURCES for s in source),
+           f"choice sources must be {n} of {', '.join(SOURCES)}")
+    _check([s != RULES for s in source] == use.tolist(), "choice sources disagree with use_model")
+    cut = _numbers(stored["cut"], n, "choice cuts", allow_none=True)
+    used = np.array([s != RULES for s in source], dtype=bool)
+    _check(bool(np.all((cut[used] >= 0) & (cut[used] <= 1))), "choice cuts must lie between 0 and 1")
+    return Choice(list(source), cut, np.full(n, np.nan), np.full(n, np.nan), [""] * n, stored["kind"])
 
 
 def reasons(conn: Connection, ids: list[int]) -> dict[int, str]:

@@ -26,6 +26,7 @@ word classes are in `qualcode.grammars`. Every name is importable from here as b
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from typing import Any
 
 import numpy as np
 
@@ -80,7 +81,8 @@ class Clauses(Negations, Moods, ReportedSpeech, People):
         self.sent = a.sent.tolist()
         self._word: dict[int, bool] = {}
         self._clauses: dict[tuple[int, int], tuple[int, int]] = {}
-        self._positions: dict[object, list[int]] = {}
+        # Marker positions and other per-analysis lists, kept on the analysis by `MatchChecks._clauses`.
+        self._positions: dict[object, Any] = {}
         self._bounds: tuple[list[int], list[int]] | None = None
         self._piped: list[int] | None = None
         self._sentence_bounds: tuple[list[int], list[int]] | None = None
@@ -122,7 +124,9 @@ class Clauses(Negations, Moods, ReportedSpeech, People):
         mask = np.zeros(len(self.strings), dtype=bool)
         mask[[index[w] for w in words if w in index]] = True
         if self._piped is None:  # strings with several equally likely lemmas ("найти|наслать")
-            self._piped = [i for i, st in enumerate(self.strings) if "|" in st]
+            self._piped = self._positions.get("piped")
+            if self._piped is None:
+                self._piped = self._positions["piped"] = [i for i, st in enumerate(self.strings) if "|" in st]
         for i in self._piped:
             if self.strings[i].split("|", 1)[0] in words:
                 mask[i] = True
@@ -140,13 +144,16 @@ class Clauses(Negations, Moods, ReportedSpeech, People):
     def bounds(self) -> tuple[list[int], list[int]]:
         """Where clauses can start (after punctuation, at a starter or a joiner before a subject)
         and where they end (at punctuation or such a word), as sorted token positions."""
+        if self._bounds is None:  # kept with the marker positions, on the analysis (`MatchChecks._clauses`)
+            self._bounds = self._positions.get("bounds")
         if self._bounds is None:
             g, strings, a = self.g, self.strings, self.a
             punct_of = _PUNCT_CACHE if len(_PUNCT_CACHE) < 1_000_000 else {}
-            is_punct = np.fromiter((punct_of[st] if st in punct_of else punct_of.setdefault(
-                st, not any(ch.isalnum() for ch in st.replace("'", "a"))) for st in strings),
-                dtype=bool, count=len(strings))
-            punct = is_punct[a.lower]
+            known = list(map(punct_of.get, strings))  # a C-level lookup; the few misses after
+            for i in [i for i, hit in enumerate(known) if hit is None]:
+                st = strings[i]
+                known[i] = punct_of[st] = not any(ch.isalnum() for ch in st.replace("'", "a"))
+            punct = np.array(known, dtype=bool)[a.lower]
             starter = self._string_mask(g.starters)[a.lower]
             joiner = self._string_mask(g.joiners)[a.lower]
             subject_like = self._string_mask(g.subject_like)[a.lower]
@@ -155,7 +162,8 @@ class Clauses(Negations, Moods, ReportedSpeech, People):
                 opens[:-1] |= joiner[:-1] & subject_like[1:] & (a.sent[:-1] == a.sent[1:])
             after_punct = np.zeros_like(punct)
             after_punct[1:] = punct[:-1]
-            self._bounds = (np.flatnonzero(opens | after_punct).tolist(), np.flatnonzero(opens | punct).tolist())
+            self._bounds = self._positions["bounds"] = (
+                np.flatnonzero(opens | after_punct).tolist(), np.flatnonzero(opens | punct).tolist())
         return self._bounds
 
     def sentence(self, j: int) -> tuple[int, int]:

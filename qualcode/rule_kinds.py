@@ -15,6 +15,7 @@ import numpy as np
 from qualcode.clauses import Clauses
 from qualcode.codebook import Rule
 from qualcode.nlp import Analysis
+from qualcode.regex_literals import turns_with
 from qualcode.regex_rules import _END_AWARE, regex_spans
 
 if TYPE_CHECKING:
@@ -97,12 +98,17 @@ class RuleKinds:
 
     @staticmethod
     def _regex(rule: Rule, rx: re.Pattern, a: Analysis, text: str, turns: Sequence[TurnSpan],
-               whole: bool = False):
+               whole: bool = False, literals: Sequence[frozenset[str]] = ()):
         if not len(a):
             return
         # Turn by turn: a match may not run into the next turn, and `$` ends a turn. With `whole`
-        # (`regex_spans`), one scan of the transcript gives the same spans.
-        if whole and rule.regex and not _END_AWARE.search(rx.pattern):
+        # (`regex_spans`), one scan of the transcript gives the same spans. With `literals`
+        # (`regex_literals`: strings every match consumes), only the turns that hold them.
+        only = turns_with(text, turns, literals) if literals else None
+        if only is not None:
+            spans = [m.span() for k in only for m in rx.finditer(text, turns[k].start, turns[k].end)
+                     if m.end() > m.start()]
+        elif whole and rule.regex and not _END_AWARE.search(rx.pattern):
             spans = regex_spans(rx, text, turns)
         else:
             spans = [m.span() for turn in turns for m in rx.finditer(text, turn.start, turn.end) if m.end() > m.start()]

@@ -39,13 +39,16 @@ class Proposals:
         `cached` holds earlier `rule_matches` by rule fingerprint; only rules missing from it
         are matched now. Returns the codings, and the rule matches to cache if they changed.
         """
-        wanted = self.fingerprints
+        spec = _rule_spec(self)
         cached = dict(cached or {})
-        missing = frozenset(rid for rid, fp in wanted.items() if fp not in cached)
+        # Set operations on the fingerprints (C loops; this runs once per transcript and run).
+        absent = spec[2] - cached.keys()
+        missing = frozenset(map(spec[3].__getitem__, absent)) if absent else frozenset()
         if missing:
-            matcher = self if len(missing) == len(wanted) else self.subset(missing)
+            # Rules with equal fingerprints match alike: one of each is asked for.
+            matcher = self if len(absent) == len(spec[2]) else self.subset(missing)
             cached.update(matcher.rule_matches(a, text, turns))
-        fresh = {fp: cached[fp] for fp in wanted.values()}
+        fresh = dict(zip(spec[2], map(cached.__getitem__, spec[2]), strict=True))
         changed = bool(missing) or len(fresh) != len(cached)
         # The codings are a function of the analysis, the turns, each rule's id, code, unit and
         # speakers, and each rule's matches. The last widening of this analysis is kept on it (a
@@ -53,8 +56,7 @@ class Proposals:
         # codings are. After an edit, only the transcripts where the edited rules match
         # differently are widened again (unchanged rules' match lists are the same objects, so the
         # comparison is mostly identity checks).
-        spec = _rule_spec(self)
-        lists = tuple(fresh[fp] for fp in spec[1])
+        lists = tuple(map(fresh.__getitem__, spec[1]))
         shape = tuple((t.idx, t.role, t.start, t.end) for t in turns)
         kept = a.__dict__.get("_widened")
         if kept is not None and kept[0] == spec[0] and kept[1] == shape and kept[2] == lists:
@@ -108,13 +110,15 @@ def _order(p: Proposed) -> tuple:
     return p.start, p.end, p.code, p.rule
 
 
-def _rule_spec(matcher) -> tuple[tuple, tuple[str, ...]]:
-    """What widening reads of a matcher's rules, and their fingerprints in the same order (made
-    once per matcher)."""
+def _rule_spec(matcher) -> tuple[tuple, tuple[str, ...], frozenset[str], dict[str, str]]:
+    """What widening reads of a matcher's rules, their fingerprints in the same order, the set of
+    them, and each one's rule id (made once per matcher)."""
     spec = matcher.__dict__.get("_widen_spec")
     if spec is None:
         rules = matcher.rules
         spec = matcher.__dict__["_widen_spec"] = (
             tuple((r.id, r.code, r.unit, r.speakers) for r in rules),
-            tuple(matcher.fingerprints[r.id] for r in rules))
+            tuple(matcher.fingerprints[r.id] for r in rules),
+            frozenset(matcher.fingerprints.values()),
+            {fp: rid for rid, fp in matcher.fingerprints.items()})
     return spec

@@ -377,15 +377,15 @@ def main() -> None:
             # Trained on the tuning interviews only; scored against the held-out set's own labels.
             print(f"\n## Held out: {', '.join(map(str, args.heldout))} ({len(heldout)} interviews), trained on all "
                   f"{len(tuning.dec.coded)} above, evaluated once\n")
-            print("| model | rules kappa / F1 | model kappa / F1 | suggestion kappa / F1 | rules ∪ model kappa / F1 |\n"
-                  "|---|---|---|---|---|")
+            shown = ["rules", "model", *(f"suggestion ({c})" for c in CHOICES), "rules ∪ model"]
+            print("| model | " + " | ".join(f"{n} kappa / F1" for n in shown) + " |\n|---|" + "---|" * len(shown))
             for label, variant in (TEXT_VARIANTS if args.compare_texts else {"shipped": {}}).items():
                 out = evaluate(prep, tuning.dec.coded, seed=0, test=heldout, variant=variant)
                 cells = {name: Pool() for name in out}
                 for name, (h, p) in out.items():
                     cells[name].add(h, p)
                 print(f"| {label} | " + " | ".join(f"{cells[n].kappa:.3f} / {cells[n].f1:.3f}"
-                                                   for n in ("rules", "model", "suggestion", "rules ∪ model"))
+                                                   for n in shown)
                       + " |")
         project.close()
     print(f"\n(total {time.perf_counter() - t0:.0f} s)")

@@ -84,7 +84,9 @@ def _report(run) -> None:
     if run.skipped:
         click.echo(f"No model for {len(run.skipped)} code(s), the rules stay: "
                    + "; ".join(f"{c} ({why})" for c, why in run.skipped.items()))
-    used = [c for c, u in run.use_model.items() if u]
+    # Each code the model speaks for, with its source and cut (e.g. "rules + model ≥ 0.85").
+    used = [f"{c}: {run.sources[c]}" if run.sources.get(c, "model") != "model" else c
+            for c, u in run.use_model.items() if u]
     click.echo(f"Trained on {len(run.transcripts_trained)} transcript(s) coded by {', '.join(run.coders)}; "
                f"the model suggests for {len(used)} of {len(run.codes)} codes"
                + (f" ({', '.join(used)})" if used and len(used) <= 12 else "") + ".")

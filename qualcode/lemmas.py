@@ -118,9 +118,15 @@ class Lemmatiser:
         # Keep every lemma whose parse is about as likely as the best one: pymorphy3
         # cannot tell "нашли" (найти) from "нашли" (наслать) without context, and a
         # rule for "найти работу" must still see it. Alternatives are joined by "|".
+        # Most forms have one parse, or one lemma for all the likely ones: folded once.
         parses = self._morph.parse(form)
+        if len(parses) == 1:
+            return parses[0][2].lower().replace("ё", "е")
         top = parses[0][3]
-        return "|".join(dict.fromkeys(fold(p[2], "ru") for p in parses if p[3] >= top * 0.5))
+        names = dict.fromkeys([p[2] for p in parses if p[3] >= top * 0.5])
+        if len(names) == 1:
+            return parses[0][2].lower().replace("ё", "е")
+        return "|".join(dict.fromkeys([fold(n, "ru") for n in names]))
 
     # --- the persisted cache -------------------------------------------------------------------
 

@@ -130,6 +130,11 @@ class PhraseIndex:
         pays for all its symbols (most strings, for the matcher of a re-code's few rules)."""
         hit = self._hit_cache.get(s)
         if hit is None:
+            syms = self._sym_cache.get(s)
+            if syms is not None:  # symbols known (learning looks at every string): the anchored ones
+                ids = {e for sym in syms for e in self._anchored.get(sym, ())} if syms else None
+                hit = self._hit_cache[s] = np.array(sorted(ids), dtype=np.int64) if ids else _EMPTY
+                return hit
             exact, gate, g = self._anchor_exact, self._anchor_gate, self._anchor_min
             if "|" not in s and s not in exact and s[:g] not in gate:
                 hit = self._hit_cache[s] = _EMPTY  # most strings: anchor nothing

@@ -39,13 +39,15 @@ def plain_syms(index: PhraseIndex, s: str) -> frozenset[str]:
 def test_symbols_words_and_hits_equal_their_definitions() -> None:
     for anchors in ([0, 0, 0, 0, 0, 0], [1, 0, 1, 1, 1, 2]):
         index = PhraseIndex(ENTRIES, anchors, learn=False)
+        fresh = PhraseIndex(ENTRIES, anchors, learn=False)  # hits looked up before any symbols
         for s in STRINGS:
             syms = plain_syms(index, s)
+            hits = sorted({e for e, k in enumerate(anchors) for sym in ENTRIES[e][k] if sym in syms})
+            assert fresh._hits(s).tolist() == hits, (s, anchors)
             assert index.syms(s) == syms, s
             words = sorted({w for sym in syms for w in index._words_of_sym[sym]})
             assert index._words(s).tolist() == words, s
-            hits = sorted({e for e, k in enumerate(anchors) for sym in ENTRIES[e][k] if sym in syms})
-            assert index._hits(s).tolist() == hits, (s, anchors)
+            assert index._hits(s).tolist() == hits, (s, anchors)  # from the known symbols
 
 
 def test_learned_anchors_are_those_of_per_string_counts() -> None:

@@ -185,8 +185,9 @@ class Matcher(MatchChecks, RuleKinds, Proposals):
                 for e in ids:
                     for s, t in occ.get(e, ()):
                         raw.append((rule, s, t, starts[s], ends[t - 1]))
+            memo: dict = {}  # each `near` item's sorted occurrences, shared by the rules that use it
             for rule, ids in self.near:
-                raw.extend(self._near(rule, ids, occ, clauses))
+                raw.extend(self._near(rule, ids, occ, clauses, memo))
         if self.regex:
             low = text.lower()
             whole = separated(text, turns)

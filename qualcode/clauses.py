@@ -178,19 +178,6 @@ class Clauses(Negations, Moods, ReportedSpeech, People):
         firsts, ends = self._sentence_bounds
         return firsts[sent], ends[sent]
 
-    def runs(self, sentences: bool) -> list[int]:
-        """The first token of every run of tokens in one turn (and, with `sentences`, one
-        sentence), sorted: `near` rules look for their items inside the run of their first."""
-        key = "runs+sent" if sentences else "runs"
-        hit = self._positions.get(key)
-        if hit is None:
-            a = self.a
-            change = a.turn[1:] != a.turn[:-1]
-            if sentences:
-                change |= a.sent[1:] != a.sent[:-1]
-            hit = self._positions[key] = [0, *(np.flatnonzero(change) + 1).tolist()] if len(a) else [0]
-        return hit
-
     @property
     def turn(self) -> list[int]:
         """Each token's turn, as a list (per-token access from Python)."""

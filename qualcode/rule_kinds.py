@@ -6,7 +6,6 @@ It is mixed into `qualcode.autocode.Matcher`; import `Matcher` from there.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -41,55 +40,46 @@ def _lemma_alternatives(token: dict) -> dict:
 
 
 
-def _nearest(occs: list[tuple[int, int]], firsts: list[int], s0: int, t0: int, lo: int, hi: int
-             ) -> tuple[int, int] | None:
-    """What a scan of `occs` in order finds: the first occurrence, other than (s0, t0), whose first
-    token is in [lo, hi] and strictly nearer to s0 than any before it. `occs` are sorted unique
-    (first, end) tokens, `firsts` their first tokens. So: the nearest first token, the one before
-    s0 on a tie, and of several with that first token the first in order."""
-    j = bisect_left(firsts, s0)  # the first at or after s0
-    before = None
-    if j > 0 and firsts[j - 1] >= lo:
-        before = occs[bisect_left(firsts, firsts[j - 1])]
-    if j < len(occs) and occs[j] == (s0, t0):
-        j += 1  # (s0, t0) itself: the next has the same first token and a later end, or a later one
-    after = occs[j] if j < len(occs) and firsts[j] <= hi else None
-    if before is None:
-        return after
-    if after is None or s0 - before[0] <= after[0] - s0:
-        return before
-    return after
-
-
 class RuleKinds:
     """The finders of `Matcher` for rules that are not plain phrases."""
 
-    def _near(self, rule: Rule, items: list[list[int]], occ, clauses: Clauses):
+    def _near(self, rule: Rule, items: list[list[int]], occ, clauses: Clauses, memo: dict | None = None):
         """All items within `rule.within` tokens of the first item's occurrence, in one turn
-        (and in one sentence, unless the rule codes whole turns). For each other item the
-        nearest occurrence counts (the earlier one on a tie, as a scan in token order finds it),
-        found by bisection in its sorted occurrences, not by a scan of all of them."""
+        (and in one sentence, unless the rule codes whole turns); of each other item the nearest
+        occurrence, the first in token order on a tie. `memo` keeps each item's sorted occurrences
+        for the transcript (rules share items)."""
         if len(items) < 2:
             return
         keys = occ.keys()
         for item in items:  # most rules lack an item in a transcript: nothing to sort then
             if keys.isdisjoint(item):
                 return
-        found = [sorted({o for e in item for o in occ.get(e, ())}) if len(item) > 1 else sorted(occ.get(item[0], ()))
-                 for item in items]
-        # The tokens an item may be at: within `rule.within` of s0, in its turn and sentence (runs
-        # of tokens: their bounds by bisection in the points where turn or sentence changes).
-        runs = clauses.runs(rule.unit != "turn")
-        n = len(clauses.turn)
-        starts, ends = clauses.start, clauses.end
-        within = rule.within
-        others = [(f, [s for s, _t in f]) for f in found[1:]]
+        if memo is None:
+            memo = {}
+        found = []
+        for item in items:
+            key = tuple(item)
+            hit = memo.get(key)
+            if hit is None:
+                hit = memo[key] = sorted({o for e in item for o in occ.get(e, ())}) if len(item) > 1 else sorted(
+                    occ[item[0]])
+            found.append(hit)
+        turn, sentence, starts, ends = clauses.turn, clauses.sent, clauses.start, clauses.end
+        same_sentence = rule.unit != "turn"
+        too_far = rule.within + 1
+        others = found[1:]
         for s0, t0 in found[0]:
-            r = bisect_right(runs, s0)
-            lo, hi = max(s0 - within, runs[r - 1]), min(s0 + within, (runs[r] if r < len(runs) else n) - 1)
             span_s, span_t = s0, t0
-            for occs, firsts in others:
-                best = _nearest(occs, firsts, s0, t0, lo, hi)
+            turn0, sent0 = turn[s0], sentence[s0]
+            for occs in others:
+                best = None
+                nearest = too_far  # only a strictly nearer one replaces the best: the first on a tie
+                for s, t in occs:
+                    d = s - s0 if s >= s0 else s0 - s
+                    if d >= nearest or turn[s] != turn0 or (s == s0 and t == t0) or (
+                            same_sentence and sentence[s] != sent0):
+                        continue
+                    best, nearest = (s, t), d
                 if best is None:
                     break
                 span_s, span_t = min(span_s, best[0]), max(span_t, best[1])

@@ -75,6 +75,8 @@ class RuleKinds:
                 best = None
                 nearest = too_far  # only a strictly nearer one replaces the best: the first on a tie
                 for s, t in occs:
+                    if s >= s0 + nearest:
+                        break  # sorted: every later one is farther still
                     d = s - s0 if s >= s0 else s0 - s
                     if d >= nearest or turn[s] != turn0 or (s == s0 and t == t0) or (
                             same_sentence and sentence[s] != sent0):

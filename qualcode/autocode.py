@@ -181,10 +181,14 @@ class Matcher(MatchChecks, RuleKinds, Proposals):
         if occ:  # without occurrences no phrase or `near` rule fires (most transcripts, in a re-code)
             clauses = self._clauses(a)  # its per-token lists: numpy's per-element access costs more
             starts, ends = clauses.start, clauses.end
-            for rule, ids in self.phrase:
-                for e in ids:
-                    for s, t in occ.get(e, ()):
-                        raw.append((rule, s, t, starts[s], ends[t - 1]))
+            # From the entries found to the phrase rules that use them (most of a codebook's
+            # patterns are not in a transcript), in the order of rules and their patterns.
+            users = self._phrase_users()
+            phrase = self.phrase
+            for ri, _k, e in sorted(use for found in occ.keys() & users.keys() for use in users[found]):
+                rule = phrase[ri][0]
+                for s, t in occ[e]:
+                    raw.append((rule, s, t, starts[s], ends[t - 1]))
             memo: dict = {}  # each `near` item's sorted occurrences, shared by the rules that use it
             for rule, ids in self.near:
                 raw.extend(self._near(rule, ids, occ, clauses, memo))
@@ -212,6 +216,18 @@ class Matcher(MatchChecks, RuleKinds, Proposals):
                 seen.add(key)
                 out.append(item)
         return out
+
+    def _phrase_users(self) -> dict[int, list[tuple[int, int, int]]]:
+        """Per entry, the (phrase rule's index, the pattern's index in it, entry) that use it."""
+        users = self.__dict__.get("_users")
+        if users is None:
+            self._compile()
+            users = {}
+            for ri, (_rule, ids) in enumerate(self.phrase):
+                for k, e in enumerate(ids):
+                    users.setdefault(e, []).append((ri, k, e))
+            self.__dict__["_users"] = users
+        return users
 
     def matches(self, a: Analysis, text: str, turns: Sequence[TurnSpan], explain: bool = False) -> list[Match]:
         """All rule matches in one transcript; with `explain`, dropped ones too (with the reason)."""

@@ -59,6 +59,27 @@ def _any_in(positions: list[int] | np.ndarray, lo: np.ndarray, hi: np.ndarray) -
     return np.searchsorted(p, np.maximum(lo, hi), "left") > np.searchsorted(p, lo, "left")
 
 
+def _kept(clauses: Clauses, key: object, make):
+    """`make()`, kept with the analysis's marker positions (`MatchChecks._clauses`): arrays that
+    depend only on the analysis and the language, asked again by every run over it."""
+    hit = clauses._positions.get(key)
+    if hit is None:
+        hit = clauses._positions[key] = make()
+    return hit
+
+
+def _sentences(a: Analysis, clauses: Clauses) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each sentence's first token, one past its last, and whether its last token ends with "?"."""
+    def make():
+        sent = a.sent
+        ids = np.arange(int(sent[-1]) + 1)
+        first, end = np.searchsorted(sent, ids, "left"), np.searchsorted(sent, ids, "right")
+        strings = a.strings
+        asks = np.fromiter((strings[k].endswith("?") for k in a.lower[end - 1].tolist()), dtype=bool, count=len(ids))
+        return first, end, asks
+    return _kept(clauses, "sentences", make)
+
+
 def first_looks(matcher: Matcher, a: Analysis, clauses: Clauses, occ: dict[int, list[tuple[int, int]]],
                 raw: list[tuple], bits_of: dict[str, int]) -> list[tuple[int, np.ndarray]]:
     """Per clause check (its bit: ASKED, NEGATION, ...), the raw matches (rule, first token, end
@@ -74,29 +95,23 @@ def first_looks(matcher: Matcher, a: Analysis, clauses: Clauses, occ: dict[int, 
         looks.append((NEGATION_ALWAYS, want))
 
     # The sentence of each match, and the part of it the checks look at (`Clauses.reach`).
-    sent = a.sent
-    n_sent = int(sent[-1]) + 1
-    ids = np.arange(n_sent)
-    sent_first = np.searchsorted(sent, ids, "left")
-    sent_end = np.searchsorted(sent, ids, "right")
-    ms = sent[s]
+    sent_first, sent_end, sent_asks = _sentences(a, clauses)
+    ms = a.sent[s]
     first = np.maximum(sent_first[ms], s - REACH)
     end = np.minimum(sent_end[ms], s + REACH + 1)
 
     want = (bits & ASKED) != 0
     if want.any():  # `question`: only a sentence whose last token ends with "?" can ask
-        last = sent_end[ms[want]] - 1
-        asks = np.fromiter((clauses.form(j).endswith("?") for j in last.tolist()), dtype=bool, count=len(last))
-        look = np.zeros(n, dtype=bool)
-        look[np.flatnonzero(want)[asks]] = True
-        looks.append((ASKED, look))
+        looks.append((ASKED, want & sent_asks[ms]))
 
     want = (bits & NEGATION) != 0
     if want.any():  # `_negated` with clause scope: `Clauses.negation`'s first look, and `after_phrases`
         neg = matcher.negation
         cues = matcher._cues
-        where = clauses.positions(("cues", id(cues)), cues)
-        ne = clauses.positions("не", _NE) if clauses.g.verb_lemma_endings else []
+        where = _kept(clauses, ("array", "cues", id(cues)),
+                      lambda: np.asarray(clauses.positions(("cues", id(cues)), cues), dtype=np.int64))
+        ne = _kept(clauses, ("array", "не"), lambda: np.asarray(clauses.positions("не", _NE), dtype=np.int64)) if (
+            clauses.g.verb_lemma_endings) else []
         # A cue in the window the cue loop reads; "не" where the Russian verb check reads ([t, t+3):
         # anywhere after the match only lets the function go on to those two and `answered_no`);
         # or the shape `answered_no` answers: a dash right after the match, then a bare "no".
@@ -105,10 +120,10 @@ def first_looks(matcher: Matcher, a: Analysis, clauses: Clauses, occ: dict[int, 
         n_tok = len(a.lower)
         at = (t + 1 < end) & (t + 1 < n_tok)
         if at.any():
-            dash = clauses._string_mask(DASHES)[a.lower]
-            no = clauses._string_mask(ANSWER_NO)[a.lower]
+            dash = _kept(clauses, ("strings", "dashes"), lambda: clauses._string_mask(DASHES))
+            no = _kept(clauses, ("strings", "no"), lambda: clauses._string_mask(ANSWER_NO))
             tt = t[at]
-            maybe[np.flatnonzero(at)[dash[tt] & no[tt + 1]]] = True
+            maybe[np.flatnonzero(at)[dash[a.lower[tt]] & no[a.lower[tt + 1]]]] = True
         starts = sorted({ns for e in matcher._after_neg for ns, _nt in occ.get(e, ())})
         if starts and neg.after_window > 0:
             maybe |= _any_in(starts, t, t + neg.after_window)
@@ -116,23 +131,24 @@ def first_looks(matcher: Matcher, a: Analysis, clauses: Clauses, occ: dict[int, 
 
     want = (bits & HYPOTHETICAL) != 0
     if want.any():
-        markers = clauses._positions.get("hypothetical")
-        if markers is None:
-            markers = clauses._hypothetical_markers()
-        looks.append((HYPOTHETICAL, want & _any_in(markers, first, end)))
+        def hypothetical() -> np.ndarray:
+            markers = clauses._positions.get("hypothetical")
+            return np.asarray(clauses._hypothetical_markers() if markers is None else markers, dtype=np.int64)
+        looks.append((HYPOTHETICAL, want & _any_in(_kept(clauses, ("array", "hypothetical"), hypothetical),
+                                                   first, end)))
 
     want = (bits & REPORTED) != 0
     if want.any():  # `reported`: between quotation marks, or a speech verb or hearsay word before
         g = clauses.g
-        markers = clauses._positions.get("reported")
-        if markers is None:
-            markers = clauses.positions("reported", g.hearsay | g.speech_lemmas)
+        markers = _kept(clauses, ("array", "reported"), lambda: np.asarray(
+            clauses.positions("reported", g.hearsay | g.speech_lemmas), dtype=np.int64))
         looks.append((REPORTED, want & (_any_in(markers, first, s) | clauses.quoted_many(s))))
 
     want = (bits & SELF) != 0
     if want.any():  # `subject`: the nearest person named before the match
         g = clauses.g
-        people = clauses.positions("people", g.self_words | g.other_words | g.transparent)
+        people = _kept(clauses, ("array", "people"), lambda: np.asarray(
+            clauses.positions("people", g.self_words | g.other_words | g.transparent), dtype=np.int64))
         looks.append((SELF, want & _any_in(people, first, s)))
 
     looks.append((UNLESS | SENSE, (bits & (UNLESS | SENSE)) != 0))

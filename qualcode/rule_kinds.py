@@ -61,8 +61,13 @@ class RuleKinds:
             key = tuple(item)
             hit = memo.get(key)
             if hit is None:
-                hit = memo[key] = sorted({o for e in item for o in occ.get(e, ())}) if len(item) > 1 else sorted(
-                    occ[item[0]])
+                if len(item) == 1:
+                    hit = sorted(occ[item[0]])
+                else:  # the union of the item's patterns found: most of a long list are not there
+                    present = [e for e in item if e in keys]
+                    hit = sorted(occ[present[0]]) if len(present) == 1 else sorted(
+                        {o for e in present for o in occ[e]})
+                memo[key] = hit
             found.append(hit)
         turn, sentence, starts, ends = clauses.turn, clauses.sent, clauses.start, clauses.end
         same_sentence = rule.unit != "turn"

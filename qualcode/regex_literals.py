@@ -117,10 +117,16 @@ def required_literals(pattern: str) -> tuple[frozenset[str], ...]:
 
 def turns_with(text: str, turns: Sequence[TurnSpan], literals: Sequence[frozenset[str]]) -> list[int] | None:
     """The indices (into `turns`, ascending) of the turns that contain a string of every set, whole
-    inside the turn; None when those turns hold more than MAX_SHARE of the text (scan it all)."""
+    inside the turn; None when those turns hold more than MAX_SHARE of the text, or the turns are not
+    in order without overlap (scan them all)."""
     if not literals or not turns:
         return None
     starts = [t.start for t in turns]
+    end = -1
+    for t in turns:  # a turn is found by bisection: turns in order, without overlap (else scan them all)
+        if t.start < end or t.end < t.start:
+            return None
+        end = t.end
     found: set[int] | None = None
     for strings in literals:
         hit: set[int] = set()

@@ -87,3 +87,5 @@ def test_a_literal_across_a_turns_end_or_in_a_label_selects_no_turn() -> None:
     assert turns_with(text, turns, [frozenset({"debt\n"})]) == []  # runs out of its turn
     rx = safe_regex.BoundedPattern(r"(the|we)\s+\w+\s+debt", "r", flags=0)
     assert by_turn(rx, text, turns, {0}) == by_turn(rx, text, turns) == [(text.index("we had"), text.index("\n"))]
+    assert turns_with(text, [turns[1], turns[0], turns[2]], [frozenset({"debt"})]) is None  # out of order
+    assert turns_with(text, [turns[0], TurnSpan(9, "respondent", 15, 30)], [frozenset({"debt"})]) is None  # overlap

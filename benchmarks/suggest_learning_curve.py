@@ -16,6 +16,8 @@ with 10 coded units), `adaptive` is qualcode.suggest.choice.choose_adaptive (mod
 each only where a paired bootstrap over the training transcripts puts its gain above zero),
 `adaptive+veto` the same with the veto candidate (rules minus model below a cut), measured only.
 `--codebook PATH` codes with a pinned copy of the codebook, so others' rule edits do not move figures.
+`--oracle` adds an upper bound for any per-code choice: per code the source and cut that do best on
+the TEST interviews (which no honest choice can know), at each `--sizes` point.
 
     .venv/bin/python benchmarks/suggest_learning_curve.py [--splits 5] [--sizes 2,4,8,12] [--no-speed]
     .venv/bin/python benchmarks/suggest_learning_curve.py --heldout tests/data/gold3 --heldout-only  (once)
@@ -48,8 +50,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gold_agreement import gold_codings_csv
 
 from qualcode import Project
+from qualcode.suggest import choice as choice_mod
 from qualcode.suggest import learn
-from qualcode.suggest.choice import MODEL, OFFERED, SOURCES, VETO, choose_adaptive
+from qualcode.suggest.choice import ADD, MODEL, OFFERED, SOURCES, VETO, choose_adaptive
 from qualcode.suggest.estimator import kappa_of
 from qualcode.suggest.evaluation import choose, to_turns, turn_ids
 from qualcode.suggest.features import ALL_FAMILIES, FAMILIES
@@ -246,6 +249,60 @@ def within(prep: learn.Prepared, members: dict[str, list[str]], sizes: list[int]
             _rows(k, label, pools, fits)
 
 
+def oracle(prep: learn.Prepared, sizes: list[int], splits: int) -> None:
+    """An upper bound for ANY per-code choice among rules, model, rules + model and rules − model: per
+    code, the source and cut that do best on the TEST interviews (summed over the splits), which no
+    honest choice can know. If even this is far from a goal, no choice rule will reach it."""
+    corpus, Y, R = prep.corpus, prep.Y, prep.R
+    names = np.array([u.transcript for u in corpus.units])
+    ids, _keys = turn_ids(corpus)
+    langs = {t: corpus.languages[t] for t in prep.dec.coded}
+    print(f"\n## Oracle per-code choice ({splits} splits; per code the best source and cut on the test interviews)\n")
+    print("| training interviews | rules kappa | oracle choice kappa | codes per source | oracle, additions only |")
+    print("|---|---|---|---|---|")
+    for k in sizes:
+        base = np.zeros(4, dtype=np.int64)
+        deltas: dict[tuple[int, str, float], np.ndarray] = {}
+        for i in range(splits):
+            train = split(langs, k, random.Random(1000 * k + i))
+            tr = np.isin(names, train) & (Y >= 0).any(axis=1)
+            te = np.isin(names, [t for t in prep.dec.coded if t not in set(train)])
+            pipe = learn.make_pipeline(seed=i)
+            units, Y_fit, groups, weak = prep.training(np.flatnonzero(tr))
+            pipe.fit(units, Y_fit, model__groups=groups, model__codes=prep.code_list, model__weak=weak)
+            has = pipe.named_steps["model"].has_model_
+            P = pipe.predict_proba([corpus.units[j] for j in np.flatnonzero(te)])
+            one = np.zeros(int(te.sum()), dtype=np.int64)  # one group: the test turns of this split
+            for j in range(Y.shape[1]):
+                tj = choice_mod._turns(Y[te, j] > 0, R[te, j], P[:, j], ids[te], one)
+                rules = choice_mod._counts(tj.h, tj.r, tj.g, 1)[0]
+                base += rules
+                for s in SOURCES[1:] if has[j] else ():
+                    for c in choice_mod.GRIDS[s]:
+                        key = (j, s, float(c))
+                        d = choice_mod._counts(tj.h, tj.predict(s, c), tj.g, 1)[0] - rules
+                        deltas[key] = deltas.get(key, 0) + d
+        every, adds = _oracle_pick(base, deltas, SOURCES[1:]), _oracle_pick(base, deltas, (ADD,))
+        per = ", ".join(f"{s} {sum(v[1] == s for v in every.values())}" for s in SOURCES[1:])
+        print(f"| {k} | {choice_mod.kappa_totals(base):.3f} | {_oracle_kappa(base, every):.3f} | {per} "
+              f"| {_oracle_kappa(base, adds):.3f} |", flush=True)
+
+
+def _oracle_pick(base: np.ndarray, deltas: dict, allowed: tuple[str, ...]) -> dict[int, tuple[float, str, np.ndarray]]:
+    """Per code, the (gain, source, change in counts) that gains most alone, among `allowed` sources."""
+    k_base = float(choice_mod.kappa_totals(base))
+    best: dict[int, tuple[float, str, np.ndarray]] = {}
+    for (j, s, _c), d in deltas.items():
+        g = float(choice_mod.kappa_totals(base + d)) - k_base
+        if s in allowed and g > best.get(j, (0.0, "", d))[0]:
+            best[j] = (g, s, d)
+    return best
+
+
+def _oracle_kappa(base: np.ndarray, best: dict[int, tuple[float, str, np.ndarray]]) -> float:
+    return float(choice_mod.kappa_totals(base + sum((v[2] for v in best.values()), np.zeros(4, np.int64))))
+
+
 def ablation(prep: learn.Prepared, k: int, splits: int) -> None:
     langs = {t: prep.corpus.languages[t] for t in prep.dec.coded}
     print(f"\n## Ablation at {k} training interviews ({splits} splits): each feature family left out\n")
@@ -337,6 +394,8 @@ def main() -> None:
     parser.add_argument("--heldout-only", action="store_true", help="with --heldout: skip the curve, ablation, speed")
     parser.add_argument("--choice", choices=["fixed", "adaptive", "adaptive+veto", "all"], default="all",
                         help="the suggestion's per-code choice (all: fixed, adaptive and adaptive+veto side by side)")
+    parser.add_argument("--oracle", action="store_true",
+                        help="upper bound for any per-code choice (per code its best source and cut on the test data)")
     parser.add_argument("--codebook", type=Path, default=CODEBOOK,
                         help="codebook to code with (pin a copy so others' rule edits do not move the figures)")
     args = parser.parse_args()
@@ -369,6 +428,8 @@ def main() -> None:
                 curve(tuning, [int(k) for k in args.sizes.split(",")], args.splits, variants)
             if args.within:
                 within(tuning, set_members(sets), [int(k) for k in args.within.split(",")], args.splits, variants)
+            if args.oracle:
+                oracle(tuning, [int(k) for k in args.sizes.split(",")], args.splits)
             if not args.no_ablation:
                 ablation(tuning, args.ablation_size, args.splits)
             if not args.no_speed:

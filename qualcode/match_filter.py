@@ -112,11 +112,21 @@ def first_looks(matcher: Matcher, a: Analysis, clauses: Clauses, occ: dict[int, 
                       lambda: np.asarray(clauses.positions(("cues", id(cues)), cues), dtype=np.int64))
         ne = _kept(clauses, ("array", "не"), lambda: np.asarray(clauses.positions("не", _NE), dtype=np.int64)) if (
             clauses.g.verb_lemma_endings) else []
-        # A cue in the window the cue loop reads; "не" where the Russian verb check reads ([t, t+3):
-        # anywhere after the match only lets the function go on to those two and `answered_no`);
-        # or the shape `answered_no` answers: a dash right after the match, then a bare "no".
-        maybe = _any_in(where, first, np.minimum(end, t + max(neg.after, 2))) | _any_in(
-            ne, t, np.minimum(end, t + 3))
+        # The clause of each match (`Clauses._clause`, for all at once): a cue where the cue loop
+        # reads (before the match in its clause, or within `after` tokens after it); "не" where the
+        # Russian verb check reads; or the shape `answered_no` answers: a dash right after the
+        # match, then a bare "no". (Each is inside the window of `negation`'s own first look.)
+        b_starts, b_ends = _kept(clauses, ("array", "bounds"), lambda: tuple(
+            np.asarray(b, dtype=np.int64) for b in clauses.bounds()))
+        cs, ce = first, end
+        if len(b_starts):
+            i = np.searchsorted(b_starts, s, "right") - 1
+            cs = np.where(i >= 0, np.maximum(first, b_starts[np.maximum(i, 0)]), first)
+        if len(b_ends):
+            j = np.searchsorted(b_ends, t, "left")
+            ce = np.where(j < len(b_ends), np.minimum(end, b_ends[np.minimum(j, len(b_ends) - 1)]), end)
+        maybe = _any_in(where, cs, s) | _any_in(where, t, np.minimum(ce, t + neg.after)) | _any_in(
+            ne, t, np.minimum(ce, t + 4) - 1)
         n_tok = len(a.lower)
         at = (t + 1 < end) & (t + 1 < n_tok)
         if at.any():

@@ -1,7 +1,7 @@
 """Where the typology's scores come from, and how well they hold on a set they were not fitted on.
 
     .venv/bin/python benchmarks/typology_weights.py [--codebook FILE] [--C 0.1 ...] [--features EXPR ... | axes]
-                                                    [--study-terms] [--fit-on SET ...]
+                                                    [--study-terms] [--fit-on SET ...] [--fit-codebook FILE]
 
 A multinomial logistic regression of the documented types on the codebook's five profiles
 (resources, push_factors, pull_factors, immediate_goals, longterm_goals) and, with
@@ -12,7 +12,7 @@ axes` is the study's four axes (resources, push_factors - pull_factors as one ba
 immediate_goals, longterm_goals), tried and not adopted (BENCHMARKS.md).
 
 Rows: every case of the tuning sets (the bundled sample, tests/data/gold, gold2, gold4 and,
-when present, gold5 and gold6), once with the profiles computed from the rule codings and once
+when present, gold5 to gold8), once with the profiles computed from the rule codings and once
 from the human gold codes where a set has them, so the scores hold for both. The yardstick
 (tests/data/gold3) is never read here.
 
@@ -23,6 +23,11 @@ It prints, per set and source, side by side:
   sources of the held-out set are held out: they are the same cases). This is the honest
   estimate for a new set; choose features and `--C` by it, never by the in-sample column.
 `--fit-on` fits on some sets only, so the others' in-sample column is a fresh test.
+A third column, **codebook**, is the codebook's own scores as they stand (fitted once, perhaps
+on older rule codings). `--fit-codebook FILE` fits on the codings of another codebook (say the
+rules before a rule pass) and evaluates on `--codebook`'s: its LOSO column is then how scores
+fitted on the old codings of the other sets hold on a set's new codings, the leave-one-set-out
+figure to compare a refit against.
 Then the `score:` expressions to put in the codebook's `types:` (fitted on all tuning sets).
 A softmax of these scores is the model's probability, the degree of membership qualcode reports.
 """
@@ -127,11 +132,13 @@ def fit(X: np.ndarray, y: np.ndarray, C: float) -> LogisticRegression:
 
 
 def side_by_side(book: Codebook, data: Tuning, features: list[str], C: float,
-                 fit_on: list[str] | None = None) -> tuple[pd.DataFrame, dict]:
+                 fit_on: list[str] | None = None, fit_data: Tuning | None = None) -> tuple[pd.DataFrame, dict]:
     """In-sample and leave-one-set-out figures per group, and the scores fitted on everything
-    (or only on the sets `fit_on`: then the other sets' "in-sample" column is a fresh test)."""
+    (or only on the sets `fit_on`: then the other sets' "in-sample" column is a fresh test).
+    `fit_data`: fit on these rows (another codebook's codings of the same sets) and evaluate
+    on `data`'s, to ask how scores fitted on older rule codings hold on the current ones."""
     profiles = [p.id for p in book.profiles]
-    rows = data.rows
+    rows = (fit_data or data).rows
     X, y = design(rows, features, profiles), rows["documented"].to_numpy()
     sets = rows["group"].str.split("/").str[0].to_numpy()
     chosen = np.isin(sets, fit_on) if fit_on else np.ones(len(sets), bool)
@@ -143,8 +150,11 @@ def side_by_side(book: Codebook, data: Tuning, features: list[str], C: float,
         loso = with_scores(book, expressions(fit(X[held], y[held], C), features))
         right, ari = evaluate_set(whole, matrix)
         right_loso, ari_loso = evaluate_set(loso, matrix)
+        # The codebook's own scores as they stand (fitted once, on whatever codings they were).
+        right_book, ari_book = evaluate_set(book, matrix)
         out.append({"group": group, "cases": len(matrix), "right in-sample": right, "right LOSO": right_loso,
-                    "ARI in-sample": ari, "ARI LOSO": ari_loso})
+                    "right codebook": right_book, "ARI in-sample": ari, "ARI LOSO": ari_loso,
+                    "ARI codebook": ari_book})
     return pd.DataFrame(out), scores
 
 
@@ -158,23 +168,29 @@ def main() -> None:
                         help="expressions over the codebook's profiles, or 'axes' for the study's four axes")
     parser.add_argument("--study-terms", action="store_true", help="add " + " and ".join(STUDY_TERMS))
     parser.add_argument("--fit-on", nargs="+", help="fit the scores on these sets only (e.g. sample gold gold2 gold4)")
+    parser.add_argument("--fit-codebook", type=Path,
+                        help="fit on the codings of this codebook (e.g. an older rule state), evaluate on --codebook's")
     args = parser.parse_args()
     features = AXES if args.features == ["axes"] else args.features
     features = features + STUDY_TERMS if args.study_terms else features
     book = load_codebook(args.codebook)
     data = tuning(args.codebook)
+    fit_data = tuning(args.fit_codebook) if args.fit_codebook else None
     pd.set_option("display.width", 200)
     for C in args.C:
-        table, scores = side_by_side(book, data, features, C, args.fit_on)
+        table, scores = side_by_side(book, data, features, C, args.fit_on, fit_data)
         print(f"\nfeatures {features}, C = {C}")
         print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         print(f"  mean over groups: right in-sample {table['right in-sample'].mean():.3f}, "
-              f"LOSO {table['right LOSO'].mean():.3f} (lowest {table['right LOSO'].min():.3f}); "
-              f"ARI in-sample {table['ARI in-sample'].mean():.3f}, LOSO {table['ARI LOSO'].mean():.3f}")
+              f"LOSO {table['right LOSO'].mean():.3f} (lowest {table['right LOSO'].min():.3f}), "
+              f"codebook {table['right codebook'].mean():.3f} (lowest {table['right codebook'].min():.3f}); "
+              f"ARI in-sample {table['ARI in-sample'].mean():.3f}, LOSO {table['ARI LOSO'].mean():.3f}, "
+              f"codebook {table['ARI codebook'].mean():.3f}")
         # Counted per case, the 24-case sample weighs three times an 8-case set.
         n = table["cases"].sum()
         print(f"  cases right over all groups: in-sample {round((table['right in-sample'] * table['cases']).sum())}"
-              f"/{n}, LOSO {round((table['right LOSO'] * table['cases']).sum())}/{n}")
+              f"/{n}, LOSO {round((table['right LOSO'] * table['cases']).sum())}/{n}, "
+              f"codebook {round((table['right codebook'] * table['cases']).sum())}/{n}")
         print("  scores fitted on all tuning sets:")
         for label, expr in scores.items():
             print(f"  - id: {label}\n    score: \"{expr}\"")

@@ -28,16 +28,20 @@ SAMPLE_CODEBOOK = str(ROOT / "codebooks" / "migration.yaml")
 # Of 24 sample cases whose rule type is the documented type: 19 with the scores fitted on six
 # tuning sets; 17 with those fitted on eight with the study's mixed terms (both kinds of goal,
 # push against pull), which are as good leave-one-set-out and better for the clusters there
-# (BENCHMARKS.md): the sample, the longest interviews, is the set they suit least.
-SAMPLE_RIGHT = 17
+# (BENCHMARKS.md): the sample, the longest interviews, is the set they suit least. 18 measured
+# with the same scores after the later rule passes (fourth pass, 78862f8..fbcd506; a refit on
+# the new codings was not better leave-one-set-out and was not adopted).
+SAMPLE_RIGHT = 18
 # Clusters on the raw profiles (Ward, k by silhouette) of 24 cases were fragile: one wrong coding
 # dropped ("Savings — no." in KZ21) moved them from 0.60 to 0.35. The default space is now the
 # standardised type scores with k = the number of types. With the scores fitted on four tuning
 # sets it measured 0.66, a lucky in-sample figure: the sample's leave-one-set-out ARI (scores
 # fitted without the sample) was 0.38-0.48. Refitted on six tuning sets (gold5, gold6 added):
 # 0.34 measured; on eight with the study's mixed terms: 0.23 measured, leave-one-set-out 0.18,
-# where the other sets gain (mean leave-one-set-out ARI 0.39 -> 0.51; BENCHMARKS.md).
-SAMPLE_CLUSTER_ARI = 0.22
+# where the other sets gain (mean leave-one-set-out ARI 0.39 -> 0.51; BENCHMARKS.md). After the
+# fourth rule pass, same scores: 0.375 measured (0.23 before it; BENCHMARKS.md); the threshold
+# is that figure, rounded down.
+SAMPLE_CLUSTER_ARI = 0.37
 # One coding of a profile code dropped may move the sample's cluster ARI by at most this
 # (measured: 0 on the drops below; on the raw profiles up to 0.28).
 MAX_SHIFT_ONE_DROP = 0.15

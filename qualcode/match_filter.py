@@ -80,6 +80,32 @@ def _sentences(a: Analysis, clauses: Clauses) -> tuple[np.ndarray, np.ndarray, n
     return _kept(clauses, "sentences", make)
 
 
+def _deciding_people(a: Analysis, clauses: Clauses) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The person words `People.subject` can stop at (not he/she, its `transparent`): sorted
+    positions; whether each is another person (`other_words` and not `self_words`, which
+    `subject` asks first); whether "with" (`companions`) is one and two tokens before it, which
+    makes `subject` pass it when that token is in the match's reach. Forms are compared whole,
+    lemmas by their first reading, as `subject` does."""
+    def make() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        g, index = clauses.g, a.index
+
+        def form_in(words: frozenset[str]) -> np.ndarray:
+            mask = np.zeros(len(a.strings), dtype=bool)
+            mask[[index[w] for w in words if w in index]] = True
+            return mask[a.lower]
+
+        def either_in(words: frozenset[str]) -> np.ndarray:
+            return form_in(words) | clauses._string_mask(words)[a.lemma]
+
+        own, others = either_in(g.self_words), either_in(g.other_words)
+        companion = form_in(g.companions)
+        at = np.flatnonzero((own | others) & ~either_in(g.transparent))
+        one_before = (at >= 1) & companion[np.maximum(at - 1, 0)]
+        two_before = (at >= 2) & companion[np.maximum(at - 2, 0)]
+        return at, ~own[at], one_before, two_before
+    return _kept(clauses, ("array", "deciding people"), make)
+
+
 def first_looks(matcher: Matcher, a: Analysis, clauses: Clauses, occ: dict[int, list[tuple[int, int]]],
                 raw: list[tuple], bits_of: dict[str, int]) -> list[tuple[int, np.ndarray]]:
     """Per clause check (its bit: ASKED, NEGATION, ...), the raw matches (rule, first token, end
@@ -159,7 +185,19 @@ def first_looks(matcher: Matcher, a: Analysis, clauses: Clauses, occ: dict[int, 
         g = clauses.g
         people = _kept(clauses, ("array", "people"), lambda: np.asarray(
             clauses.positions("people", g.self_words | g.other_words | g.transparent), dtype=np.int64))
-        looks.append((SELF, want & _any_in(people, first, s)))
+        look = want & _any_in(people, first, s)
+        # Where the nearest person before the match that `subject` can stop at is in its reach and
+        # not passed for a "with" before it (in the reach), `subject` returns that person's kind:
+        # only "another person" can drop the match; elsewhere `subject` is asked.
+        at, other, one_before, two_before = _deciding_people(a, clauses)
+        if len(at):
+            i = np.searchsorted(at, s, "left") - 1
+            j = np.maximum(i, 0)
+            k = at[j]
+            passed = (one_before[j] & (k - 1 >= first)) | (two_before[j] & (k - 2 >= first))
+            decided = (i >= 0) & (k >= first) & ~passed
+            look &= ~decided | other[j]
+        looks.append((SELF, look))
 
     looks.append((UNLESS | SENSE, (bits & (UNLESS | SENSE)) != 0))
     return looks

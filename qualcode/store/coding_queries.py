@@ -174,8 +174,9 @@ def insert_coding_tuples(conn: Connection, columns: Sequence[str], rows: list[tu
         process = codings.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
         if process is not None:
             # By identity, not equality: equal datetimes of other time zones are bound differently.
-            done = {id(v): process(v) for v in col}
-            col = [done[id(v)] for v in col]
+            distinct = {id(v): v for v in col}
+            done = {k: process(v) for k, v in distinct.items()}
+            col = list(map(done.__getitem__, map(id, col)))
         ordered.append(col)
     conn.exec_driver_sql(str(compiled), list(zip(*ordered, strict=True)))
 

@@ -58,7 +58,7 @@ def transcripts(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str
 def all_matches(transcripts, book, every: int = 1) -> dict[str, list]:
     """`rule_matches` of the transcripts (of every `every`-th one)."""
     out = {}
-    for lang in ("en", "ru"):
+    for lang in ("en", "ru", "kk"):  # Kazakh: negation in a window (no clause grammar)
         matcher = autocode.compile_rules(book, [lang])[lang]
         for n, (tlang, text, turns, a) in enumerate(transcripts):
             if tlang == lang and n % every == 0:
@@ -70,7 +70,7 @@ def every_match_checked(transcripts, book) -> tuple[dict[str, dict], Counter]:
     """What `rule_matches` keeps when `_drop_reason` is asked about every raw match, one by one,
     and why the others drop (the first word of each reason)."""
     out, why = {}, Counter()
-    for lang in ("en", "ru"):
+    for lang in ("en", "ru", "kk"):  # Kazakh: negation in a window (no clause grammar)
         matcher = autocode.compile_rules(book, [lang])[lang]
         for n, (tlang, text, turns, a) in enumerate(transcripts):
             if tlang != lang:

@@ -38,7 +38,7 @@ from qualcode.match_checks import MatchChecks
 from qualcode.nlp import Analysis, Pipeline, pipeline
 from qualcode.phrase_index import PhraseIndex, string_table
 from qualcode.proposals import Proposals, Proposed
-from qualcode.regex_literals import required_literals
+from qualcode.regex_literals import StartingWith, first_words, required_literals
 from qualcode.regex_rules import lowercase_rule, separated
 from qualcode.rule_kinds import LEMMAS, RuleKinds
 
@@ -203,7 +203,10 @@ class Matcher(MatchChecks, RuleKinds, Proposals):
                     # The literals every match consumes: only the turns with them are scanned
                     # (none for a pattern kept as written, with IGNORECASE: `rx is rx_case`).
                     literals = () if rx is rx_case else required_literals(rx.pattern)
-                    raw.extend(self._regex(rule, rx, a, low, turns, whole, literals))
+                    # A pattern that opens with alternatives is tried only where one of them occurs.
+                    starts = () if rx is rx_case else first_words(rx.pattern)
+                    scan = StartingWith(rx, starts) if starts else rx
+                    raw.extend(self._regex(rule, scan, a, low, turns, whole, literals))
                 else:
                     raw.extend(self._regex(rule, rx_case, a, text, turns, whole))
         if self.tokens:

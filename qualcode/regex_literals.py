@@ -16,6 +16,7 @@ flags), gets no literals and is scanned in full.
 from __future__ import annotations
 
 import re
+import time
 from bisect import bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
@@ -27,6 +28,7 @@ try:  # a private module of the standard library: without it every turn is scann
 except ImportError:  # pragma: no cover - other Python versions
     _parser = None
 
+from qualcode import safe_regex
 from qualcode.regex_rules import _END_AWARE
 
 if TYPE_CHECKING:
@@ -146,3 +148,96 @@ def turns_with(text: str, turns: Sequence[TurnSpan], literals: Sequence[frozense
     if sum(turns[k].end - turns[k].start for k in order) > MAX_SHARE * len(text):
         return None
     return order
+
+
+# At most this many strings a match can start with: each is looked for with `str.find`.
+MAX_STARTS = 32
+
+
+def _starts(sub) -> tuple[set[str], bool] | None:
+    """(strings, whole): every match of `sub` starts with one of the strings; `whole` when each is
+    all a match consumes. None when nothing is known (a character class or a repeat first)."""
+    prefixes = {""}
+    for op, av in sub:
+        if op is _c.LITERAL:
+            prefixes = {p + chr(av) for p in prefixes}
+            continue
+        if op is _c.AT and av is _c.AT_BOUNDARY and prefixes == {""}:
+            continue  # a leading \b consumes nothing
+        inner: tuple[set[str], bool] | None = None
+        if op is _c.SUBPATTERN and not av[1] and not av[2]:
+            inner = _starts(av[3])
+        elif op is _c.BRANCH:
+            parts = [_starts(branch) for branch in av[1]]
+            if all(p is not None for p in parts):
+                inner = (set().union(*(p[0] for p in parts)), all(p[1] for p in parts))
+        if inner is None:
+            return (prefixes, False) if prefixes != {""} else None
+        prefixes = {p + q for p in prefixes for q in inner[0]}
+        if len(prefixes) > MAX_STARTS:
+            return None
+        if not inner[1]:
+            return prefixes, False
+    return prefixes, True
+
+
+@lru_cache(maxsize=1024)
+def first_words(pattern: str) -> tuple[str, ...]:
+    """Strings of at least two characters one of which every match of `pattern` (lowercase,
+    case-sensitive) starts with, after a leading \\b; () when not known, or when the pattern has
+    a single literal start (`regex` looks for that fast by itself)."""
+    if _parser is None or _OTHER_SYNTAX.search(pattern):
+        return ()
+    try:
+        parsed = _parser.parse(pattern, 0)
+    except Exception:  # `regex`-only syntax: scanned as written
+        return ()
+    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return ()
+    found = _starts(parsed)
+    if found is None or len(found[0]) < 2 or min(map(len, found[0])) < 2:
+        return ()
+    # A word that another word of the set starts ("дал", "дали") is found with it: only the shorter.
+    words = sorted(found[0])
+    return tuple(w for w in words if not any(w != v and w.startswith(v) for v in words))
+
+
+class StartingWith:
+    """A rule's bounded pattern whose every match starts with one of `words`: `finditer` tries it
+    only where one of them occurs, in order, as a scan from `pos` does (`regex` tries every
+    position of a pattern that opens with alternatives, "\\b(купили|построили|…)"; `str.find`
+    finds the words several times faster). The first position where it matches is the scan's next
+    match; the scan goes on from its end. The rule's time bound holds for the whole call (E951)."""
+
+    def __init__(self, rx, words: Sequence[str]) -> None:
+        self.rx = rx
+        self.pattern = rx.pattern
+        self.words = tuple(words)
+
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None):
+        end = len(text) if endpos is None else endpos
+        found: set[int] = set()
+        for word in self.words:
+            i = text.find(word, pos, end)
+            while i >= 0:
+                found.add(i)
+                i = text.find(word, i + 1, end)
+        if not found:
+            return
+        deadline = time.monotonic() + self.rx.timeout
+        at = pos
+        for start in sorted(found):
+            if start < at:
+                continue  # inside the last match
+            left = deadline - time.monotonic()
+            try:
+                if left <= 0:
+                    raise TimeoutError
+                m = self.rx._rx.match(text, start, end, concurrent=True, timeout=left)
+            except TimeoutError:
+                raise safe_regex.RegexTimeout(
+                    "E951", rule=self.rx.rule, pattern=self.pattern, seconds=self.rx.timeout,
+                    where=f"the text at characters {pos}-{end}", stored="") from None
+            if m is not None:
+                yield m
+                at = m.end() if m.end() > m.start() else m.end() + 1

@@ -9,7 +9,7 @@ import pytest
 
 from qualcode import Project, load_codebook, safe_regex
 from qualcode.autocode import TurnSpan
-from qualcode.regex_literals import required_literals, turns_with
+from qualcode.regex_literals import StartingWith, first_words, required_literals, turns_with
 from qualcode.regex_rules import lowercase_rule
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,3 +89,49 @@ def test_a_literal_across_a_turns_end_or_in_a_label_selects_no_turn() -> None:
     assert by_turn(rx, text, turns, {0}) == by_turn(rx, text, turns) == [(text.index("we had"), text.index("\n"))]
     assert turns_with(text, [turns[1], turns[0], turns[2]], [frozenset({"debt"})]) is None  # out of order
     assert turns_with(text, [turns[0], TurnSpan(9, "respondent", 15, 30)], [frozenset({"debt"})]) is None  # overlap
+
+
+def test_patterns_that_open_with_alternatives_are_tried_only_where_one_occurs(transcripts) -> None:
+    book = load_codebook(ROOT / "codebooks" / "migration.yaml")
+    tried = found = 0
+    for rule in [r for r in book.rules() if r.kind == "regex" and r.regex]:
+        rx, as_written = lowercase_rule(rule)
+        words = () if rx is as_written else first_words(rx.pattern)
+        if not words:
+            continue
+        tried += 1
+        starting = StartingWith(rx, words)
+        for text, turns in transcripts:
+            want = [m.span() for m in rx.finditer(text, 0, len(text))]
+            assert [m.span() for m in starting.finditer(text, 0, len(text))] == want, rule.id
+            assert by_turn(starting, text, turns) == by_turn(rx, text, turns), rule.id
+            found += len(want)
+    assert tried >= 5 and found > 50
+
+
+@pytest.mark.parametrize(("pattern", "words"), [
+    (r"\b(дали|дают|дал)\s+дом", ("дал", "дают")),  # "дали" is found with "дал"
+    (r"(want|plan)[^.?!]{0,40}(flat|house)", ("plan", "want")),
+    (r"\b(go|going)\s+back\b|\breturn(ing)?\b", ("go", "return")),
+    (r"\bцзн\b", ()),  # one literal start: `regex` finds it fast itself
+    (r"(a|bc)\w", ()),  # a one-character start
+    (r"(a|bc)d", ("ad", "bcd")),
+    (r"[ab]cd|ef", ()),  # a character class first
+    (r"(?:work){e<=1}|job", ()),  # fuzzy matching
+])
+def test_the_words_a_pattern_starts_with(pattern: str, words: tuple[str, ...]) -> None:
+    assert first_words(pattern) == words
+
+
+def test_a_scan_from_candidate_starts_is_the_scan_and_keeps_the_time_bound() -> None:
+    text = "дали дали дом, дал дом; они дают дом"
+    rx = safe_regex.BoundedPattern(r"\b(дали|дают|дал)(\s+дали)?\s+дом", "r", flags=0)
+    starting = StartingWith(rx, first_words(rx.pattern))
+    # Matches that start inside an earlier one are not found again ("дали дом" inside "дали дали дом").
+    assert [m.span() for m in starting.finditer(text)] == [m.span() for m in rx.finditer(text)] == [
+        (0, 13), (15, 22), (28, 36)]
+    assert [m.span() for m in starting.finditer(text, 5, 20)] == [m.span() for m in rx.finditer(text, 5, 20)]
+    bounded = StartingWith(safe_regex.BoundedPattern(rx.pattern, "r", flags=0, timeout=0.0), ("дал", "дают"))
+    with pytest.raises(safe_regex.RegexTimeout) as err:
+        list(bounded.finditer(text))
+    assert err.value.code == "E951"

@@ -7,7 +7,7 @@ choice here asks the training data, per code, whether switching away from the ru
 helped, and how sure that is:
 
 - **Candidates** per code with a model: `model` (the model alone at a cut), `rules+model` (the
-  rules, plus the units the model puts at or above a high cut: recall where no rule fires) and
+  rules, plus the units the model puts at or above a cut: recall where no rule fires) and
   `rules-model` (the rules, minus the rule-coded units the model puts below a low cut: precision).
 - **Evidence**: the model's calibrated out-of-fold probabilities on the training units (every
   one from a model that never saw its transcript), at turn level, against the coder's labels.
@@ -24,9 +24,10 @@ helped, and how sure that is:
   by luck: with 40 codes and two candidates, uncorrected 5 % intervals let about four codes pass
   on noise alone, and on the tuning sets those codes lost on the new interviews (0.001-0.002
   pooled kappa below the rules at 12 training interviews and 6 of one set; BENCHMARKS.md).
-- **Shrinkage toward the rules**: with fewer than MIN_TRANSCRIPTS training transcripts the rules
-  stay for every code (too few to resample, and the model's inner folds need 3 transcripts to
-  be grouped); nor does a code leave the rules with fewer than the model's `min_positive` coded
+- **Shrinkage toward the rules**: with fewer than MIN_TRANSCRIPTS training transcripts
+  `choose_adaptive` keeps the rules for every code (too few to resample, and the model's inner
+  folds need 3 transcripts to be grouped; the tool then lets the fixed margin decide,
+  qualcode.suggest.evaluation.decide); nor does a code leave the rules with fewer than the model's `min_positive` coded
   units (codebook texts do not count: the cuts and the calibration rest on coded units only; on
   the tuning sets the one code that passed the bound on 6 training interviews with 4 coded
   units lost on the others). A gain carried by one transcript has a lower bound of 0 (about a

@@ -17,6 +17,24 @@ def imported(tmp: Path, name: str, folder: Path = AUTOCODE) -> Project:
     return p
 
 
+def texts_and_turns(tmp: Path, extra: list[Path] = ()) -> list[tuple[str, list]]:
+    """Every sample interview (and `extra` files) imported into a project at `tmp`: each
+    transcript's text with its turns as `autocode.TurnSpan`s (what the matcher is given)."""
+    from qualcode.autocode import TurnSpan
+
+    files = sorted(f for f in (ROOT / "interviews").iterdir()
+                   if f.suffix in {".txt", ".docx", ".md", ".vtt", ".odt", ".srt"} and f.name != "README.md")
+    with Project.create(tmp / "p.qcdb") as p:
+        assert p.import_files([*files, *extra]).ok
+        turns = p.turns()
+        out = []
+        for name in p.transcripts()["transcript"]:
+            rows = turns[turns["transcript"] == name]
+            out.append((p.transcript_text(name), [TurnSpan(i, r, s, e) for i, r, s, e in zip(
+                rows["turn"], rows["role"], rows["start"], rows["end"], strict=True)]))
+    return out
+
+
 def rule_codings(p: Project, with_rule: bool = True) -> list[tuple]:
     """The rule codings as sorted (transcript, code, start, end[, rule]) rows."""
     frame = p.codings(origin="rule")

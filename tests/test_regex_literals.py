@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from qualcode import Project, load_codebook, safe_regex
+from qualcode import load_codebook, safe_regex
 from qualcode.autocode import TurnSpan
 from qualcode.regex_literals import StartingWith, first_words, required_literals, turns_with
 from qualcode.regex_rules import lowercase_rule
+from tests.run_support import texts_and_turns
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,18 +23,8 @@ def by_turn(rx, text: str, turns: list[TurnSpan], only=None) -> list[tuple[int, 
 
 @pytest.fixture(scope="module")
 def transcripts(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, list[TurnSpan]]]:
-    files = sorted(f for f in (ROOT / "interviews").iterdir()
-                   if f.suffix in {".txt", ".docx", ".md", ".vtt", ".odt", ".srt"} and f.name != "README.md")
-    files += sorted((ROOT / "tests" / "data" / "gold4").glob("*.txt"))
-    with Project.create(tmp_path_factory.mktemp("lit") / "p.qcdb") as p:
-        assert p.import_files(files).ok
-        turns = p.turns()
-        out = []
-        for name in p.transcripts()["transcript"]:
-            rows = turns[turns["transcript"] == name]
-            out.append((p.transcript_text(name).lower(), [TurnSpan(i, r, s, e) for i, r, s, e in zip(
-                rows["turn"], rows["role"], rows["start"], rows["end"], strict=True)]))
-    return out
+    gold4 = sorted((ROOT / "tests" / "data" / "gold4").glob("*.txt"))
+    return [(text.lower(), turns) for text, turns in texts_and_turns(tmp_path_factory.mktemp("lit"), gold4)]
 
 
 def test_the_codebooks_regex_rules_find_the_same_spans_in_the_turns_with_their_literals(transcripts) -> None:

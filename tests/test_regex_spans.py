@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from qualcode import Project, load_codebook, safe_regex
+from qualcode import load_codebook, safe_regex
 from qualcode.autocode import TurnSpan
 from qualcode.regex_rules import _END_AWARE, lowercase_rule, regex_spans, separated
+from tests.run_support import texts_and_turns
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,18 +24,7 @@ def by_turn(rx, text: str, turns: list[TurnSpan]) -> list[tuple[int, int]]:
 
 @pytest.fixture(scope="module")
 def interviews(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, list[TurnSpan]]]:
-    files = sorted(f for f in (ROOT / "interviews").iterdir()
-                   if f.suffix in {".txt", ".docx", ".md", ".vtt", ".odt", ".srt"} and f.name != "README.md")
-    with Project.create(tmp_path_factory.mktemp("rx") / "p.qcdb") as p:
-        assert p.import_files(files).ok
-        turns = p.turns()
-        out = []
-        for name in p.transcripts()["transcript"]:
-            rows = turns[turns["transcript"] == name]
-            spans = [TurnSpan(i, r, s, e) for i, r, s, e in
-                     zip(rows["turn"], rows["role"], rows["start"], rows["end"], strict=True)]
-            out.append((p.transcript_text(name), spans))
-    return out
+    return texts_and_turns(tmp_path_factory.mktemp("rx"))
 
 
 def test_the_codebooks_regex_rules_find_the_same_spans_in_one_scan(interviews) -> None:

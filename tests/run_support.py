@@ -35,6 +35,18 @@ def texts_and_turns(tmp: Path, extra: list[Path] = ()) -> list[tuple[str, list]]
     return out
 
 
+def labelled_turns(text: str) -> list:
+    """Turns of a small text of "label: words" paragraphs split by blank lines, each turn after its label."""
+    from qualcode.autocode import TurnSpan
+
+    turns, pos = [], 0
+    for i, chunk in enumerate(text.split("\n\n")):
+        label = chunk.index(": ") + 2
+        turns.append(TurnSpan(i, "respondent", pos + label, pos + len(chunk)))
+        pos += len(chunk) + 2
+    return turns
+
+
 def rule_codings(p: Project, with_rule: bool = True) -> list[tuple]:
     """The rule codings as sorted (transcript, code, start, end[, rule]) rows."""
     frame = p.codings(origin="rule")

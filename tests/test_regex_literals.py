@@ -11,7 +11,7 @@ from qualcode import load_codebook, safe_regex
 from qualcode.autocode import TurnSpan
 from qualcode.regex_literals import StartingWith, first_words, required_literals, turns_with
 from qualcode.regex_rules import lowercase_rule
-from tests.run_support import texts_and_turns
+from tests.run_support import labelled_turns, texts_and_turns
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,11 +63,7 @@ def test_the_literals_of_patterns(pattern: str, literals: list[set[str]]) -> Non
 
 def test_a_literal_across_a_turns_end_or_in_a_label_selects_no_turn() -> None:
     text = "respondent: we had debt\n\ninterviewer: credit? no\n\nrespondent: the credit is paid"
-    turns, pos = [], 0
-    for i, chunk in enumerate(text.split("\n\n")):
-        label = chunk.index(": ") + 2
-        turns.append(TurnSpan(i, "respondent", pos + label, pos + len(chunk)))
-        pos += len(chunk) + 2
+    turns = labelled_turns(text)
     assert turns_with(text, turns, [frozenset({"credit"})]) == [1, 2]
     assert turns_with(text, turns, [frozenset({"credit"}), frozenset({"paid", "debt"})]) == [2]  # both sets
     long = "r: the credit, the credit, the credit\n\ni: no"

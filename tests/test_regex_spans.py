@@ -13,7 +13,7 @@ import pytest
 from qualcode import load_codebook, safe_regex
 from qualcode.autocode import TurnSpan
 from qualcode.regex_rules import _END_AWARE, lowercase_rule, regex_spans, separated
-from tests.run_support import texts_and_turns
+from tests.run_support import labelled_turns, texts_and_turns
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,11 +50,7 @@ def test_the_codebooks_regex_rules_find_the_same_spans_in_one_scan(interviews) -
                                      r"\w+\s+\w+", r"o"])
 def test_matches_across_turns_and_labels_are_scanned_turn_by_turn(pattern: str) -> None:
     text = "Respondent: we found work\n\nInterviewer: home? work\n\nRespondent: home home, work home"
-    turns, pos = [], 0
-    for i, chunk in enumerate(text.split("\n\n")):
-        label = chunk.index(": ") + 2
-        turns.append(TurnSpan(i, "respondent", pos + label, pos + len(chunk)))
-        pos += len(chunk) + 2
+    turns = labelled_turns(text)
     assert separated(text, turns)
     rx = safe_regex.BoundedPattern(pattern, "r", flags=0)
     assert not _END_AWARE.search(pattern)

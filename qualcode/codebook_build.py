@@ -62,12 +62,16 @@ class _Builder(_BookChecks):
 
     # small checks -------------------------------------------------------------------------
 
-    def _keys(self, obj: _Map, known: tuple[str, ...], where: str) -> None:
+    def _keys(self, obj: _Map, known: tuple[str, ...], where: str) -> list[str]:
+        """Report each unknown key (E605) and return them."""
+        unknown = []
         for key in obj:
             if key not in known:
                 near = difflib.get_close_matches(str(key), known, n=1)
                 hint = f"Did you mean '{near[0]}'? " if near else ""
                 self.p.add("E605", line=_line(obj, key), where=where, key=key, hint=hint, known=", ".join(known))
+                unknown.append(str(key))
+        return unknown
 
     def _str(self, obj: _Map, key: str, where: str, required: bool = False) -> str | None:
         if key not in obj or obj[key] is None:
@@ -326,11 +330,17 @@ class _Builder(_BookChecks):
             return None
         rule_id = self._str(spec, "id", f"rule '{default_id}'") or default_id
         where = f"rule '{rule_id}' of code '{code.id}'"
-        self._keys(spec, RULE_KEYS, where)
+        unknown = self._keys(spec, RULE_KEYS, where)
         kinds = [k for k in RULE_KINDS if k in spec]
+        if not kinds and unknown:
+            # The kind is most likely the misspelled key, and E605 already names it with a
+            # "Did you mean"; a second error advising to split the rule would mislead.
+            return None
         if len(kinds) != 1:
+            fix = ("split it into one rule per kind" if kinds
+                   else "give it one of `phrase:`, `near:`, `regex:` or `tokens:`")
             self.p.add("E604", line=line, where=where, key="/".join(RULE_KINDS), expected="exactly one of them",
-                       found=", ".join(kinds) or "none", fix="split it into one rule per kind")
+                       found=", ".join(kinds) or "none", fix=fix)
             return None
         kind = kinds[0]
         negation = spec.get("negation", True)
@@ -386,7 +396,7 @@ class _Builder(_BookChecks):
                     compiled = re.compile(rule.regex, re.IGNORECASE)
                 except re.error as exc:
                     self.p.add("E609", line=_line(spec, "regex"), where=where, pattern=rule.regex, reason=str(exc),
-                               fix="escape special characters with \\\\ (in YAML double quotes write \\\\\\\\), "
+                               fix="escape special characters with \\ (in YAML double quotes write \\\\), "
                                    "or use a phrase rule")
                 else:
                     if compiled.fullmatch(""):

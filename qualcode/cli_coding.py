@@ -147,9 +147,27 @@ def code(project: str, codebook_file: str, transcripts: tuple[str, ...], accept:
                     click.echo(f"    {sign} {name} {s}-{e} \"{snippet}\"")
 
 
-@click.group(cls=_DefaultGroup)
+class _CodingsGroup(_DefaultGroup):
+    """`qualcode codings PROJECT` runs `export`, so `qualcode codings --help` shows export's options
+    too: otherwise --format, --coder, --origin and --out would be found only under `export --help`."""
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        click.Command.format_options(self, ctx, formatter)
+        command = self.commands[self.default]
+        records = [record for param in command.get_params(ctx)  # its options, not PROJECT or --help
+                   if isinstance(param, click.Option) and "--help" not in param.opts
+                   if (record := param.get_help_record(ctx)) is not None]
+        with formatter.section(f"Options of `{ctx.command_path} {self.default}` (also when no command is given)"):
+            formatter.write_dl(records)
+        self.format_commands(ctx, formatter)
+
+
+@click.group(cls=_CodingsGroup)
 def codings() -> None:
-    """Codings as a table (`qualcode codings PROJECT`), or `qualcode codings import PROJECT FILE.csv`."""
+    """The codings of a project: `qualcode codings PROJECT [OPTIONS]` prints them (as `codings export`:
+    CSV by default, or --format table|json), `qualcode codings import PROJECT FILE.csv` adds codings
+    made elsewhere.
+    """
 
 
 @codings.command(name="export")
@@ -166,7 +184,11 @@ def codings() -> None:
                                                         "default: every coder's, merged).")
 def codings_export(project: str, fmt: str, transcripts: tuple[str, ...], origin: tuple[str, ...],
                    status: tuple[str, ...], coders: tuple[str, ...], out: str | None) -> None:
-    """One row per coding: transcript,case,code,start,end,text,speaker,role,coder,origin,rule,status,confidence,run.
+    """Print the codings (or write them with --out), one row per coding.
+
+    \b
+    Columns: transcript, case, code, start, end, text, speaker, role,
+    coder, origin, rule, status, confidence, run.
 
     `start`/`end` are character offsets into the transcript text and `text` is the
     coded words; `rule` is the rule (or model) that made it.
@@ -192,6 +214,14 @@ def codings_export(project: str, fmt: str, transcripts: tuple[str, ...], origin:
             raise QualcodeError("E724", name=", ".join(unknown), known=", ".join(known) or "(none)")
         at = coding_queries.CODING_FRAME_COLUMNS.index("coder")
         rows = [r for r in rows if r[at] in wanted]
+    if not rows and fmt == "table" and not out:
+        # An empty table would read "(none)"; say what is missing. CSV keeps its header (a valid empty
+        # table for a spreadsheet) and JSON its [].
+        filtered = transcripts or origin or status or coders
+        click.echo("No codings match these filters." if filtered else
+                   "No codings yet: run `qualcode code PROJECT --codebook FILE`, code by hand in the app, "
+                   "or `qualcode codings import PROJECT FILE.csv`.")
+        return
     n = len(coding_queries.CODING_COLUMNS)
     emit_rows(coding_queries.CODING_COLUMNS, [r[:n] for r in rows], fmt, out, whole=("run",))
 

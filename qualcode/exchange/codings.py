@@ -151,7 +151,7 @@ def read_rows(path: str | Path, texts: dict[str, str], codes: set[str], *, coder
     for column in REQUIRED:
         if column not in header:
             raise QualcodeError("E701", file=file, line=1, column=column,
-                                expected=",".join(REQUIRED) + " (and optionally coder,origin,status,confidence)")
+                                expected=",".join(REQUIRED) + " (and optionally coder,origin,status,confidence,memo)")
     problems: list[str] = []
     kinds: list[tuple[str, str]] = []  # (field, reason) of each problem, to fold repeats
     rows: list[CodingRow] = []

@@ -18,8 +18,10 @@ from qualcode.cli_common import _DefaultGroup, _emit, _progress_bar, _table
 if TYPE_CHECKING:
     import pandas as pd
 
-SHOWN = ["code", "human_turns", "positives", "rules_f1", "rules_kappa", "model_f1", "model_kappa", "suggestion_f1",
-         "suggestion_kappa", "verdict"]
+SHOWN = ["code", "human_turns", "positives", "rules_kappa", "model_kappa", "suggestion_kappa", "source", "verdict"]
+_TABLE_OUT = click.option("--table-out", type=click.Path(dir_okay=False),
+                          help="Also write the whole table (precision, recall, F1, kappa of each, the source and "
+                               "why) to this file: CSV, or JSON if it ends in .json.")
 
 
 class _SuggestGroup(_DefaultGroup):
@@ -60,8 +62,18 @@ def _print_table(frame: pd.DataFrame | None) -> None:
     for col in shown.columns:
         if col.endswith(("_f1", "_kappa")):
             shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
-    click.echo("Cross-validated by transcript, at turn level (rules alone | model | what the tool suggests):")
-    click.echo(_table(shown, width=60), nl=False)
+    click.echo("Cohen's kappa per code, cross-validated with folds grouped by transcript, at turn level: the rules "
+               "alone, the model alone, and what the tool suggests (its choice of source is made again in each "
+               "fold, so a code whose final source is the rules can still score differently there). "
+               "human_turns: turns the coders coded with it; positives: its coded units (sentences or turns) "
+               "in the training data.")
+    click.echo(_table(shown, width=80), nl=False)
+    reasons = [(c, w) for c, w in zip(frame["code"], frame["why"], strict=True) if isinstance(w, str) and w
+               and w != "no model"]
+    if reasons:
+        click.echo("Why each source (codes with a model):")
+        for code, why in reasons:
+            click.echo(f"  {code}: {why}")
 
 
 def _train(project: str, coders: tuple[str, ...], codebook_file: str | None, unit: str, min_positive: int,
@@ -77,10 +89,12 @@ def _train(project: str, coders: tuple[str, ...], codebook_file: str | None, uni
             bar.close()
 
 
-def _report(run) -> None:
+def _report(run, table_out: str | None = None) -> None:
     for warning in run.warnings:
         click.echo(f"warning: {warning}", err=True)
     _print_table(run.table)
+    if table_out and run.table is not None:
+        _emit(run.table, "json" if table_out.lower().endswith(".json") else "csv", table_out)
     if run.skipped:
         click.echo(f"No model for {len(run.skipped)} code(s), the rules stay: "
                    + "; ".join(f"{c} ({why})" for c, why in run.skipped.items()))
@@ -96,28 +110,35 @@ def _report(run) -> None:
 @_common
 @click.option("--code", "codes", multiple=True, help="Learn only these codes (repeat for several).")
 @click.option("--dry-run", is_flag=True, help="Train and report; write nothing.")
+@_TABLE_OUT
 def run_(project: str, coders: tuple[str, ...], codebook_file: str | None, unit: str, min_positive: int, seed: int,
-         codes: tuple[str, ...], dry_run: bool) -> None:
+         codes: tuple[str, ...], dry_run: bool, table_out: str | None) -> None:
     """Train on the coders' decisions, print the table, and write suggestions (origin model)."""
     run = _train(project, coders, codebook_file, unit, min_positive, seed, codes, dry_run)
-    _report(run)
+    _report(run, table_out)
+    nothing = ("" if run.total else
+               " (every code's suggestion is the rules' and the rules' own suggestions come from `qualcode code`)"
+               if run.transcripts_suggested else
+               " (every transcript is coded by these coders: there is none to suggest for)")
     if run.dry_run:
         click.echo(f"Dry run: would write {run.total} suggestion(s) in {len(run.transcripts_suggested)} "
-                   "transcript(s); nothing was changed.")
+                   f"transcript(s){nothing}; nothing was changed.")
     else:
         click.echo(f"Run {run.id}: wrote {run.total} suggestion(s) in {len(run.transcripts_suggested)} "
-                   f"transcript(s) (model {run.model_id}; {run.carried_over} earlier decision(s) applied). "
-                   f"Review them: qualcode codings {project} --origin model --status suggested")
+                   f"transcript(s){nothing} (model {run.model_id}; {run.carried_over} earlier decision(s) applied)."
+                   + (f" Review them: qualcode codings {project} --origin model --status suggested"
+                      if run.total else ""))
 
 
 @suggest.command(name="evaluate")
 @_common
 @click.option("--code", "codes", multiple=True, help="Evaluate only these codes (repeat for several).")
+@_TABLE_OUT
 def evaluate_(project: str, coders: tuple[str, ...], codebook_file: str | None, unit: str, min_positive: int,
-              seed: int, codes: tuple[str, ...]) -> None:
+              seed: int, codes: tuple[str, ...], table_out: str | None) -> None:
     """The cross-validated table only: rules, model and suggestion per code. Writes nothing."""
     run = _train(project, coders, codebook_file, unit, min_positive, seed, codes, True)
-    _report(run)
+    _report(run, table_out)
 
 
 @suggest.command(name="next")
@@ -132,4 +153,7 @@ def next_(project: str, coders: tuple[str, ...], codebook_file: str | None, unit
     with Project.open(project) as p:
         frame = p.suggest_next(list(coders), n=n, unit=unit, codebook=codebook_file, min_positive=min_positive,
                                seed=seed)
+    if frame.empty and fmt == "table":
+        click.echo("No transcript is left that these coders did not code: there is nothing to rank.")
+        return
     _emit(frame, fmt, None)

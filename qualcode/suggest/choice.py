@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 RULES, MODEL, ADD, VETO = "rules", "model", "rules+model", "rules-model"
+_SAID = {RULES: "rules", MODEL: "the model alone", ADD: "rules + model", VETO: "rules − model"}
 SOURCES = (RULES, MODEL, ADD, VETO)
 # The candidates the tool may choose. The veto is measured by the benchmark (it is a candidate of
 # `choose_adaptive(..., candidates=...)`) but not offered: the tool cannot hide a rule coding, which
@@ -248,17 +249,19 @@ def choose_adaptive(model: object, Y: np.ndarray, R: np.ndarray, turns: np.ndarr
         for s in candidates:
             delta_g, c = _crossfit(tj, s, base_g, rules_g, n_groups)
             if np.isnan(c):
-                notes.append(f"{s}: no cut gains")
+                notes.append(f"{_SAID[s]}: no threshold adds to the rules")
                 continue
             g_point = _gain(base_g.sum(axis=0), delta_g.sum(axis=0))
             g_low = float(np.quantile(kappa_totals(base_boot + W @ delta_g) - k_base, level))
-            notes.append(f"{s}: {g_point:+.4f}, lower bound {g_low:+.4f}")
+            notes.append(f"{_SAID[s]}: {g_point:+.3f}, lower bound {g_low:+.3f}")
             if g_point > 0 and g_low > 0 and (best is None or g_low > best[0]):
                 best = (g_low, g_point, s, c)
         if best is not None:
             lower[j], gain[j], source[j], cut[j] = best[0], best[1], best[2], best[3]
-            why[j] = (f"its gain in pooled kappa on {n_groups} training transcripts, {best[1]:+.4f}, has a lower "
-                      f"bound of {best[0]:+.4f} > 0 (bootstrap, {100 * (1 - alpha):.0f}% over all codes)")
+            why[j] = (f"on the {n_groups} training transcripts it raises the pooled kappa by {best[1]:+.3f}, "
+                      f"and by at least {best[0]:+.3f} (lower bound of a bootstrap over the transcripts, "
+                      f"{100 * (1 - alpha):.0f}% for all codes at once)")
         else:
-            why[j] = "no gain over the rules sure enough (" + "; ".join(notes) + ")"
+            why[j] = (f"the rules stay: no gain over them is sure enough on the {n_groups} training transcripts ("
+                      + "; ".join(notes) + ")")
     return Choice(source, cut, gain, lower, why)

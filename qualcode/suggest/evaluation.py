@@ -36,7 +36,7 @@ Progress = Callable[[int, int, str], None]
 SOURCES = ("rules", "model", "suggestion")
 COLUMNS = ["code", "human_turns", "positives", *[f"{s}_{m}" for s in SOURCES for m in ("precision", "recall", "f1",
                                                                                           "kappa")],
-           "source", "verdict"]
+           "source", "verdict", "why"]
 
 
 def turn_ids(corpus: Corpus) -> tuple[np.ndarray, list[tuple[str, int]]]:
@@ -181,12 +181,11 @@ def table(code_list: Sequence[str], H: np.ndarray, preds: dict[str, np.ndarray],
         for s in SOURCES:
             row.update({f"{s}_{k}": v for k, v in scores(H[:, j], preds[s][:, j]).items()})
         row["source"] = plan.label(j) if plan is not None else "model" if source[j] else "rules"
-        why = plan.why[j] if plan is not None and plan.kind == "adaptive" else ""
-        if why and source[j]:
-            why = f"{plan.label(j)}: {why}"
+        # Why this source, apart from the verdict, so a screen table can show the verdict whole.
+        row["why"] = plan.why[j] if plan is not None and plan.kind == "adaptive" else ""
         word = plan.word(j) if plan is not None else row["source"]
         row["verdict"] = verdict(row["suggestion_kappa"], word, int(positives[j]), min_positive,
-                                 None if modelled is None else bool(modelled[j]), why)
+                                 None if modelled is None else bool(modelled[j]))
         records.append(row)
     pooled: dict[str, object] = {"code": "(all codes)", "human_turns": int(H.sum()),
                                  "positives": int(positives.sum())}
@@ -195,6 +194,7 @@ def table(code_list: Sequence[str], H: np.ndarray, preds: dict[str, np.ndarray],
     pooled["source"] = (plan.summary() if plan is not None
                         else f"model for {int(source.sum())} of {len(code_list)} codes")
     pooled["verdict"] = verdict(pooled["suggestion_kappa"], "suggestion", min_positive, min_positive)
+    pooled["why"] = ""
     records.append(pooled)
     return pd.DataFrame(records, columns=COLUMNS)
 

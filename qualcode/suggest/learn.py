@@ -383,9 +383,10 @@ def next_turns(engine: Engine, coders: Sequence[str], *, n: int = 10, unit: str 
         score = float(unsure[r, j]) + 0.5 * float(disagree[r].sum())
         if disagree[r].any():
             k = int(np.flatnonzero(disagree[r])[0])
+            # The model's own threshold, which the table's source (a cut chosen against the rules) may not be.
             side = ("the rules code it, the model does not" if R[target[r], k]
                     else "the model codes it, the rules do not")
-            reason = f"{code_list[k]}: {side} (p={proba[r, k]:.2f})"
+            reason = f"{code_list[k]}: {side} (p={proba[r, k]:.2f}, the model's threshold {thr[k]:.2f})"
         else:
             reason = f"{code_list[j]}: the model is unsure (p={proba[r, j]:.2f}, threshold {thr[j]:.2f})"
         key = (u.transcript, u.turn)

@@ -14,7 +14,7 @@ from qualcode.project import Project
 from qualcode.retrieval import markdown_lines, markdown_text
 
 TABLE = ["code", "human_turns", "positives", "rules_kappa", "model_kappa", "suggestion_kappa", "rules_f1",
-         "model_f1", "suggestion_f1", "verdict"]
+         "model_f1", "suggestion_f1", "source", "verdict", "why"]
 
 
 def learn_from_coding(project: Project) -> None:

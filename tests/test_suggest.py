@@ -407,15 +407,22 @@ def test_one_coded_transcript_warns_and_trains_without_a_table(base: Path, tmp_p
 
 # --- the command --------------------------------------------------------------------------------
 
-def test_cli_exit_codes(proj: Path) -> None:
+def test_cli_exit_codes(proj: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     ok = runner.invoke(cli, ["suggest", str(proj), "--coder", "ann"])
     assert ok.exit_code == 0, ok.output
     assert "farming" in ok.output and "model: reliable" in ok.output and "wrote" in ok.output
+    # The source of each code, and why, whole (the table cuts long cells; the reasons are below it).
+    why = ok.output.split("Why each source (codes with a model):\n", 1)[1]
+    assert "source" in ok.output and why.startswith("  farming: ") and "Review them" in ok.output
     dry = runner.invoke(cli, ["suggest", str(proj), "--coder", "ann", "--dry-run"])
     assert dry.exit_code == 0 and "nothing was changed" in dry.output
-    evaluate = runner.invoke(cli, ["suggest", "evaluate", str(proj), "--coder", "ann"])
+    out = tmp_path / "table.csv"
+    evaluate = runner.invoke(cli, ["suggest", "evaluate", str(proj), "--coder", "ann", "--table-out", str(out)])
     assert evaluate.exit_code == 0 and "rules_kappa" in evaluate.output
+    whole = pd.read_csv(out).set_index("code")
+    assert {"rules_precision", "model_recall", "suggestion_f1", "source", "why"} <= set(whole.columns)
+    assert whole.loc["farming", "source"].startswith("model") and whole.loc["farming", "why"]
     nxt = runner.invoke(cli, ["suggest", "next", str(proj), "--coder", "ann", "-n", "2", "--format", "csv"])
     assert nxt.exit_code == 0 and len(pd.read_csv(__import__("io").StringIO(nxt.output))) == 2
     with Project.open(proj) as p:

@@ -4,6 +4,8 @@ The columns are `transcript,case,code,start,end,text,speaker,role,coder,origin,r
 status,confidence,run`. `start`/`end` are code-point offsets into the transcript
 text; on import `text` must be what the transcript has there, so a table made
 against another version of a transcript is refused instead of coding the wrong words.
+A table of `transcript,code,quote` (no offsets) is imported too: each quote is looked up in its
+transcript and must occur there exactly once.
 """
 
 from __future__ import annotations
@@ -148,10 +150,14 @@ def read_rows(path: str | Path, texts: dict[str, str], codes: set[str], *, coder
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
-    for column in REQUIRED:
+    # A hand-made table often has the coded words only (`transcript,code,quote`): each quote is then
+    # looked up in its transcript, where it must occur once.
+    by_quote = "quote" in header and "start" not in header and "end" not in header
+    for column in (("transcript", "code", "quote") if by_quote else REQUIRED):
         if column not in header:
             raise QualcodeError("E701", file=file, line=1, column=column,
-                                expected=",".join(REQUIRED) + " (and optionally coder,origin,status,confidence,memo)")
+                                expected=",".join(REQUIRED) + " (and optionally coder,origin,status,confidence,memo)"
+                                "; or transcript,code,quote, each quote found once in its transcript")
     problems: list[str] = []
     kinds: list[tuple[str, str]] = []  # (field, reason) of each problem, to fold repeats
     rows: list[CodingRow] = []
@@ -182,6 +188,17 @@ def read_rows(path: str | Path, texts: dict[str, str], codes: set[str], *, coder
                 "use letters, digits and _, in parts joined by dots, each part starting with a letter "
                 "(push.housing)")
             continue
+        if by_quote:
+            full, quote = texts[name], rec["quote"]
+            found = full.count(quote) if quote else 0
+            if found != 1:
+                bad(line, "quote", quote[:80], "is empty" if not quote else
+                    "is not in the transcript" if not found else f"occurs {found} times in the transcript",
+                    "copy the words exactly as the transcript has them" if not found else
+                    "make the quote longer, so that it occurs once, or give start,end,text columns instead")
+                continue
+            rec["start"], rec["end"] = str(full.find(quote)), str(full.find(quote) + len(quote))
+            rec["text"] = quote
         try:
             start, end = int(rec["start"]), int(rec["end"])
         except ValueError:

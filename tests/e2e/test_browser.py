@@ -18,6 +18,8 @@ def test_app_lists_sample_transcripts_in_chromium(browser, app_server: str, tmp_
     page.get_by_text("24 transcripts", exact=False).wait_for(timeout=30_000)
     # The default transcript (kz01) is rendered turn by turn with speakers and roles.
     page.get_by_text("Interviewer", exact=False).first.wait_for(timeout=30_000)
+    # The turns come in as the page renders: wait for the respondent's words before reading the page.
+    page.get_by_text("Shymkent", exact=False).first.wait_for(timeout=30_000)
     body = page.inner_text("body")
     assert "respondent" in body and "interviewer" in body
     assert "Shymkent" in body  # kz01's respondent talks about her home city

@@ -187,8 +187,10 @@ def _typology_summary(report: TypologyReport, cases_frame: pd.DataFrame, compare
         lines.append(report.crosstab.to_string())
         lines.append(f"Adjusted Rand index, clusters vs rule types: {report.ari:.3f}")
     if report.structures is not None and len(report.structures) > 1:
+        # The clustering reported above keeps its own resamples; the others are re-fitted on at most 20.
+        own = f"{len(report.stability.scores)} resamples for the '{report.space}' row, " if report.stability else ""
         lines.append("\nWhich structure the data supports (silhouette within its own space; stability = mean "
-                     "bootstrap ARI; agreement with the rule types = ARI):")
+                     f"bootstrap ARI, over {own}at most 20 for the others; agreement with the rule types = ARI):")
         lines.append(report.structures.to_string(index=False))
     if compare_attr:
         for column in ("rule_type", "cluster_label"):

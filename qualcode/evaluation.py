@@ -54,7 +54,12 @@ def evaluate(codings: pd.DataFrame, turns: pd.DataFrame, coder: str | None = Non
     if coder is not None:
         human = human[human["coder"] == coder]
     if human.empty:
-        raise QualcodeError("E704", who=f" by coder '{coder}'" if coder else "")
+        # Name the coders who have human codings, so a mistyped name can be put right.
+        known = sorted(set(codings.loc[codings["origin"].isin(HUMAN), "coder"].dropna()))
+        who = f" by coder '{coder}'" if coder else ""
+        if coder and known:
+            who += f" (coders with human codings: {', '.join(known)})"
+        raise QualcodeError("E704", who=who)
     rule = codings[(codings["origin"] == "rule") & (codings["status"] != "rejected")]
     names = sorted(set(human["transcript"]))
     rule = rule[rule["transcript"].isin(names)]

@@ -446,6 +446,7 @@ def test_evaluate_without_human_codings_is_e704(coded: Path, evaluated: Path) ->
     assert result.exit_code == 1 and "[E704]" in result.stderr and "Traceback" not in result.stderr
     result = invoke("rules", "evaluate", evaluated, "--coder", "nobody")
     assert result.exit_code == 1 and "[E704]" in result.stderr and "by coder 'nobody'" in result.stderr
+    assert "(coders with human codings: alice" in result.stderr  # what would be right
 
 
 def test_evaluate_without_a_rule_run_is_e705(tmp_path: Path) -> None:

@@ -197,8 +197,8 @@ def read_rows(path: str | Path, texts: dict[str, str], codes: set[str], *, coder
                     "copy the words exactly as the transcript has them" if not found else
                     "make the quote longer, so that it occurs once, or give start,end,text columns instead")
                 continue
-            rec["start"], rec["end"] = str(full.find(quote)), str(full.find(quote) + len(quote))
-            rec["text"] = quote
+            at = full.find(quote)
+            rec["start"], rec["end"], rec["text"] = str(at), str(at + len(quote)), quote
         try:
             start, end = int(rec["start"]), int(rec["end"])
         except ValueError:

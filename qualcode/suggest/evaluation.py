@@ -142,15 +142,14 @@ def scores(h: np.ndarray, p: np.ndarray) -> dict[str, float]:
             "kappa": kappa_of(h, p)}
 
 
-def verdict(kappa: float, source: str, positives: int, min_positive: int, modelled: bool | None = None,
-            why: str = "") -> str:
+def verdict(kappa: float, source: str, positives: int, min_positive: int, modelled: bool | None = None) -> str:
     """`modelled`: whether the code got a model (the codebook's texts count towards `min_positive`,
-    so the coded `positives` alone do not say it); None: decide by `positives`. `why`: why this
-    source (the adaptive choice's reason), appended."""
+    so the coded `positives` alone do not say it); None: decide by `positives`. Why this source is
+    the table's own `why` column."""
     level = "reliable" if kappa >= 0.8 else "review" if kappa >= 0.6 else "weak"
     if source == "rules" and not (modelled if modelled is not None else positives >= min_positive):
         return f"rules ({positives} of {min_positive} examples needed for a model): {level}"
-    return f"{source}: {level}" + (f" ({why})" if why else "")
+    return f"{source}: {level}"
 
 
 @dataclass
